@@ -1,0 +1,106 @@
+//! Error rendering cost: prod problem+json vs dev JSON dump vs dev HTML page, and what
+//! capturing (and resolving) a backtrace adds. `cargo bench -p demo-app`.
+
+use std::backtrace::Backtrace;
+use std::hint::black_box;
+
+use actix_web::test::TestRequest;
+use criterion::{Criterion, criterion_group, criterion_main};
+use demo_app::db::Database;
+use demo_app::error::AppError;
+use demo_app::error_log::ErrorLog;
+use demo_app::fx::FxClient;
+use demo_app::metrics::Metrics;
+use demo_app::render::{self, ErrorReport};
+use demo_app::settings::{Layers, Mode, Source};
+use demo_app::state::AppState;
+
+fn state() -> AppState {
+    let path =
+        std::env::temp_dir().join(format!("crash-course-bench-{}.sqlite3", std::process::id()));
+    let mut layers = Layers::with_defaults();
+    layers
+        .set(
+            "database_url",
+            format!("sqlite://{}?mode=rwc", path.display()),
+            Source::Default,
+        )
+        .expect("known key");
+    let settings = layers.resolve().expect("valid settings");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let db = runtime
+        .block_on(Database::connect(&settings))
+        .expect("database");
+    AppState {
+        fx: FxClient::new(&settings).expect("client"),
+        settings,
+        db,
+        metrics: Metrics::default(),
+        errors: ErrorLog::default(),
+        open_covers: std::sync::Mutex::new(Vec::new()),
+        release: demo_app::release::Release::new(),
+    }
+}
+
+fn bench_rendering(c: &mut Criterion) {
+    let state = state();
+    let request = TestRequest::default()
+        .uri("/authors?name=O%27Reilly")
+        .insert_header(("accept", "application/json"))
+        .insert_header(("user-agent", "bench"))
+        .to_http_request();
+    let html_request = TestRequest::default()
+        .uri("/authors?name=O%27Reilly")
+        .insert_header(("accept", "text/html"))
+        .to_http_request();
+    let mut error = AppError::internal(
+        anyhow::anyhow!("near \"Reilly\": syntax error").context("Failed to search authors"),
+    );
+    error.sql =
+        Some("SELECT id, name FROM authors WHERE name LIKE '%O'Reilly%' ORDER BY id".into());
+    let mut with_backtrace = AppError::internal(anyhow::anyhow!("near \"Reilly\": syntax error"));
+    with_backtrace.backtrace = Some(Box::new(Backtrace::force_capture()));
+    let report = |error, request| ErrorReport {
+        error,
+        correlation_id: "0f8c7d1e-0000-4000-8000-000000000000",
+        request,
+        state: &state,
+    };
+
+    let mut group = c.benchmark_group("render an error");
+    group.bench_function("prod problem+json", |b| {
+        b.iter(|| render::render(Mode::Prod, black_box(&report(&error, &request))))
+    });
+    group.bench_function("dev JSON dump, no backtrace", |b| {
+        b.iter(|| render::render(Mode::Dev, black_box(&report(&error, &request))))
+    });
+    group.bench_function("dev JSON dump with a backtrace", |b| {
+        b.iter(|| render::render(Mode::Dev, black_box(&report(&with_backtrace, &request))))
+    });
+    group.bench_function("dev HTML page with a backtrace", |b| {
+        b.iter(|| {
+            render::render(
+                Mode::Dev,
+                black_box(&report(&with_backtrace, &html_request)),
+            )
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("backtrace");
+    group.bench_function("capture (unresolved)", |b| b.iter(Backtrace::force_capture));
+    group.bench_function("capture and resolve to text", |b| {
+        b.iter(|| Backtrace::force_capture().to_string())
+    });
+    group.finish();
+    drop(state);
+    let _ = std::fs::remove_file(
+        std::env::temp_dir().join(format!("crash-course-bench-{}.sqlite3", std::process::id())),
+    );
+}
+
+criterion_group!(benches, bench_rendering);
+criterion_main!(benches);

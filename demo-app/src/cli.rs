@@ -1,0 +1,177 @@
+//! The command line: flags, layering, exit codes. `main.rs` only calls `main`.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::settings::{ENV_PREFIX, KEYS, Layers, Source};
+use crate::startup::Application;
+use crate::telemetry;
+
+/// sysexits.h EX_CONFIG: the configuration is wrong.
+pub const EXIT_CONFIG: u8 = 78;
+/// The app could not start for another reason (database unreachable, port taken).
+pub const EXIT_STARTUP: u8 = 1;
+
+/// Crash Course Books: a bookshop service with deliberate, documented flaws.
+///
+/// Every flaw reproduces a real cause of HTTP 500. Run it in `dev` mode to see what a
+/// careless configuration leaks, and in `prod` mode to see the hardened answer: RFC 9457
+/// problem+json with a correlation id, details only in the JSON logs on stderr.
+///
+/// The first line on stdout is always `listening on http://ADDR`.
+#[derive(Debug, Parser)]
+#[command(name = "demo-app", version, after_long_help = settings_help())]
+pub struct Args {
+    /// Error-handling policy: `dev` leaks everything, `prod` is hardened and strict.
+    #[arg(long, value_name = "dev|prod")]
+    pub mode: Option<String>,
+    /// Address to listen on; `127.0.0.1:0` picks a free port. [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// sqlite://FILE?mode=rwc or postgres://USER@HOST/DB. [default: sqlite://bookshop.sqlite3?mode=rwc]
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// A TOML file of flat `key = value` settings (see the list below).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Number of HTTP worker threads. [default: 2]
+    #[arg(long, value_name = "N")]
+    pub workers: Option<String>,
+    /// Sets any setting, e.g. `--set pool_max_connections=2`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Checks the configuration, prints the effective settings (secrets masked), and exits.
+    #[arg(long)]
+    pub check_config: bool,
+}
+
+fn settings_help() -> String {
+    let mut help =
+        format!("Settings (defaults < --config file < {ENV_PREFIX}* environment < flags):\n");
+    for key in KEYS {
+        let default = key
+            .default
+            .map_or(String::new(), |d| format!(" [default: {d}]"));
+        help.push_str(&format!(
+            "  {:<26} {ENV_PREFIX}{:<24} {}{default}\n",
+            key.name,
+            key.name.to_ascii_uppercase(),
+            key.help
+        ));
+    }
+    help.push_str(
+        "\nExit codes: 0 stopped cleanly, 1 could not start (database, port), \
+         2 bad command line, 78 bad configuration.\nLogs: JSON lines on stderr; RUST_LOG \
+         sets the filter.",
+    );
+    help
+}
+
+/// Runs the app with the process's arguments and environment.
+pub fn main() -> ExitCode {
+    main_with_args(std::env::args_os())
+}
+
+/// Runs the app with explicit arguments (the harness re-executes itself through this).
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let settings = match layers_from(&args).and_then(|layers| layers.resolve()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("demo-app: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if args.check_config {
+        println!("configuration OK (mode = {})", settings.mode);
+        for (key, value) in settings.redacted() {
+            let source = &settings
+                .sources
+                .get(key)
+                .cloned()
+                .unwrap_or(Source::Default);
+            println!("  {key} = {value}    # from {source}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    telemetry::init();
+    if settings.open_files_limit > 0 {
+        // Lowers the soft limit of this process only (never raises, never the hard limit),
+        // so the file-handle lesson reaches the limit quickly without touching the machine.
+        let limit = settings.open_files_limit;
+        match rlimit::Resource::NOFILE.get() {
+            Ok((soft, hard)) => {
+                if let Err(e) = rlimit::Resource::NOFILE.set(limit.min(soft), hard) {
+                    eprintln!("demo-app: could not lower the open-files limit to {limit}: {e}");
+                    return ExitCode::from(EXIT_STARTUP);
+                }
+            }
+            Err(e) => {
+                eprintln!("demo-app: could not read the open-files limit: {e}");
+                return ExitCode::from(EXIT_STARTUP);
+            }
+        }
+    }
+    for warning in &settings.warnings {
+        tracing::warn!(mode = %settings.mode, "{warning}");
+    }
+    let result = actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await?;
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "listening on http://{}", app.address())?;
+        stdout.flush()?;
+        app.run_until_stopped().await?;
+        anyhow::Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = ?err, "demo-app could not start");
+            eprintln!("demo-app: could not start: {err:#}");
+            ExitCode::from(EXIT_STARTUP)
+        }
+    }
+}
+
+/// Defaults, then the file, then the environment, then the flags.
+fn layers_from(args: &Args) -> Result<Layers, crate::settings::ConfigError> {
+    let mut layers = Layers::with_defaults();
+    if let Some(path) = &args.config {
+        layers.apply_file(path)?;
+    }
+    layers.apply_env(std::env::vars())?;
+    let flags = [
+        ("mode", "--mode", &args.mode),
+        ("bind", "--bind", &args.bind),
+        ("database_url", "--database-url", &args.database_url),
+        ("workers", "--workers", &args.workers),
+    ];
+    for (key, flag, value) in flags {
+        if let Some(value) = value {
+            layers.set(key, value.clone(), Source::Flag(flag.to_string()))?;
+        }
+    }
+    for pair in &args.set {
+        let source = Source::Flag(format!("--set {pair}"));
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(crate::settings::ConfigError {
+                key: pair.clone(),
+                problem: "is not in the form KEY=VALUE".to_string(),
+                origin: source,
+                hint: "Write it as --set key=value, e.g. --set workers=4.".to_string(),
+            });
+        };
+        layers.set(key.trim(), value.to_string(), source)?;
+    }
+    Ok(layers)
+}

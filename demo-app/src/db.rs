@@ -1,0 +1,140 @@
+//! The database: one sqlx `Any` pool, so SQLite and PostgreSQL run the same handler code.
+//! Queries use `$1` placeholders, which both engines accept, and BIGINT/TEXT columns only.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyConnection, AnyPool, Connection as _, Executor as _, SqlSafeStr as _};
+
+use crate::settings::Settings;
+
+/// Which engine a database URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The pool plus what the dev page reports about the engine.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// As the engine reports it, e.g. `3.50.4` or `PostgreSQL 15.20 (Debian ...) on x86_64`.
+    pub engine_version: String,
+}
+
+impl Database {
+    /// Connects, migrates and seeds. Fails with context naming the step that failed.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(&settings.database_url)
+            .context("database_url is neither sqlite: nor postgres://")?;
+        // One direct connection first: a pool would report an unreachable server only as
+        // "pool timed out", hiding the cause (refused, unknown host, bad password).
+        let probe = AnyConnection::connect(&settings.database_url)
+            .await
+            .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
+        probe.close().await.ok();
+        let statement_timeout_ms = settings.statement_timeout_ms;
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.pool_max_connections)
+            .acquire_timeout(Duration::from_millis(settings.pool_acquire_timeout_ms))
+            // DELIBERATE (db.connection-lost): pooled connections are handed out without
+            // the liveness check sqlx does by default ("saves a round trip"). After the
+            // server drops them (a restart, a failover, pg_terminate_backend) the next
+            // requests get a dead connection and fail before the pool replaces it. The
+            // fix: keep `test_before_acquire(true)` and retry idempotent work once.
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        // Bounded statements (db.statement-timeout): the engine cancels
+                        // anything slower, with SQLSTATE 57014.
+                        let set = format!("SET statement_timeout = {statement_timeout_ms}");
+                        conn.execute(sqlx::AssertSqlSafe(set)).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&settings.database_url)
+            .await
+            .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
+        migrator(backend)
+            .run(&pool)
+            .await
+            .context("Failed to migrate the database")?;
+        let version_sql = match backend {
+            Backend::Sqlite => "SELECT sqlite_version()",
+            Backend::Postgres => "SELECT version()",
+        };
+        let engine_version: String = sqlx::query_scalar(version_sql)
+            .fetch_one(&pool)
+            .await
+            .context("Failed to read the database engine version")?;
+        Ok(Database {
+            pool,
+            backend,
+            engine_version,
+        })
+    }
+
+    /// The engine's display name, for the dev page.
+    pub fn engine(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// The embedded migrations for one engine: its schema, then the shared seed.
+fn migrator(backend: Backend) -> Migrator {
+    let schema = match backend {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0001_schema.sql"),
+        Backend::Postgres => include_str!("../migrations/postgres/0001_schema.sql"),
+    };
+    let seed = include_str!("../migrations/seed.sql");
+    let transfers = match backend {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0003_transfers.sql"),
+        Backend::Postgres => include_str!("../migrations/postgres/0003_transfers.sql"),
+    };
+    let migration = |version, description: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            Cow::Borrowed(description),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(1, "schema", schema),
+        migration(2, "seed", seed),
+        migration(3, "transfers", transfers),
+    ])
+}

@@ -1,0 +1,279 @@
+//! The app's one error type. Handlers return it; the response middleware renders it with
+//! the mode's renderer. It keeps everything a developer needs (cause chain, SQL, backtrace,
+//! panic details); what reaches the client is the renderer's decision, never this type's.
+
+use std::backtrace::Backtrace;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::request_context;
+
+/// What an error means for the client: prod picks its status code from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The client sent something malformed (400).
+    BadRequest,
+    /// Wrong or missing credentials (401).
+    Unauthorized,
+    /// No such resource (404).
+    NotFound,
+    /// The request conflicts with existing state, e.g. a duplicate e-mail (409).
+    Conflict,
+    /// A transient condition: overload, pool exhausted, deadlock, lost connection (503).
+    Unavailable,
+    /// An upstream answered with something unusable (502).
+    BadGateway,
+    /// An upstream did not answer in time (504).
+    GatewayTimeout,
+    /// A bug or anything not classified: 500.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The specific status prod answers with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
+            ErrorKind::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable name used in logs, problem types and the ops error list.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "bad-request",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Unavailable => "service-unavailable",
+            ErrorKind::BadGateway => "bad-gateway",
+            ErrorKind::GatewayTimeout => "gateway-timeout",
+            ErrorKind::Internal => "internal-error",
+        }
+    }
+}
+
+/// Where and why a handler panicked, as captured by the panic hook.
+#[derive(Debug, Clone)]
+pub struct PanicDetails {
+    pub message: String,
+    pub location: Option<String>,
+}
+
+/// An error on its way to the client, with all the detail the logs need.
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub error: anyhow::Error,
+    /// The SQL statement that failed, when there was one.
+    pub sql: Option<String>,
+    /// The database driver's own `Debug` rendering (SQLSTATE, DETAIL, hint, routine...).
+    pub driver_debug: Option<String>,
+    pub panic: Option<Box<PanicDetails>>,
+    /// A message written for the client on purpose (4xx only); prod may show it.
+    pub public_detail: Option<String>,
+    /// Captured only when the request runs with backtraces on (dev by default).
+    pub backtrace: Option<Box<Backtrace>>,
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Self {
+        AppError {
+            kind,
+            error: error.into(),
+            sql: None,
+            driver_debug: None,
+            panic: None,
+            public_detail: None,
+            backtrace: request_context::capture_backtrace().map(Box::new),
+        }
+    }
+
+    /// A bug: anything the code did not expect.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        AppError::new(ErrorKind::Internal, error)
+    }
+
+    /// A client mistake; `message` is written for the client and prod shows it.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::new(ErrorKind::BadRequest, anyhow::anyhow!("{message}"))
+            .with_public_detail(message)
+    }
+
+    /// Keeps the underlying error as the root of the chain (for dev and the logs).
+    pub fn with_cause<E>(mut self, cause: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let outer = self.error.to_string();
+        self.error = anyhow::Error::new(cause).context(outer);
+        self
+    }
+
+    /// Sets the client-facing detail (used by prod for 4xx answers only).
+    pub fn with_public_detail(mut self, detail: impl Into<String>) -> Self {
+        self.public_detail = Some(detail.into());
+        self
+    }
+
+    pub fn not_found(message: impl fmt::Display) -> Self {
+        AppError::new(ErrorKind::NotFound, anyhow::anyhow!("{message}"))
+    }
+
+    pub fn unauthorized(message: impl fmt::Display) -> Self {
+        AppError::new(ErrorKind::Unauthorized, anyhow::anyhow!("{message}"))
+    }
+
+    /// A database error, classified by what the engine said, with the statement attached.
+    pub fn database(error: sqlx::Error, sql: &str, context: &'static str) -> Self {
+        let kind = classify_database_error(&error);
+        let driver_debug = Some(format!("{error:?}"));
+        let mut app_error = AppError::new(kind, anyhow::Error::new(error).context(context));
+        app_error.sql = Some(sql.to_string());
+        app_error.driver_debug = driver_debug;
+        app_error
+    }
+
+    pub fn from_panic(details: PanicDetails, backtrace: Option<Backtrace>) -> Self {
+        AppError {
+            kind: ErrorKind::Internal,
+            error: anyhow::anyhow!("handler panicked: {}", details.message),
+            sql: None,
+            driver_debug: None,
+            panic: Some(Box::new(details)),
+            public_detail: None,
+            backtrace: backtrace.map(Box::new),
+        }
+    }
+
+    /// The backtrace as lines, cut to the frames nearest the error (the rest is runtime
+    /// plumbing) and to a readable width: a debug page, not a core dump.
+    pub fn backtrace_lines(&self) -> Vec<String> {
+        const MAX_LINES: usize = 48;
+        const MAX_WIDTH: usize = 180;
+        let Some(backtrace) = &self.backtrace else {
+            return Vec::new();
+        };
+        let text = backtrace.to_string();
+        let total = text.lines().count();
+        let mut lines: Vec<String> = text
+            .lines()
+            .take(MAX_LINES)
+            .map(|line| match line.char_indices().nth(MAX_WIDTH) {
+                Some((cut, _)) => format!("{}…", &line[..cut]),
+                None => line.to_string(),
+            })
+            .collect();
+        if total > MAX_LINES {
+            lines.push(format!("… {} more lines", total - MAX_LINES));
+        }
+        lines
+    }
+
+    /// The cause chain, outermost first.
+    pub fn chain(&self) -> Vec<String> {
+        self.error.chain().map(|cause| cause.to_string()).collect()
+    }
+
+    /// A stable grouping key for the ops error list: the kind plus the innermost cause
+    /// with digits removed (ids and pids vary, the bug does not).
+    pub fn fingerprint(&self) -> String {
+        let root = match &self.panic {
+            Some(panic) => panic.location.clone().unwrap_or_default(),
+            None => self.error.root_cause().to_string(),
+        };
+        let shape: String = root
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .take(120)
+            .collect();
+        format!("{}: {shape}", self.kind.slug())
+    }
+}
+
+/// Maps what the engine reported to what the client should be told in prod.
+/// SQLSTATE codes for PostgreSQL, extended result codes for SQLite.
+pub fn classify_database_error(error: &sqlx::Error) -> ErrorKind {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            ErrorKind::Unavailable
+        }
+        sqlx::Error::RowNotFound => ErrorKind::NotFound,
+        sqlx::Error::Database(db) => {
+            if db.is_unique_violation() {
+                return ErrorKind::Conflict;
+            }
+            match db.code().as_deref() {
+                // PostgreSQL: deadlock, serialization failure, lock timeout, statement
+                // timeout, admin shutdown, crash shutdown, cannot connect now.
+                Some("40P01" | "40001" | "55P03" | "57014" | "57P01" | "57P02" | "57P03") => {
+                    ErrorKind::Unavailable
+                }
+                // PostgreSQL connection exceptions (class 08).
+                Some(code) if code.starts_with("08") => ErrorKind::Unavailable,
+                // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_BUSY_SNAPSHOT (517),
+                // SQLITE_BUSY_RECOVERY (261), SQLITE_BUSY_TIMEOUT (773).
+                Some("5" | "6" | "517" | "261" | "773") => ErrorKind::Unavailable,
+                _ => ErrorKind::Internal,
+            }
+        }
+        _ => ErrorKind::Internal,
+    }
+}
+
+impl fmt::Debug for AppError {
+    /// The whole story: kind, cause chain (anyhow's `{:?}`), SQL and driver detail.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:?}: {:?}", self.kind, self.error)?;
+        if let Some(sql) = &self.sql {
+            writeln!(f, "SQL: {sql}")?;
+        }
+        if let Some(debug) = &self.driver_debug {
+            writeln!(f, "driver: {debug}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// A body-less placeholder. The response middleware always replaces it with the mode's
+    /// rendering; actix's default would write `Display` as text/plain, which leaks.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+/// Attaches the SQL text and a context to database errors at the query site.
+pub trait DbResultExt<T> {
+    fn or_db_error(self, sql: &str, context: &'static str) -> Result<T, AppError>;
+}
+
+impl<T> DbResultExt<T> for Result<T, sqlx::Error> {
+    fn or_db_error(self, sql: &str, context: &'static str) -> Result<T, AppError> {
+        self.map_err(|e| AppError::database(e, sql, context))
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        AppError::internal(error)
+    }
+}

@@ -1,0 +1,27 @@
+//! Crash Course Books: the lab's deliberately flawed bookshop service.
+//!
+//! Every flaw is marked `DELIBERATE (<failure class>)` where it lives. Everything else
+//! (settings, the prod renderer, the middleware, ops auth, input parsing) is meant to be
+//! correct, safe code.
+
+pub mod build_info;
+pub mod calendar;
+pub mod cli;
+pub mod correlation;
+pub mod db;
+pub mod error;
+pub mod error_log;
+pub mod fx;
+pub mod launch;
+pub mod metrics;
+pub mod middleware;
+pub mod panics;
+pub mod release;
+pub mod render;
+pub mod request_context;
+pub mod routes;
+pub mod scratch_db;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

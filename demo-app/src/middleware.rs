@@ -1,0 +1,240 @@
+//! The one middleware every request passes through. In order, it:
+//! 1. picks the correlation id and opens the request's log span;
+//! 2. runs the request (each resource catches its own panics, see `panics::catch`; a
+//!    panic that still gets here becomes a body-less 500 rather than a dropped connection);
+//! 3. renders any error with the mode's renderer, replacing actix's text/plain default;
+//! 4. logs the outcome (a 5xx line carries everything prod withheld), counts it, and sets
+//!    the headers of the mode (`x-request-id` always; versions in dev; `no-store` in prod).
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    CACHE_CONTROL, HeaderName, HeaderValue, RETRY_AFTER, SERVER, WWW_AUTHENTICATE,
+};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::FutureExt as _;
+use tracing::Instrument as _;
+
+use crate::build_info;
+use crate::correlation;
+use crate::error::PanicDetails;
+use crate::error::{AppError, ErrorKind};
+use crate::panics;
+use crate::render::{self, ErrorReport};
+use crate::request_context::{self, RequestScope};
+use crate::settings::Mode;
+use crate::state::AppState;
+
+/// Seconds a client should wait before retrying a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
+
+pub async fn handle(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        // Only a wiring mistake in `startup` could get here.
+        return Err(actix_web::error::ErrorInternalServerError(
+            "app state missing",
+        ));
+    };
+    let mode = state.settings.mode;
+    let correlation_id = correlation::for_request(req.headers());
+    let method = req.method().clone();
+    let span = tracing::info_span!(
+        "request",
+        correlation_id = %correlation_id,
+        method = %method,
+        path = %req.path(),
+    );
+    let scope = RequestScope {
+        correlation_id: correlation_id.clone(),
+        capture_backtraces: mode == Mode::Dev,
+    };
+    let outcome = request_context::run(scope, AssertUnwindSafe(next.call(req)).catch_unwind())
+        .instrument(span.clone())
+        .await;
+    // Everything below is synchronous: log lines written from here on carry the id.
+    let _in_span = span.enter();
+
+    let mut response = match outcome {
+        Ok(Ok(response)) => response.map_into_boxed_body(),
+        Ok(Err(error)) => {
+            tracing::error!(error = %error, "request failed before a response existed");
+            return Err(error);
+        }
+        Err(payload) => {
+            state.metrics.record_panic();
+            let (details, _) = panics::take_last(&*payload);
+            tracing::error!(panic_message = %details.message, "panic outside a resource");
+            return Err(AppError::from_panic(details, None).into());
+        }
+    };
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let rendered = response.response().error().map(|error| {
+        let failure = Failure {
+            correlation_id: &correlation_id,
+            request: response.request(),
+            state: &state,
+            route: &route,
+        };
+        match error.as_error::<AppError>() {
+            Some(app_error) => failure.respond(app_error),
+            None => failure.respond(&foreign_error(error)),
+        }
+    });
+    if let Some(rendered) = rendered {
+        response = response.into_response(rendered);
+    }
+
+    let status = response.status();
+    set_headers(&mut response, mode, &correlation_id);
+    state
+        .metrics
+        .record_response(&route, method.as_str(), status.as_u16());
+    tracing::info!(
+        status = status.as_u16(),
+        route = %route,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request completed"
+    );
+    Ok(response)
+}
+
+/// What an error response needs besides the error itself.
+struct Failure<'a> {
+    correlation_id: &'a str,
+    request: &'a HttpRequest,
+    state: &'a AppState,
+    route: &'a str,
+}
+
+impl Failure<'_> {
+    /// Renders the error for the mode, logs it, and files a 5xx in the ops error list.
+    fn respond(&self, error: &AppError) -> HttpResponse {
+        let report = ErrorReport {
+            error,
+            correlation_id: self.correlation_id,
+            request: self.request,
+            state: self.state,
+        };
+        if error.panic.is_some() {
+            self.state.metrics.record_panic();
+        }
+        let response = render::render(self.state.settings.mode, &report);
+        let status = response.status();
+        log_error(error, status);
+        if status.is_server_error() {
+            self.state
+                .errors
+                .record(error, status.as_u16(), self.route, self.correlation_id);
+        }
+        response
+    }
+}
+
+/// An `AppError` standing in for an error actix produced itself (an unknown
+/// method, an oversized payload...), classified by the status actix chose.
+fn foreign_error(error: &actix_web::Error) -> AppError {
+    let status = error.as_response_error().status_code();
+    let kind = match status.as_u16() {
+        404 => ErrorKind::NotFound,
+        401 => ErrorKind::Unauthorized,
+        409 => ErrorKind::Conflict,
+        400..=499 => ErrorKind::BadRequest,
+        503 => ErrorKind::Unavailable,
+        _ => ErrorKind::Internal,
+    };
+    let message = error.to_string();
+    AppError::new(kind, anyhow::anyhow!("{message}"))
+}
+
+/// One log line with the whole story: what prod withheld from the client is here.
+fn log_error(error: &AppError, status: StatusCode) {
+    let chain = error.chain().join(" -> ");
+    let sql = error.sql.as_deref().unwrap_or("");
+    let driver = error.driver_debug.as_deref().unwrap_or("");
+    let (panic_message, panic_location) = match &error.panic {
+        Some(panic) => {
+            let PanicDetails { message, location } = panic.as_ref();
+            (message.as_str(), location.as_deref().unwrap_or(""))
+        }
+        None => ("", ""),
+    };
+    let backtrace = error.backtrace_lines().join("\n");
+    if status.is_server_error() {
+        tracing::error!(
+            status = status.as_u16(),
+            kind = error.kind.slug(),
+            error = %error,
+            chain = %chain,
+            sql,
+            driver_error = driver,
+            panic_message,
+            panic_location,
+            backtrace = %backtrace,
+            "request failed"
+        );
+    } else {
+        tracing::warn!(
+            status = status.as_u16(),
+            kind = error.kind.slug(),
+            error = %error,
+            chain = %chain,
+            sql,
+            "request rejected"
+        );
+    }
+}
+
+fn set_headers(response: &mut ServiceResponse<BoxBody>, mode: Mode, id: &str) {
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(id) {
+        headers.insert(HeaderName::from_static(correlation::HEADER), value);
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    match mode {
+        Mode::Dev => {
+            // DELIBERATE (CWE-200, ZAP 10036/10037): version banners, the way many
+            // default configurations send them.
+            let server = format!("actix-web/{}", build_info::ACTIX_WEB_VERSION);
+            let powered_by = format!(
+                "Rust/{} sqlx/{} demo-app/{}",
+                build_info::RUSTC_VERSION,
+                build_info::SQLX_VERSION,
+                build_info::APP_VERSION
+            );
+            for (name, value) in [(SERVER, server), (x_powered_by(), powered_by)] {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+        Mode::Prod => {
+            headers.remove(SERVER);
+            if is_error {
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                headers.insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+        }
+    }
+}
+
+fn x_powered_by() -> HeaderName {
+    HeaderName::from_static("x-powered-by")
+}

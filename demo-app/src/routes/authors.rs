@@ -1,0 +1,42 @@
+//! `/authors?name=`: author search. Teaches db.invalid-sql.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, DbResultExt as _};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct AuthorQuery {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Author {
+    id: i64,
+    name: String,
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    query: web::Query<AuthorQuery>,
+) -> Result<HttpResponse, AppError> {
+    // DELIBERATE (db.invalid-sql, CWE-89): the statement is built with `format!`. A name
+    // with a quote such as `O'Reilly` ends the string literal early and the engine answers
+    // with a syntax error; a crafted name injects SQL. sqlx 0.9 will not take a runtime
+    // string without `AssertSqlSafe`, which here is exactly the false promise. The fix: a
+    // constant statement with a bind parameter (`... LIKE $1`), as in search.rs.
+    let sql = format!(
+        "SELECT id, name FROM authors WHERE name LIKE '%{}%' ORDER BY id",
+        query.name
+    );
+    let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .fetch_all(&state.db.pool)
+        .await
+        .or_db_error(&sql, "Failed to search authors")?;
+    let authors: Vec<Author> = rows
+        .into_iter()
+        .map(|(id, name)| Author { id, name })
+        .collect();
+    Ok(HttpResponse::Ok().json(authors))
+}

@@ -1,0 +1,108 @@
+//! `/ops/*`: operator routes, behind a bearer token in both modes.
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Checks `Authorization: Bearer <ops_token>` in constant time.
+pub fn require_ops_token(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if constant_time_eq(presented.as_bytes(), state.settings.ops_token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::unauthorized(
+            "missing or wrong bearer token for an ops route",
+        ))
+    }
+}
+
+/// Compares without an early exit, so the time taken does not reveal the matching prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, byte) in b.iter().enumerate() {
+        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ byte);
+    }
+    diff == 0
+}
+
+pub async fn list_errors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    require_ops_token(&req, &state)?;
+    Ok(HttpResponse::Ok().json(state.errors.groups()))
+}
+
+pub async fn clear_errors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    require_ops_token(&req, &state)?;
+    state.errors.clear();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Closes the kept cover files and empties the error list: the operator's "fix it now".
+pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    require_ops_token(&req, &state)?;
+    let closed = {
+        let mut covers = state.open_covers.lock().unwrap_or_else(|p| p.into_inner());
+        let count = covers.len();
+        covers.clear();
+        count
+    };
+    state.errors.clear();
+    tracing::warn!(closed_files = closed, "ops reset");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "closed_files": closed })))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReleaseSwitch {
+    version: String,
+}
+
+/// `POST /ops/release {"version": "v2"}`: the deploy (or the rollback).
+pub async fn switch_release(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<ReleaseSwitch>,
+) -> Result<HttpResponse, AppError> {
+    require_ops_token(&req, &state)?;
+    let from = state.release.name();
+    if !state.release.switch(&body.version) {
+        return Err(AppError::bad_request(
+            "Field `version` must be `v1` or `v2`.",
+        ));
+    }
+    tracing::warn!(from, to = state.release.name(), "release switched");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "from": from, "to": state.release.name() })))
+}
+
+pub async fn current_release(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    require_ops_token(&req, &state)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "release": state.release.name() })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn tokens_match_only_when_equal() {
+        assert!(constant_time_eq(b"secret-token", b"secret-token"));
+        assert!(!constant_time_eq(b"secret-tokeN", b"secret-token"));
+        assert!(!constant_time_eq(b"secret", b"secret-token"));
+        assert!(!constant_time_eq(b"secret-token-and-more", b"secret-token"));
+        assert!(!constant_time_eq(b"", b"secret-token"));
+    }
+}

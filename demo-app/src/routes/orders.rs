@@ -1,0 +1,116 @@
+//! `/orders`: placing an order reserves stock and prices it in the customer's currency.
+//! Teaches db.pool-exhausted.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct OrderRequest {
+    customer_id: i64,
+    book_id: i64,
+    quantity: i64,
+    #[serde(default = "euro")]
+    currency: String,
+}
+
+fn euro() -> String {
+    "EUR".to_string()
+}
+
+#[derive(Serialize)]
+struct Order {
+    id: i64,
+    book_id: i64,
+    quantity: i64,
+    total_cents: i64,
+    currency: String,
+    total_in_currency_cents: i64,
+}
+
+const RESERVE_SQL: &str = "UPDATE books SET stock = stock - $1 WHERE id = $2 AND stock >= $1";
+const PRICE_SQL: &str = "SELECT price_cents FROM books WHERE id = $1";
+const INSERT_SQL: &str = "INSERT INTO orders (customer_id, book_id, quantity, total_cents, placed_on) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+
+pub async fn place(
+    state: web::Data<AppState>,
+    body: web::Json<OrderRequest>,
+) -> Result<HttpResponse, AppError> {
+    let OrderRequest {
+        customer_id,
+        book_id,
+        quantity,
+        currency,
+    } = body.into_inner();
+    if !(1..=10).contains(&quantity) {
+        return Err(AppError::bad_request(
+            "Field `quantity` must be from 1 to 10.",
+        ));
+    }
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(AppError::bad_request(
+            "Field `currency` must be a three-letter code such as EUR or USD.",
+        ));
+    }
+    let mut tx = state
+        .db
+        .pool
+        .begin()
+        .await
+        .or_db_error("BEGIN", "Failed to begin the order")?;
+    let reserved = sqlx::query(RESERVE_SQL)
+        .bind(quantity)
+        .bind(book_id)
+        .execute(&mut *tx)
+        .await
+        .or_db_error(RESERVE_SQL, "Failed to reserve stock")?;
+    let price: Option<i64> = sqlx::query_scalar(PRICE_SQL)
+        .bind(book_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .or_db_error(PRICE_SQL, "Failed to read the price")?;
+    let price =
+        price.ok_or_else(|| AppError::not_found(format!("book {book_id} does not exist")))?;
+    if reserved.rows_affected() == 0 {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            anyhow::anyhow!("book {book_id} has fewer than {quantity} in stock"),
+        )
+        .with_public_detail("Not enough copies in stock."));
+    }
+    // DELIBERATE (db.pool-exhausted): the currency conversion calls the FX upstream while
+    // the transaction (and so a pooled connection, plus its row or database locks) is
+    // held. When the upstream is slow, a handful of concurrent orders hold every pooled
+    // connection and everyone else waits for `pool_acquire_timeout_ms`, then fails with
+    // sqlx's PoolTimedOut. The fix: fetch the rate before `begin()` (never hold a
+    // connection across network I/O), and bound the upstream call.
+    let rate = if currency == "EUR" {
+        1.0
+    } else {
+        state.fx.rate(&currency).await?
+    };
+    let total_cents = price * quantity;
+    let id: i64 = sqlx::query_scalar(INSERT_SQL)
+        .bind(customer_id)
+        .bind(book_id)
+        .bind(quantity)
+        .bind(total_cents)
+        .bind(crate::calendar::today_iso())
+        .fetch_one(&mut *tx)
+        .await
+        .or_db_error(INSERT_SQL, "Failed to record the order")?;
+    tx.commit()
+        .await
+        .or_db_error("COMMIT", "Failed to commit the order")?;
+    Ok(HttpResponse::Created().json(Order {
+        id,
+        book_id,
+        quantity,
+        total_cents,
+        total_in_currency_cents: (total_cents as f64 * rate).round() as i64,
+        currency,
+    }))
+}

@@ -1,0 +1,55 @@
+//! `/problems/{slug}`: the documentation behind each problem `type` URI, so a client that
+//! follows the link learns what the problem means (RFC 9457, section 3.1.1).
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::AppError;
+
+const PROBLEMS: &[(&str, &str, &str)] = &[
+    (
+        "bad-request",
+        "Bad Request",
+        "The request was malformed; fix it before retrying.",
+    ),
+    (
+        "unauthorized",
+        "Unauthorized",
+        "The route needs a valid bearer token.",
+    ),
+    ("not-found", "Not Found", "Nothing exists at this address."),
+    (
+        "conflict",
+        "Conflict",
+        "The request conflicts with existing data, e.g. a duplicate e-mail.",
+    ),
+    (
+        "service-unavailable",
+        "Service Unavailable",
+        "A transient condition; retry after the Retry-After delay.",
+    ),
+    (
+        "bad-gateway",
+        "Bad Gateway",
+        "An upstream service answered with something unusable.",
+    ),
+    (
+        "gateway-timeout",
+        "Gateway Timeout",
+        "An upstream service did not answer in time.",
+    ),
+    (
+        "internal-error",
+        "Internal Server Error",
+        "A fault in the service. Quote the correlation id when reporting it.",
+    ),
+];
+
+pub async fn describe(slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (_, title, text) = PROBLEMS
+        .iter()
+        .find(|(s, _, _)| *s == slug.as_str())
+        .ok_or_else(|| AppError::not_found("no such problem type"))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{title}\n\n{text}\n")))
+}

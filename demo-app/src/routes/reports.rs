@@ -1,0 +1,172 @@
+//! `/reports/*`: sales reports. `daily-average` teaches crash.divide-by-zero, `sales`
+//! teaches db.statement-timeout.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use std::time::Duration;
+
+use crate::db::Backend;
+use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    date: String,
+}
+
+#[derive(Serialize)]
+struct DailyAverage {
+    date: String,
+    orders: i64,
+    average_cents: i64,
+}
+
+const DAY_TOTALS_SQL: &str = "SELECT CAST(COALESCE(SUM(total_cents), 0) AS BIGINT), COUNT(*) \
+     FROM orders WHERE placed_on = $1";
+
+pub async fn daily_average(
+    state: web::Data<AppState>,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, AppError> {
+    let date = query.date.trim();
+    if !is_iso_date(date) {
+        return Err(AppError::bad_request(
+            "Query parameter `date` must be a date such as 2026-11-20.",
+        ));
+    }
+    let (total, count): (i64, i64) = sqlx::query_as(DAY_TOTALS_SQL)
+        .bind(date)
+        .fetch_one(&state.db.pool)
+        .await
+        .or_db_error(DAY_TOTALS_SQL, "Failed to total the day's orders")?;
+    // DELIBERATE (crash.divide-by-zero): integer division by the order count panics
+    // ("attempt to divide by zero") on a day without orders, e.g. 2026-11-22. The fix:
+    // `total.checked_div(count)`, answering `average_cents: null` for an empty day.
+    let average_cents = total / count;
+    Ok(HttpResponse::Ok().json(DailyAverage {
+        date: date.to_string(),
+        orders: count,
+        average_cents,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct RangeQuery {
+    from: String,
+    to: String,
+}
+
+#[derive(Serialize)]
+struct SalesReport {
+    from: String,
+    to: String,
+    days: i64,
+    revenue_to_date_cents: i64,
+}
+
+// DELIBERATE (db.statement-timeout): the running total is a correlated subquery that
+// re-reads every order for every day of the range: O(days x orders). Over a short range it
+// is instant; over decades with a big order table it runs for seconds. PostgreSQL cancels
+// it at `statement_timeout` (SQLSTATE 57014); SQLite has no statement timeout, so the app
+// gives up at its own deadline while the statement keeps running on its connection.
+// The fix: `SUM(...) OVER (ORDER BY day)` over a GROUP BY, an index on placed_on, and a
+// bounded range.
+const SALES_SQL_SQLITE: &str = "WITH RECURSIVE days(day) AS ( \
+         SELECT $1 UNION ALL SELECT date(day, '+1 day') FROM days WHERE day < $2) \
+     SELECT COUNT(*), CAST(COALESCE(MAX(running), 0) AS BIGINT) FROM ( \
+         SELECT (SELECT COALESCE(SUM(o.total_cents), 0) FROM orders o \
+                 WHERE o.placed_on <= days.day) AS running \
+         FROM days) AS per_day";
+const SALES_SQL_POSTGRES: &str = "WITH RECURSIVE days(day) AS ( \
+         SELECT CAST($1 AS DATE) UNION ALL SELECT day + 1 FROM days WHERE day < CAST($2 AS DATE)) \
+     SELECT COUNT(*), CAST(COALESCE(MAX(running), 0) AS BIGINT) FROM ( \
+         SELECT (SELECT COALESCE(SUM(o.total_cents), 0) FROM orders o \
+                 WHERE o.placed_on <= CAST(days.day AS TEXT)) AS running \
+         FROM days) AS per_day";
+
+pub async fn sales(
+    state: web::Data<AppState>,
+    query: web::Query<RangeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (from, to) = (query.from.trim(), query.to.trim());
+    if !is_iso_date(from) || !is_iso_date(to) || from > to {
+        return Err(AppError::bad_request(
+            "Query parameters `from` and `to` must be dates such as 2026-11-20, `from` first.",
+        ));
+    }
+    let sql = match state.db.backend {
+        Backend::Sqlite => SALES_SQL_SQLITE,
+        Backend::Postgres => SALES_SQL_POSTGRES,
+    };
+    let query = sqlx::query_as::<_, (i64, i64)>(sql)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&state.db.pool);
+    let (days, revenue_to_date_cents) = match state.db.backend {
+        // PostgreSQL enforces statement_timeout itself (set on every pooled connection).
+        Backend::Postgres => query.await,
+        // SQLite has no statement timeout: the app's own deadline answers on time, but
+        // dropping the future does not stop the statement, which runs on until done.
+        Backend::Sqlite => {
+            let deadline = Duration::from_millis(state.settings.statement_timeout_ms);
+            match tokio::time::timeout(deadline, query).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let mut error = AppError::new(
+                        ErrorKind::Unavailable,
+                        anyhow::anyhow!(
+                            "statement still running after the app's {} ms deadline \
+                             (SQLite has no statement timeout)",
+                            deadline.as_millis()
+                        ),
+                    );
+                    error.sql = Some(sql.to_string());
+                    return Err(error);
+                }
+            }
+        }
+    }
+    .or_db_error(sql, "Failed to compute the sales report")?;
+    Ok(HttpResponse::Ok().json(SalesReport {
+        from: from.to_string(),
+        to: to.to_string(),
+        days,
+        revenue_to_date_cents,
+    }))
+}
+
+/// `YYYY-MM-DD` with a month from 1 to 12 and a day from 1 to 31.
+fn is_iso_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits_at = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    if !(digits_at(0..4) && digits_at(5..7) && digits_at(8..10)) {
+        return false;
+    }
+    let month: u8 = text[5..7].parse().unwrap_or(0);
+    let day: u8 = text[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_iso_date;
+
+    #[test]
+    fn dates_are_checked_before_they_reach_the_database() {
+        assert!(is_iso_date("2026-11-22"));
+        for bad in [
+            "2026-13-01",
+            "2026-11-32",
+            "26-11-22",
+            "2026/11/22",
+            "2026-1a-22",
+            "🦀🦀🦀",
+        ] {
+            assert!(!is_iso_date(bad), "{bad}");
+        }
+    }
+}

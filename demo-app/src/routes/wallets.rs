@@ -1,0 +1,158 @@
+//! `/wallets` and `/transfers`: customer wallets and transfers between them. Teaches
+//! db.deadlock.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Backend;
+use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::state::AppState;
+
+/// Largest single transfer accepted (100,000.00).
+const MAX_TRANSFER_CENTS: i64 = 10_000_000;
+
+#[derive(Deserialize)]
+pub struct TransferRequest {
+    from_wallet: i64,
+    to_wallet: i64,
+    amount_cents: i64,
+}
+
+#[derive(Serialize)]
+struct Transfer {
+    id: i64,
+    from_wallet: i64,
+    to_wallet: i64,
+    amount_cents: i64,
+}
+
+#[derive(Serialize)]
+struct Wallet {
+    id: i64,
+    customer_id: i64,
+    balance_cents: i64,
+}
+
+const WALLET_SQL: &str = "SELECT id, customer_id, balance_cents FROM wallets WHERE id = $1";
+
+pub async fn show(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(WALLET_SQL)
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await
+        .or_db_error(WALLET_SQL, "Failed to load the wallet")?;
+    let (id, customer_id, balance_cents) =
+        row.ok_or_else(|| AppError::not_found(format!("wallet {id} does not exist")))?;
+    Ok(HttpResponse::Ok().json(Wallet {
+        id,
+        customer_id,
+        balance_cents,
+    }))
+}
+
+/// Reads a wallet's balance inside the transaction; on PostgreSQL it also locks the row.
+const LOCK_WALLET_POSTGRES: &str = "SELECT balance_cents FROM wallets WHERE id = $1 FOR UPDATE";
+/// SQLite has no row locks: the read takes the transaction's read snapshot instead, and
+/// the first UPDATE below asks to upgrade it to the database's single write lock.
+const LOCK_WALLET_SQLITE: &str = "SELECT balance_cents FROM wallets WHERE id = $1";
+const DEBIT_SQL: &str = "UPDATE wallets SET balance_cents = balance_cents - $1 WHERE id = $2";
+const CREDIT_SQL: &str = "UPDATE wallets SET balance_cents = balance_cents + $1 WHERE id = $2";
+const RECORD_SQL: &str = "INSERT INTO transfers (from_wallet, to_wallet, amount_cents) \
+     VALUES ($1, $2, $3) RETURNING id";
+
+pub async fn transfer(
+    state: web::Data<AppState>,
+    body: web::Json<TransferRequest>,
+) -> Result<HttpResponse, AppError> {
+    let TransferRequest {
+        from_wallet,
+        to_wallet,
+        amount_cents,
+    } = body.into_inner();
+    if !(1..=MAX_TRANSFER_CENTS).contains(&amount_cents) {
+        return Err(AppError::bad_request(format!(
+            "Field `amount_cents` must be from 1 to {MAX_TRANSFER_CENTS}."
+        )));
+    }
+    if from_wallet == to_wallet {
+        return Err(AppError::bad_request(
+            "Fields `from_wallet` and `to_wallet` must differ.",
+        ));
+    }
+    let lock_sql = match state.db.backend {
+        Backend::Postgres => LOCK_WALLET_POSTGRES,
+        Backend::Sqlite => LOCK_WALLET_SQLITE,
+    };
+    let mut tx = state
+        .db
+        .pool
+        .begin()
+        .await
+        .or_db_error("BEGIN", "Failed to begin the transfer")?;
+    // DELIBERATE (db.deadlock): the two wallets are locked in *request* order, with a
+    // pause between the locks (`transfer_lock_pause_ms`, so the race is reproducible in a
+    // classroom). Two opposite transfers (1 -> 2 and 2 -> 1) each hold one lock and wait
+    // for the other: PostgreSQL detects the cycle after deadlock_timeout and aborts one
+    // (40P01); SQLite answers SQLITE_BUSY at once to the one that would have to wait for
+    // the lock upgrade. The fix: lock in a global order (`ORDER BY id` / min id first) and
+    // retry a transaction aborted as a deadlock victim, with backoff.
+    let balance: Option<i64> = sqlx::query_scalar(lock_sql)
+        .bind(from_wallet)
+        .fetch_optional(&mut *tx)
+        .await
+        .or_db_error(lock_sql, "Failed to lock the source wallet")?;
+    let balance = balance
+        .ok_or_else(|| AppError::not_found(format!("wallet {from_wallet} does not exist")))?;
+    if balance < amount_cents {
+        return Err(AppError::new(
+            ErrorKind::Conflict,
+            anyhow::anyhow!("wallet {from_wallet} holds {balance}, less than {amount_cents}"),
+        )
+        .with_public_detail("The source wallet does not hold enough money."));
+    }
+    tokio::time::sleep(Duration::from_millis(state.settings.transfer_lock_pause_ms)).await;
+    let target: Option<i64> = sqlx::query_scalar(lock_sql)
+        .bind(to_wallet)
+        .fetch_optional(&mut *tx)
+        .await
+        .or_db_error(lock_sql, "Failed to lock the target wallet")?;
+    if target.is_none() {
+        return Err(AppError::not_found(format!(
+            "wallet {to_wallet} does not exist"
+        )));
+    }
+    sqlx::query(DEBIT_SQL)
+        .bind(amount_cents)
+        .bind(from_wallet)
+        .execute(&mut *tx)
+        .await
+        .or_db_error(DEBIT_SQL, "Failed to debit the source wallet")?;
+    sqlx::query(CREDIT_SQL)
+        .bind(amount_cents)
+        .bind(to_wallet)
+        .execute(&mut *tx)
+        .await
+        .or_db_error(CREDIT_SQL, "Failed to credit the target wallet")?;
+    let id: i64 = sqlx::query_scalar(RECORD_SQL)
+        .bind(from_wallet)
+        .bind(to_wallet)
+        .bind(amount_cents)
+        .fetch_one(&mut *tx)
+        .await
+        .or_db_error(RECORD_SQL, "Failed to record the transfer")?;
+    tx.commit()
+        .await
+        .or_db_error("COMMIT", "Failed to commit the transfer")?;
+    Ok(HttpResponse::Created().json(Transfer {
+        id,
+        from_wallet,
+        to_wallet,
+        amount_cents,
+    }))
+}

@@ -1,0 +1,128 @@
+//! Every setting the app knows: name, meaning, default. `--help`, the config-file check,
+//! the dev dump's redaction and the docs all read this one table.
+
+/// The token dev falls back to when no ops token is configured. Prod refuses it.
+pub const DEV_OPS_TOKEN: &str = "dev-ops-token-change-me";
+
+/// A fake API key for the FX upstream. It exists so that the dev settings dump has a
+/// realistic secret to leak; it grants nothing anywhere.
+pub const LAB_FX_API_KEY: &str = "fxk_live_LAB_FAKE_7c1e0b9a52d34f6e";
+
+/// The template shipped in the repository (an absolute path fixed at build time, so the
+/// app finds it from any working directory).
+pub const DEFAULT_INVOICE_TEMPLATE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/templates/invoice.txt");
+
+/// One setting the app knows: its key, what it means and its default (as text).
+pub struct Key {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub default: Option<&'static str>,
+    pub secret: bool,
+}
+
+/// The complete list of settings. `--help`, the config-file check and docs use it.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "mode",
+        help: "error-handling policy: `dev` (leaks everything) or `prod` (hardened)",
+        default: Some("dev"),
+        secret: false,
+    },
+    Key {
+        name: "bind",
+        help: "address to listen on; port 0 picks a free port",
+        default: Some("127.0.0.1:8080"),
+        secret: false,
+    },
+    Key {
+        name: "database_url",
+        help: "sqlite://FILE?mode=rwc (embedded default) or postgres://USER@HOST/DB",
+        default: Some("sqlite://bookshop.sqlite3?mode=rwc"),
+        secret: true,
+    },
+    Key {
+        name: "workers",
+        help: "number of HTTP worker threads",
+        default: Some("2"),
+        secret: false,
+    },
+    Key {
+        name: "pool_max_connections",
+        help: "largest number of pooled database connections",
+        default: Some("5"),
+        secret: false,
+    },
+    Key {
+        name: "pool_acquire_timeout_ms",
+        help: "how long a request waits for a pooled connection before giving up",
+        default: Some("3000"),
+        secret: false,
+    },
+    Key {
+        name: "ops_token",
+        help: "bearer token for /ops routes (required in prod, at least 16 characters)",
+        default: None,
+        secret: true,
+    },
+    Key {
+        name: "statement_timeout_ms",
+        help: "longest a database statement may run (PostgreSQL statement_timeout; the app's own deadline on SQLite)",
+        default: Some("2000"),
+        secret: false,
+    },
+    Key {
+        name: "transfer_lock_pause_ms",
+        help: "pause between locking the two wallets of a transfer (makes the db.deadlock race reproducible)",
+        default: Some("100"),
+        secret: false,
+    },
+    Key {
+        name: "fx_api_url",
+        help: "base URL of the currency-rate upstream",
+        default: Some("http://127.0.0.1:8099"),
+        secret: false,
+    },
+    Key {
+        name: "fx_timeout_ms",
+        help: "how long the app waits for the currency-rate upstream",
+        default: Some("2000"),
+        secret: false,
+    },
+    Key {
+        name: "smtp_url",
+        help: "mail server for order receipts, smtp://HOST:PORT (required in prod)",
+        default: None,
+        secret: true,
+    },
+    Key {
+        name: "invoice_template",
+        help: "path of the invoice template file (prod checks it exists)",
+        default: Some(DEFAULT_INVOICE_TEMPLATE),
+        secret: false,
+    },
+    Key {
+        name: "pdf_render_ms",
+        help: "how long rendering an invoice PDF blocks its worker thread (resource.worker-blocked)",
+        default: Some("1500"),
+        secret: false,
+    },
+    Key {
+        name: "pdf_deadline_ms",
+        help: "prod gives up rendering a PDF after this long and answers 503",
+        default: Some("500"),
+        secret: false,
+    },
+    Key {
+        name: "open_files_limit",
+        help: "lowers this process's own open-files limit (0 leaves it; resource.file-handles)",
+        default: Some("0"),
+        secret: false,
+    },
+    Key {
+        name: "fx_api_key",
+        help: "API key sent to the currency-rate upstream (the lab's value is fake)",
+        default: Some(LAB_FX_API_KEY),
+        secret: true,
+    },
+];

@@ -1,0 +1,464 @@
+//! Typed, layered settings: defaults < config file < `DEMO_APP_*` environment < flags.
+//!
+//! Every layer is read as text first and parsed once, here, so an error can always name the
+//! setting, where its value came from, and how to fix it. The mode decides how strict the
+//! check is: prod refuses to start on a missing or weak *required* setting (exit 78,
+//! EX_CONFIG); dev starts with a warning, the way careless debug defaults do.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Serialize;
+
+mod keys;
+mod prod;
+
+/// The prefix of every environment variable the app reads.
+pub const ENV_PREFIX: &str = "DEMO_APP_";
+
+/// The two error-handling policies. The bugs are the same in both; only handling differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Debug defaults: every error body leaks everything.
+    Dev,
+    /// Hardened: RFC 9457 problems, specific status codes, strict configuration.
+    Prod,
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "dev" => Ok(Mode::Dev),
+            "prod" => Ok(Mode::Prod),
+            other => Err(format!(
+                "`{other}` is not a mode; valid modes are `dev` and `prod`"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Dev => "dev",
+            Mode::Prod => "prod",
+        })
+    }
+}
+
+pub use keys::{DEFAULT_INVOICE_TEMPLATE, DEV_OPS_TOKEN, KEYS, Key, LAB_FX_API_KEY};
+
+/// Where a setting's value came from, so an error can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Source {
+    /// Nothing sets it (for a required setting without a default).
+    Unset,
+    Default,
+    File(PathBuf),
+    Env(String),
+    Flag(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Unset => {
+                f.write_str("nowhere: no default, config file, variable or flag sets it")
+            }
+            Source::Default => f.write_str("the built-in default"),
+            Source::File(path) => write!(f, "the config file {}", path.display()),
+            Source::Env(var) => write!(f, "the environment variable {var}"),
+            Source::Flag(flag) => write!(f, "the command-line flag {flag}"),
+        }
+    }
+}
+
+/// A configuration problem, worded as one paragraph that names the setting and the fix.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: setting `{key}` {problem} (from {origin}). {hint}")]
+pub struct ConfigError {
+    pub key: String,
+    pub problem: String,
+    pub origin: Source,
+    pub hint: String,
+}
+
+/// The values the app runs with, parsed and checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub mode: Mode,
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub workers: usize,
+    pub pool_max_connections: u32,
+    pub pool_acquire_timeout_ms: u64,
+    pub ops_token: String,
+    pub statement_timeout_ms: u64,
+    pub transfer_lock_pause_ms: u64,
+    pub fx_api_url: String,
+    pub fx_timeout_ms: u64,
+    pub fx_api_key: String,
+    /// `None` when unset: dev starts anyway (config.missing-env).
+    pub smtp_url: Option<String>,
+    pub invoice_template: String,
+    pub pdf_render_ms: u64,
+    pub pdf_deadline_ms: u64,
+    pub open_files_limit: u64,
+    /// Where each value came from (not serialized into dumps).
+    #[serde(skip)]
+    pub sources: BTreeMap<&'static str, Source>,
+    /// Problems dev tolerated at startup; logged once the logger is up.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+impl Settings {
+    /// The settings as text, secrets included: what the dev debug page dumps (the leak).
+    pub fn dump(&self) -> BTreeMap<&'static str, String> {
+        let mut out = BTreeMap::new();
+        out.insert("mode", self.mode.to_string());
+        out.insert("bind", self.bind.to_string());
+        out.insert("database_url", self.database_url.clone());
+        out.insert("workers", self.workers.to_string());
+        out.insert(
+            "pool_max_connections",
+            self.pool_max_connections.to_string(),
+        );
+        out.insert(
+            "pool_acquire_timeout_ms",
+            self.pool_acquire_timeout_ms.to_string(),
+        );
+        out.insert("ops_token", self.ops_token.clone());
+        out.insert(
+            "statement_timeout_ms",
+            self.statement_timeout_ms.to_string(),
+        );
+        out.insert(
+            "transfer_lock_pause_ms",
+            self.transfer_lock_pause_ms.to_string(),
+        );
+        out.insert("fx_api_url", self.fx_api_url.clone());
+        out.insert("fx_timeout_ms", self.fx_timeout_ms.to_string());
+        out.insert("fx_api_key", self.fx_api_key.clone());
+        out.insert(
+            "smtp_url",
+            self.smtp_url
+                .clone()
+                .unwrap_or_else(|| "(unset)".to_string()),
+        );
+        out.insert("invoice_template", self.invoice_template.clone());
+        out.insert("pdf_render_ms", self.pdf_render_ms.to_string());
+        out.insert("pdf_deadline_ms", self.pdf_deadline_ms.to_string());
+        out.insert("open_files_limit", self.open_files_limit.to_string());
+        out
+    }
+
+    /// The same dump with secrets masked: safe for `--check-config` and logs.
+    pub fn redacted(&self) -> BTreeMap<&'static str, String> {
+        let mut out = self.dump();
+        for key in KEYS.iter().filter(|k| k.secret) {
+            if let Some(value) = out.get_mut(key.name) {
+                *value = "<redacted>".to_string();
+            }
+        }
+        out
+    }
+}
+
+/// Raw text values gathered from every layer; the last layer to set a key wins.
+#[derive(Debug, Default, Clone)]
+pub struct Layers {
+    values: BTreeMap<&'static str, (String, Source)>,
+}
+
+impl Layers {
+    /// Starts from the built-in defaults.
+    pub fn with_defaults() -> Self {
+        let mut layers = Layers::default();
+        for key in KEYS {
+            if let Some(default) = key.default {
+                layers
+                    .values
+                    .insert(key.name, (default.to_string(), Source::Default));
+            }
+        }
+        layers
+    }
+
+    /// Sets one value, checking that the key exists.
+    pub fn set(&mut self, name: &str, value: String, source: Source) -> Result<(), ConfigError> {
+        let key = lookup_key(name).ok_or_else(|| ConfigError {
+            key: name.to_string(),
+            problem: "is not a known setting".to_string(),
+            origin: source.clone(),
+            hint: unknown_key_hint(name),
+        })?;
+        self.values.insert(key.name, (value, source));
+        Ok(())
+    }
+
+    /// Applies a TOML config file with flat `key = value` pairs.
+    pub fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let source = Source::File(path.to_path_buf());
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            key: "config".to_string(),
+            problem: format!("could not be read ({e})"),
+            origin: Source::Flag("--config".to_string()),
+            hint: "Check the path given to --config; it is read relative to the working directory."
+                .to_string(),
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError {
+            key: "config".to_string(),
+            problem: format!("is not valid TOML: {}", e.message()),
+            origin: source.clone(),
+            hint: format!(
+                "Fix the file near {}; it holds flat `key = value` lines.",
+                toml_location(&text, e.span())
+            ),
+        })?;
+        for (name, value) in table {
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                other => {
+                    return Err(ConfigError {
+                        key: name,
+                        problem: format!("has a {} value", other.type_str()),
+                        origin: source,
+                        hint: "Use a string or a number; the file is flat, without tables."
+                            .to_string(),
+                    });
+                }
+            };
+            self.set(&name, text, source.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Applies every `DEMO_APP_*` variable; an unknown one is an error (a typo would
+    /// otherwise be silently ignored).
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (var, value) in vars {
+            let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let name = rest.to_ascii_lowercase();
+            self.set(&name, value, Source::Env(var.clone()))?;
+        }
+        Ok(())
+    }
+
+    fn get(&self, name: &'static str) -> Option<&(String, Source)> {
+        self.values.get(name)
+    }
+
+    /// Parses and checks every value. Prod is strict about required settings.
+    pub fn resolve(&self) -> Result<Settings, ConfigError> {
+        let mode: Mode = self.parse("mode", "Use `dev` or `prod`.")?;
+        let mut warnings = Vec::new();
+        let ops_token = match self.get("ops_token") {
+            Some((token, source)) if token.trim().len() < 16 || token == DEV_OPS_TOKEN => {
+                let problem = "is too weak (fewer than 16 characters, or the dev default)";
+                if mode == Mode::Prod {
+                    return Err(ConfigError {
+                        key: "ops_token".into(),
+                        problem: problem.into(),
+                        origin: source.clone(),
+                        hint: ops_token_hint(),
+                    });
+                }
+                warnings.push(format!("ops_token {problem}; dev accepts it"));
+                token.clone()
+            }
+            Some((token, _)) => token.clone(),
+            None if mode == Mode::Prod => {
+                return Err(ConfigError {
+                    key: "ops_token".into(),
+                    problem: "is required in prod and is not set".into(),
+                    origin: Source::Unset,
+                    hint: ops_token_hint(),
+                });
+            }
+            None => {
+                warnings.push(format!(
+                    "ops_token is not set; dev uses the well-known `{DEV_OPS_TOKEN}`"
+                ));
+                DEV_OPS_TOKEN.to_string()
+            }
+        };
+        let database_url: String = self.parse("database_url", DATABASE_URL_HINT)?;
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(self.invalid(
+                "database_url",
+                "is neither an sqlite: nor a postgres:// URL".into(),
+                DATABASE_URL_HINT,
+            ));
+        }
+        let workers: usize = self.parse("workers", "Use a whole number from 1 to 64.")?;
+        if !(1..=64).contains(&workers) {
+            return Err(self.invalid(
+                "workers",
+                format!("is {workers}, outside 1..=64"),
+                "Use a whole number from 1 to 64.",
+            ));
+        }
+        let pool_max_connections: u32 =
+            self.parse("pool_max_connections", "Use a whole number from 1 to 100.")?;
+        if !(1..=100).contains(&pool_max_connections) {
+            return Err(self.invalid(
+                "pool_max_connections",
+                format!("is {pool_max_connections}, outside 1..=100"),
+                "Use a whole number from 1 to 100.",
+            ));
+        }
+        let smtp_url = self
+            .get("smtp_url")
+            .map(|(url, _)| url.trim().to_string())
+            .filter(|url| !url.is_empty());
+        let invoice_template: String = self.parse("invoice_template", "Use a file path.")?;
+        let fx_api_url: String = self.parse("fx_api_url", "Use an http:// URL.")?;
+        if mode == Mode::Prod {
+            self.check_for_prod(smtp_url.as_deref(), &invoice_template, &fx_api_url)?;
+        }
+        let sources = self
+            .values
+            .iter()
+            .map(|(k, (_, source))| (*k, source.clone()))
+            .collect();
+        Ok(Settings {
+            mode,
+            bind: self.parse(
+                "bind",
+                "Use HOST:PORT, for example 127.0.0.1:8080 (port 0 picks a free one).",
+            )?,
+            database_url,
+            workers,
+            pool_max_connections,
+            pool_acquire_timeout_ms: self.parse(
+                "pool_acquire_timeout_ms",
+                "Use a whole number of milliseconds, for example 3000.",
+            )?,
+            ops_token,
+            statement_timeout_ms: self.parse(
+                "statement_timeout_ms",
+                "Use a whole number of milliseconds, for example 2000.",
+            )?,
+            transfer_lock_pause_ms: self.parse(
+                "transfer_lock_pause_ms",
+                "Use a whole number of milliseconds, for example 100.",
+            )?,
+            fx_api_url,
+            fx_timeout_ms: self.parse(
+                "fx_timeout_ms",
+                "Use a whole number of milliseconds, for example 2000.",
+            )?,
+            fx_api_key: self.parse("fx_api_key", "Use any non-empty string.")?,
+            smtp_url,
+            invoice_template,
+            pdf_render_ms: self.parse("pdf_render_ms", "Use a whole number of milliseconds.")?,
+            pdf_deadline_ms: self
+                .parse("pdf_deadline_ms", "Use a whole number of milliseconds.")?,
+            open_files_limit: self.parse(
+                "open_files_limit",
+                "Use a whole number of files, e.g. 64, or 0 to leave the limit alone.",
+            )?,
+            sources,
+            warnings,
+        })
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, hint: &str) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        let (text, source) = self.get(name).ok_or_else(|| ConfigError {
+            key: name.to_string(),
+            problem: "is not set".to_string(),
+            origin: Source::Unset,
+            hint: hint.to_string(),
+        })?;
+        text.trim().parse().map_err(|e: T::Err| ConfigError {
+            key: name.to_string(),
+            problem: format!("has the value `{text}`, which is invalid: {e}"),
+            origin: source.clone(),
+            hint: hint.to_string(),
+        })
+    }
+
+    fn invalid(&self, name: &'static str, problem: String, hint: &str) -> ConfigError {
+        ConfigError {
+            key: name.to_string(),
+            problem,
+            origin: self
+                .get(name)
+                .map(|(_, s)| s.clone())
+                .unwrap_or(Source::Default),
+            hint: hint.to_string(),
+        }
+    }
+}
+
+const DATABASE_URL_HINT: &str = "Use sqlite://FILE?mode=rwc for the embedded database or \
+     postgres://postgres@127.0.0.1:5432/DBNAME for PostgreSQL.";
+
+fn ops_token_hint() -> String {
+    format!(
+        "Set {ENV_PREFIX}OPS_TOKEN (or `ops_token` in the config file) to a random string of \
+         at least 16 characters, for example the output of `openssl rand -hex 24`."
+    )
+}
+
+fn lookup_key(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+fn unknown_key_hint(name: &str) -> String {
+    let closest = KEYS
+        .iter()
+        .map(|k| (edit_distance(name, k.name), k.name))
+        .min()
+        .filter(|(distance, _)| *distance <= 3);
+    let known: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+    match closest {
+        Some((_, suggestion)) => format!("Did you mean `{suggestion}`?"),
+        None => format!("Known settings: {}.", known.join(", ")),
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints on short keys.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn toml_location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    let Some(span) = span else {
+        return "the start of the file".to_string();
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("line {line}, column {column}")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,56 @@
+//! The checks prod makes before it serves anything: what dev only discovers at request time.
+
+use super::{ConfigError, ENV_PREFIX, Layers, Source};
+
+impl Layers {
+    /// Prod refuses to start on what dev only discovers at request time (the config.*
+    /// lessons): an unset SMTP URL, a missing template file, an FX URL that does not parse.
+    pub(super) fn check_for_prod(
+        &self,
+        smtp_url: Option<&str>,
+        invoice_template: &str,
+        fx_api_url: &str,
+    ) -> Result<(), ConfigError> {
+        match smtp_url {
+            None | Some("") => {
+                return Err(ConfigError {
+                    key: "smtp_url".into(),
+                    problem: "is required in prod and is not set".into(),
+                    origin: Source::Unset,
+                    hint: format!(
+                        "Set {ENV_PREFIX}SMTP_URL (or `smtp_url` in the config file) to the mail \
+                         server for receipts, e.g. smtp://mail.internal:587."
+                    ),
+                });
+            }
+            Some(url) => {
+                let parsed = reqwest::Url::parse(url).ok();
+                if !parsed
+                    .is_some_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some())
+                {
+                    return Err(self.invalid(
+                        "smtp_url",
+                        format!("is `{url}`, not an smtp:// or smtps:// URL with a host"),
+                        "Write it as smtp://HOST:PORT.",
+                    ));
+                }
+            }
+        }
+        if !std::path::Path::new(invoice_template).is_file() {
+            return Err(self.invalid(
+                "invoice_template",
+                format!("points at `{invoice_template}`, which is not a readable file"),
+                "Point it at the invoice template, e.g. demo-app/templates/invoice.txt.",
+            ));
+        }
+        let parsed = reqwest::Url::parse(fx_api_url).ok();
+        if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
+            return Err(self.invalid(
+                "fx_api_url",
+                format!("is `{fx_api_url}`, which is not an http:// or https:// URL"),
+                "Write it as http://HOST:PORT, e.g. http://127.0.0.1:8099.",
+            ));
+        }
+        Ok(())
+    }
+}

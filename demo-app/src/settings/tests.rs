@@ -1,0 +1,72 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn later_layers_override_earlier_ones() {
+    let mut layers = Layers::with_defaults();
+    layers
+        .apply_env(env(&[("DEMO_APP_WORKERS", "3"), ("HOME", "/root")]))
+        .expect("env applies");
+    layers
+        .set("workers", "4".into(), Source::Flag("--workers".into()))
+        .expect("flag applies");
+    let settings = layers.resolve().expect("valid");
+    assert_eq!(settings.workers, 4);
+    assert_eq!(settings.mode, Mode::Dev);
+}
+
+#[test]
+fn prod_refuses_to_start_without_an_ops_token() {
+    let mut layers = Layers::with_defaults();
+    layers
+        .set("mode", "prod".into(), Source::Flag("--mode".into()))
+        .expect("known key");
+    let err = layers.resolve().expect_err("prod is strict");
+    assert_eq!(err.key, "ops_token");
+    assert!(err.to_string().contains("DEMO_APP_OPS_TOKEN"), "{err}");
+}
+
+#[test]
+fn dev_starts_without_an_ops_token_but_warns() {
+    let settings = Layers::with_defaults().resolve().expect("dev is lenient");
+    assert_eq!(settings.ops_token, DEV_OPS_TOKEN);
+    assert_eq!(settings.warnings.len(), 1);
+}
+
+#[test]
+fn a_typo_in_an_environment_variable_is_named_with_a_suggestion() {
+    let err = Layers::with_defaults()
+        .apply_env(env(&[("DEMO_APP_WORKRES", "3")]))
+        .expect_err("unknown key");
+    assert!(err.to_string().contains("Did you mean `workers`?"), "{err}");
+    assert!(err.to_string().contains("DEMO_APP_WORKRES"), "{err}");
+}
+
+#[test]
+fn a_malformed_number_names_the_setting_and_its_source() {
+    let mut layers = Layers::with_defaults();
+    layers
+        .set("workers", "two".into(), Source::Flag("--workers".into()))
+        .expect("known key");
+    let err = layers.resolve().expect_err("not a number");
+    let text = err.to_string();
+    assert!(
+        text.contains("`workers`") && text.contains("--workers"),
+        "{text}"
+    );
+}
+
+#[test]
+fn redacted_settings_hide_every_secret() {
+    let settings = Layers::with_defaults().resolve().expect("valid");
+    let redacted = settings.redacted();
+    assert_eq!(redacted["fx_api_key"], "<redacted>");
+    assert_eq!(redacted["ops_token"], "<redacted>");
+    assert_eq!(redacted["workers"], "2");
+}

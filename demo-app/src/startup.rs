@@ -1,0 +1,67 @@
+//! Building the application: database, state, HTTP server on a bound listener. Binding
+//! before running means port 0 works and the real address is known up front.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+
+use crate::db::Database;
+use crate::error_log::ErrorLog;
+use crate::fx::FxClient;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::{middleware, panics, routes};
+
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        panics::install_hook();
+        let db = Database::connect(&settings).await?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("Failed to bind {}", settings.bind))?;
+        let address = listener
+            .local_addr()
+            .context("Failed to read the bound address")?;
+        let workers = settings.workers;
+        let fx = FxClient::new(&settings)?;
+        let state = web::Data::new(AppState {
+            settings,
+            db,
+            metrics: Metrics::default(),
+            errors: ErrorLog::default(),
+            fx,
+            open_covers: std::sync::Mutex::new(Vec::new()),
+            release: crate::release::Release::new(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(routes::configure)
+                .wrap(from_fn(middleware::handle))
+        })
+        .workers(workers)
+        .shutdown_timeout(2)
+        .listen(listener)
+        .context("Failed to start the HTTP server")?
+        .run();
+        Ok(Application { server, address })
+    }
+
+    /// The address actually listened on (the real port when the setting said 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM: graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

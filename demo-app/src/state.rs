@@ -1,0 +1,20 @@
+//! What every handler can reach: settings, database, counters.
+
+use crate::db::Database;
+use crate::error_log::ErrorLog;
+use crate::fx::FxClient;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Database,
+    pub metrics: Metrics,
+    pub errors: ErrorLog,
+    pub fx: FxClient,
+    /// Cover files kept open "for speed" (resource.file-handles); `/ops/reset` closes them.
+    pub open_covers: std::sync::Mutex<Vec<std::fs::File>>,
+    /// The release serving traffic (release.bad-deploy): switched by `POST /ops/release`.
+    pub release: crate::release::Release,
+}

@@ -1,0 +1,9 @@
+//! demo-app integration tests: one binary, a real app process per test (see `support`).
+
+mod config;
+mod correlation;
+mod failure_classes;
+mod ops;
+mod reliability;
+mod resilience;
+mod support;

@@ -1,0 +1,328 @@
+//! The `harness` command line. Parsing and exit codes live here; the work is done by
+//! `scenario`, `runner`, `leaks` and `report`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report::style::Style;
+use crate::runner;
+use crate::scenario::{self, Scenario, ScenarioError};
+use crate::{catalog, leaks};
+
+mod run;
+mod scan;
+
+/// Every expectation met (or, for `scan`, nothing found).
+pub const EXIT_OK: u8 = 0;
+/// An expectation failed (or `scan` found a leak).
+pub const EXIT_FAILED: u8 = 1;
+/// Usage or scenario-file error.
+pub const EXIT_USAGE: u8 = 2;
+/// Runtime error: the app could not start, a database was unreachable.
+pub const EXIT_RUNTIME: u8 = 3;
+
+const EXIT_CODES: &str = "Exit codes:\n  0  every expectation met (scan: no finding)\n  1  an expectation failed (scan: a leak was found)\n  2  usage error or a malformed scenario file\n  3  runtime error: the app could not start, PostgreSQL unreachable, ...";
+
+/// Crash Course harness: run the lab's scenarios against demo-app in dev and prod mode,
+/// audit every response for leaks, and compare the two side by side.
+///
+/// Typical session:
+///   harness list                      what scenarios exist
+///   harness show crash.unwrap-none    the lesson and its steps
+///   harness run crash.unwrap-none     dev vs prod, side by side
+///   harness run 'db/*' --backend all  a folder, on SQLite and PostgreSQL
+///   harness scan response.txt         audit a saved response of your own service
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, after_help = EXIT_CODES, verbatim_doc_comment)]
+pub struct Cli {
+    /// The scenarios folder [default: ./scenarios, else the repository's]
+    #[arg(long, global = true, value_name = "DIR")]
+    scenarios: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the scenarios: id, failure class, backends, title.
+    List,
+    /// Show one scenario's teaching notes and steps, for a projector.
+    Show {
+        /// A scenario id (see `harness list`).
+        scenario: String,
+    },
+    /// Run scenarios in dev and prod and compare the responses.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Scan a saved HTTP response (or a bare body) for leaks. `-` reads stdin.
+    #[command(
+        after_help = "A file that starts with `HTTP/` is read as a full response (status line, headers, blank line, body); anything else as a body.\n\nExit codes: 0 no finding, 1 findings, 2 unreadable input."
+    )]
+    Scan {
+        /// The file to scan, or `-` for standard input.
+        #[arg(default_value = "-")]
+        file: String,
+        #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+        format: ScanFormat,
+    },
+    /// List the leak rules with their CWE and ZAP ids.
+    Rules,
+    /// Measure the error path under load: success vs prod 500 vs dev 500, interleaved, on
+    /// loopback, bounded by count and time. Prints requests/s, p50/p99 and the ratios.
+    Load {
+        /// Requests per workload.
+        #[arg(long, default_value_t = 3000)]
+        requests: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Stop after this many seconds even if requests remain.
+        #[arg(long, default_value_t = 60)]
+        max_seconds: u64,
+        /// Print the measurements as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs demo-app in this process (how the harness starts its apps).
+    #[command(hide = true, disable_help_flag = true)]
+    ServeApp {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario ids, files or globs (`db/*`, `crash.*`); all when none is given.
+    patterns: Vec<String>,
+    /// Which modes to run.
+    #[arg(long, value_enum, default_value_t = ModeArg::Both)]
+    mode: ModeArg,
+    /// Which backends: sqlite, postgres, or all [default: sqlite, plus postgres when reachable]
+    #[arg(long, value_enum)]
+    backend: Option<BackendArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Audit a server that is already running (requests and leak scan only; no SQL steps,
+    /// no log expectations).
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
+    /// Runs at once [default: number of cores].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Use this demo-app executable instead of the one built into the harness.
+    #[arg(long, value_name = "PATH")]
+    app_bin: Option<PathBuf>,
+    /// After the report, print each run's wall time next to its declared waits, and the
+    /// whole run against the time budget.
+    #[arg(long)]
+    timings: bool,
+    /// Also write a self-contained HTML comparison report to FILE (open it in a browser).
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Dev,
+    Prod,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScanFormat {
+    Text,
+    Json,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    let root = scenarios_root(cli.scenarios.as_deref());
+    match cli.command {
+        Command::ServeApp { args } => {
+            let mut argv = vec![OsString::from("demo-app")];
+            argv.extend(args);
+            demo_app::cli::main_with_args(argv)
+        }
+        Command::List => with_scenarios(&root, |scenarios| {
+            println!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
+            for s in scenarios {
+                let backends: Vec<&str> = s.backends.iter().map(|b| b.as_str()).collect();
+                println!(
+                    "{:<34} {:<24} {:<16} {}",
+                    s.id(),
+                    s.class(),
+                    backends.join(","),
+                    s.title
+                );
+            }
+            println!("\n{} scenarios in {}", scenarios.len(), root.display());
+            ExitCode::from(EXIT_OK)
+        }),
+        Command::Show { scenario } => with_scenarios(&root, |scenarios| show(scenarios, &scenario)),
+        Command::Rules => {
+            for rule in leaks::RULES {
+                let zap = rule.zap.map_or(String::from("-"), |z| z.to_string());
+                println!(
+                    "{:<26} {:<7?} {:<20} ZAP {:<6} {}",
+                    rule.id,
+                    rule.severity,
+                    rule.cwe.join(","),
+                    zap,
+                    rule.title
+                );
+            }
+            ExitCode::from(EXIT_OK)
+        }
+        Command::Scan { file, format } => scan::run(&file, format == ScanFormat::Json),
+        Command::Load {
+            requests,
+            concurrency,
+            max_seconds,
+            json,
+        } => {
+            let options = crate::load::Options {
+                requests: requests.max(1),
+                concurrency: concurrency.clamp(1, 256),
+                max_duration: std::time::Duration::from_secs(max_seconds),
+                rounds: 10,
+            };
+            run::load(options, json)
+        }
+        Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args)),
+    }
+}
+
+/// The scenarios folder: the flag, else ./scenarios, else the repository's own.
+fn scenarios_root(flag: Option<&Path>) -> PathBuf {
+    if let Some(path) = flag {
+        return path.to_path_buf();
+    }
+    let local = PathBuf::from("scenarios");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+/// Loads every scenario; any malformed file stops the command with exit code 2.
+fn with_scenarios(root: &Path, then: impl FnOnce(&[Scenario]) -> ExitCode) -> ExitCode {
+    let (scenarios, errors) = match scenario::load_all(root) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read the scenarios folder {}: {e}",
+                root.display()
+            );
+            eprintln!("  = help: run from the repository root, or pass --scenarios DIR");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if !errors.is_empty() {
+        report_scenario_errors(&errors);
+        return ExitCode::from(EXIT_USAGE);
+    }
+    then(&scenarios)
+}
+
+fn report_scenario_errors(errors: &[ScenarioError]) {
+    for error in errors {
+        eprintln!("{error}\n");
+    }
+    eprintln!(
+        "{} malformed scenario file problem(s); nothing was run.",
+        errors.len()
+    );
+}
+
+fn show(scenarios: &[Scenario], wanted: &str) -> ExitCode {
+    let selected = match scenario::select(scenarios, &[wanted.to_string()]) {
+        Ok(selected) => selected,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let style = Style::detect();
+    for s in selected {
+        let class_text = catalog::CLASSES
+            .iter()
+            .find(|(id, _)| *id == s.class())
+            .map_or("", |(_, t)| *t);
+        println!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
+        println!("class      {} ({class_text})", s.class());
+        println!(
+            "difficulty {:?}   CWE {}",
+            s.difficulty,
+            s.cwe
+                .iter()
+                .map(|c| c.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!("file       {}\n", s.file);
+        println!("{}\n", s.summary);
+        println!("{}\n  {}\n", style.bold("What to notice"), s.notes.notice);
+        println!("{}\n  {}\n", style.bold("Why it matters"), s.notes.why);
+        println!("{}\n  {}\n", style.bold("How to fix it"), s.notes.fix);
+        println!("{}", style.bold("Steps"));
+        for (i, step) in s.steps.iter().enumerate() {
+            let step = step.get_ref();
+            let name = runner::step_name(i, step);
+            if let Some(pause) = step.sleep_ms {
+                println!("  {}. {name}: wait {pause} ms", i + 1);
+                continue;
+            }
+            match (&step.sql, step.parallel.is_empty()) {
+                (Some(sql), _) => println!("  {}. {name}: SQL {sql}", i + 1),
+                (None, false) => println!(
+                    "  {}. {name}: {} requests at once",
+                    i + 1,
+                    step.parallel.len()
+                ),
+                (None, true) => {
+                    let request = step.request_spec();
+                    let times = step
+                        .repeat
+                        .map_or(String::new(), |n| format!(" x{n} at once"));
+                    println!(
+                        "  {}. {name}: {} {}{times}",
+                        i + 1,
+                        request.method.as_deref().unwrap_or("GET"),
+                        request.path.as_deref().unwrap_or("/")
+                    );
+                }
+            }
+        }
+        println!("\nRun it: cargo run -p harness -- run {}", s.id());
+    }
+    ExitCode::from(EXIT_OK)
+}

@@ -1,0 +1,185 @@
+//! `harness run` and `harness load`: the commands that start apps.
+
+use std::process::ExitCode;
+
+use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Format, ModeArg, RunArgs};
+use crate::report::{self, Summary, style::Style};
+use crate::runner::{self, AppCommand, Target};
+use crate::scenario::{self, BackendName, ModeName, Scenario};
+
+/// `harness run`: the scenarios in the chosen modes and backends, rendered in the chosen
+/// format (and optionally as an HTML report and a timing table).
+pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
+    let selected = match scenario::select(scenarios, &args.patterns) {
+        Ok(selected) => selected,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let modes = match args.mode {
+        ModeArg::Dev => vec![ModeName::Dev],
+        ModeArg::Prod => vec![ModeName::Prod],
+        ModeArg::Both => vec![ModeName::Dev, ModeName::Prod],
+    };
+    let target = match (&args.target, &args.app_bin) {
+        (Some(url), _) => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                eprintln!("error: --target `{url}` is not an http:// or https:// URL");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            Target::External(url.clone())
+        }
+        (None, Some(bin)) => Target::Spawn(AppCommand {
+            program: bin.clone(),
+            args: Vec::new(),
+        }),
+        (None, None) => match own_app_command() {
+            Ok(app) => Target::Spawn(app),
+            Err(code) => return code,
+        },
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    runtime.block_on(async {
+        let backends = match pick_backends(args.backend, &target).await {
+            Ok(backends) => backends,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(EXIT_RUNTIME);
+            }
+        };
+        let plans = runner::plan(&selected, &modes, &backends, &target);
+        if plans.is_empty() {
+            eprintln!("error: the selected scenarios do not run in this mode/backend combination");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        let started = std::time::Instant::now();
+        let results = runner::run_all(plans, &target, jobs).await;
+        let wall = started.elapsed();
+        let rendered = match args.format {
+            Format::Text => report::text::render(&results, Style::detect(), terminal_width()),
+            Format::Json => report::json::render(&results),
+            Format::Junit => report::junit::render(&results),
+        };
+        println!("{rendered}");
+        if args.timings {
+            println!("{}", report::timings::render(&results, wall, jobs));
+        }
+        if let Some(path) = &args.report {
+            let written = report::html::render(&results, &selected)
+                .map_err(|e| e.to_string())
+                .and_then(|html| std::fs::write(path, html).map_err(|e| e.to_string()));
+            match written {
+                Ok(()) => eprintln!("report written to {}", path.display()),
+                Err(e) => {
+                    eprintln!("error: could not write the report {}: {e}", path.display());
+                    return ExitCode::from(EXIT_RUNTIME);
+                }
+            }
+        }
+        let summary = Summary::of(&results);
+        if summary.errors > 0 {
+            ExitCode::from(EXIT_RUNTIME)
+        } else if summary.failed > 0 {
+            ExitCode::from(EXIT_FAILED)
+        } else {
+            ExitCode::from(EXIT_OK)
+        }
+    })
+}
+
+/// SQLite always; PostgreSQL when asked for (must be reachable) or, by default, when it
+/// answers (with a notice when it does not).
+async fn pick_backends(
+    requested: Option<BackendArg>,
+    target: &Target,
+) -> Result<Vec<BackendName>, String> {
+    if matches!(target, Target::External(_)) {
+        return Ok(vec![BackendName::Sqlite]);
+    }
+    let admin_url = demo_app::scratch_db::postgres_admin_url();
+    let reachable = demo_app::scratch_db::postgres_reachable(&admin_url).await;
+    let postgres_hint = "start it with `just postgres` or `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or point CRASH_COURSE_POSTGRES_URL at a server";
+    match (requested, reachable) {
+        (Some(BackendArg::Sqlite), _) => Ok(vec![BackendName::Sqlite]),
+        (Some(BackendArg::Postgres), Ok(())) => Ok(vec![BackendName::Postgres]),
+        (Some(BackendArg::All), Ok(())) | (None, Ok(())) => {
+            Ok(vec![BackendName::Sqlite, BackendName::Postgres])
+        }
+        (Some(_), Err(e)) => Err(format!(
+            "PostgreSQL is not reachable: {e:#}\n  = help: {postgres_hint}"
+        )),
+        (None, Err(e)) => {
+            eprintln!(
+                "note: running on SQLite only; PostgreSQL is not reachable ({e:#}).\n  = help: {postgres_hint}"
+            );
+            Ok(vec![BackendName::Sqlite])
+        }
+    }
+}
+
+/// demo-app as this very executable runs it (`harness serve-app`).
+fn own_app_command() -> Result<AppCommand, ExitCode> {
+    match std::env::current_exe() {
+        Ok(exe) => Ok(AppCommand {
+            program: exe,
+            args: vec!["serve-app".into()],
+        }),
+        Err(e) => {
+            eprintln!("error: cannot find the harness executable to start demo-app: {e}");
+            Err(ExitCode::from(EXIT_RUNTIME))
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::from(EXIT_RUNTIME)
+        })
+}
+
+/// `harness load`: success vs prod 500 vs dev 500 under load.
+pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
+    let app = match own_app_command() {
+        Ok(app) => app,
+        Err(code) => return code,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    match runtime.block_on(crate::load::run(&app, options)) {
+        Ok(measurements) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&measurements).unwrap_or_default()
+                );
+            } else {
+                print!("{}", crate::load::table(&measurements));
+            }
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(140)
+}

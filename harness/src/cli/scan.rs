@@ -1,0 +1,77 @@
+//! `harness scan`: the leak audit on a saved response of any service.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::leaks;
+use crate::report::style::Style;
+
+/// Audits a saved response (or a bare body) from a file or stdin.
+pub fn run(file: &str, json: bool) -> ExitCode {
+    let mut raw = Vec::new();
+    let read = if file == "-" {
+        std::io::stdin().read_to_end(&mut raw).map(|_| ())
+    } else {
+        std::fs::read(file).map(|bytes| raw = bytes)
+    };
+    if let Err(e) = read {
+        eprintln!("error: cannot read {file}: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let text = String::from_utf8_lossy(&raw);
+    let (headers, body) = split_response(&text);
+    let findings = leaks::scan(&leaks::Response {
+        headers: &headers,
+        body,
+    });
+    match json {
+        true => println!(
+            "{}",
+            serde_json::to_string_pretty(&findings).unwrap_or_default()
+        ),
+        false => {
+            let style = Style::detect();
+            for f in &findings {
+                let rule = leaks::rule(f.rule);
+                let title = rule.map_or("", |r| r.title);
+                let place = if f.location == "body" {
+                    format!("body@{}", f.offset)
+                } else {
+                    f.location.clone()
+                };
+                println!(
+                    "{} {:?} {} ({title}) at {place}\n    {}",
+                    style.red("leak"),
+                    f.severity,
+                    f.rule,
+                    style.yellow(&f.evidence)
+                );
+            }
+            println!("{} finding(s)", findings.len());
+        }
+    }
+    ExitCode::from(if findings.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// A saved response (`HTTP/1.1 500 ...` + headers + blank line + body) or a bare body.
+fn split_response(text: &str) -> (Vec<(String, String)>, &str) {
+    if !text.starts_with("HTTP/") {
+        return (Vec::new(), text);
+    }
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .or_else(|| text.split_once("\n\n"))
+        .unwrap_or((text, ""));
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (headers, body)
+}

@@ -1,0 +1,489 @@
+//! `--report FILE.html`: one self-contained page (inline CSS, no script, no network) with a
+//! summary matrix and, per scenario, dev and prod side by side with every leak's evidence
+//! marked and labelled by rule id. The template auto-escapes everything: hostile strings
+//! in a response (markup, SQL) show as text, never as markup.
+
+use std::collections::BTreeMap;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use super::Summary;
+use crate::leaks;
+use crate::runner::{Exchange, Outcome, RunResult};
+use crate::scenario::Scenario;
+
+const TEMPLATE: &str = include_str!("report.html.j2");
+
+/// Longest part of a body shown (a dev page is ~6-20 KB; the rest is cut, with a note).
+const BODY_CHARS: usize = 12_000;
+
+#[derive(Serialize)]
+struct Page {
+    summary: Summary,
+    summary_line: String,
+    columns: Vec<String>,
+    rows: Vec<MatrixRow>,
+    scenarios: Vec<ScenarioView>,
+}
+
+#[derive(Serialize)]
+struct MatrixRow {
+    class: String,
+    anchor: String,
+    title: String,
+    cells: Vec<Option<Cell>>,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    statuses: String,
+    findings: usize,
+    hidden_failures: usize,
+    passed: bool,
+    outcome: &'static str,
+}
+
+#[derive(Serialize)]
+struct ScenarioView {
+    id: String,
+    anchor: String,
+    title: String,
+    class: String,
+    cwe: Vec<String>,
+    summary: String,
+    notice: String,
+    why: String,
+    fix: String,
+    file: String,
+    backends: Vec<BackendView>,
+}
+
+#[derive(Serialize)]
+struct BackendView {
+    backend: String,
+    steps: Vec<StepView>,
+    verdicts: Vec<Verdict>,
+}
+
+#[derive(Serialize)]
+struct Verdict {
+    mode: String,
+    samples: Vec<String>,
+    outcome: &'static str,
+    passed: bool,
+    reasons: Vec<String>,
+    duration_ms: u64,
+}
+
+#[derive(Serialize)]
+struct StepView {
+    name: String,
+    request: String,
+    request_body: Option<String>,
+    sides: Vec<Side>,
+}
+
+#[derive(Serialize)]
+struct Side {
+    mode: String,
+    /// How many responses of the step had this status (a step sent many requests).
+    repeats: usize,
+    status: Option<u16>,
+    error: Option<String>,
+    duration_ms: u64,
+    headers: Vec<(String, String, bool)>,
+    segments: Vec<Segment>,
+    truncated: usize,
+    findings: Vec<FindingView>,
+    hidden_failure: Option<String>,
+    log_lines: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Segment {
+    text: String,
+    rule: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct FindingView {
+    rule: &'static str,
+    title: &'static str,
+    severity: String,
+    location: String,
+    evidence: String,
+}
+
+/// Renders the page. `scenarios` supplies the teaching notes for the results' scenarios.
+pub fn render(results: &[RunResult], scenarios: &[&Scenario]) -> Result<String, minijinja::Error> {
+    let page = page(results, scenarios);
+    let mut env = Environment::new();
+    // The `.html` name turns on HTML auto-escaping for every `{{ }}`.
+    env.add_template("report.html", TEMPLATE)?;
+    env.get_template("report.html")?
+        .render(minijinja::value::Serde(&page))
+}
+
+fn page(results: &[RunResult], scenarios: &[&Scenario]) -> Page {
+    let mut columns: Vec<(String, String)> = Vec::new();
+    for result in results {
+        let column = (result.backend.clone(), result.mode.clone());
+        if !columns.contains(&column) {
+            columns.push(column);
+        }
+    }
+    columns.sort_by(|a, b| {
+        backend_rank(&a.0)
+            .cmp(&backend_rank(&b.0))
+            .then(a.1.cmp(&b.1))
+    });
+    let mut by_scenario: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for result in results {
+        if !by_scenario.contains_key(result.scenario.as_str()) {
+            order.push(&result.scenario);
+        }
+        by_scenario
+            .entry(&result.scenario)
+            .or_default()
+            .push(result);
+    }
+    let mut rows = Vec::new();
+    let mut views = Vec::new();
+    for id in order {
+        let runs = &by_scenario[id];
+        let first = runs[0];
+        let anchor = anchor(id);
+        rows.push(MatrixRow {
+            class: first.class.clone(),
+            anchor: anchor.clone(),
+            title: first.title.clone(),
+            cells: columns
+                .iter()
+                .map(|(backend, mode)| {
+                    runs.iter()
+                        .find(|r| &r.backend == backend && &r.mode == mode)
+                        .map(|r| cell(r))
+                })
+                .collect(),
+        });
+        let scenario = scenarios.iter().find(|s| s.id() == id);
+        views.push(ScenarioView {
+            id: id.to_string(),
+            anchor,
+            title: first.title.clone(),
+            class: first.class.clone(),
+            cwe: scenario.map_or_else(Vec::new, |s| {
+                s.cwe.iter().map(|c| c.get_ref().clone()).collect()
+            }),
+            summary: scenario.map_or_else(String::new, |s| s.summary.clone()),
+            notice: scenario.map_or_else(String::new, |s| s.notes.notice.clone()),
+            why: scenario.map_or_else(String::new, |s| s.notes.why.clone()),
+            fix: scenario.map_or_else(String::new, |s| s.notes.fix.clone()),
+            file: first.file.clone(),
+            backends: backend_views(runs),
+        });
+    }
+    let summary = Summary::of(results);
+    Page {
+        summary,
+        summary_line: summary.line(),
+        columns: columns.iter().map(|(b, m)| format!("{m} · {b}")).collect(),
+        rows,
+        scenarios: views,
+    }
+}
+
+fn backend_rank(backend: &str) -> u8 {
+    match backend {
+        "sqlite" => 0,
+        "postgres" => 1,
+        _ => 2,
+    }
+}
+
+fn anchor(id: &str) -> String {
+    let slug: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("scenario-{slug}")
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "pass",
+        Outcome::Failed => "FAIL",
+        Outcome::Error => "ERROR",
+    }
+}
+
+fn cell(result: &RunResult) -> Cell {
+    let statuses: Vec<String> = match &result.startup {
+        Some(startup) => vec![format!(
+            "exit {}",
+            startup.exit_code.map_or("?".into(), |c| c.to_string())
+        )],
+        None => result
+            .exchanges
+            .iter()
+            .filter_map(|e| e.response.as_ref())
+            .map(|r| r.status)
+            .filter(|s| *s >= 400)
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    let mut statuses_unique: Vec<String> = Vec::new();
+    for status in statuses {
+        if !statuses_unique.contains(&status) {
+            statuses_unique.push(status);
+        }
+    }
+    Cell {
+        statuses: if statuses_unique.is_empty() {
+            "2xx".to_string()
+        } else {
+            statuses_unique.join(" ")
+        },
+        findings: result.exchanges.iter().map(|e| e.findings.len()).sum(),
+        hidden_failures: result
+            .exchanges
+            .iter()
+            .filter(|e| e.hidden_failure.is_some())
+            .count(),
+        passed: result.passed(),
+        outcome: outcome_word(result.outcome),
+    }
+}
+
+fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
+    let mut backends: Vec<&str> = Vec::new();
+    for run in runs {
+        if !backends.contains(&run.backend.as_str()) {
+            backends.push(&run.backend);
+        }
+    }
+    backends
+        .into_iter()
+        .map(|backend| {
+            let group: Vec<&RunResult> = runs
+                .iter()
+                .copied()
+                .filter(|r| r.backend == backend)
+                .collect();
+            let shown: Vec<Vec<(&Exchange, usize)>> =
+                group.iter().map(|r| r.shown_exchanges()).collect();
+            let steps = shown.iter().map(Vec::len).max().unwrap_or(0);
+            BackendView {
+                backend: backend.to_string(),
+                steps: (0..steps)
+                    .filter_map(|i| {
+                        let (first, _) = shown.iter().find_map(|s| s.get(i).copied())?;
+                        Some(StepView {
+                            name: first.step.clone(),
+                            request: format!("{} {}", first.request.method, first.request.target),
+                            request_body: first.request.body.clone(),
+                            sides: group
+                                .iter()
+                                .zip(&shown)
+                                .filter_map(|(r, s)| {
+                                    s.get(i).map(|(e, repeats)| side(&r.mode, e, *repeats))
+                                })
+                                .collect(),
+                        })
+                    })
+                    .collect(),
+                verdicts: group
+                    .iter()
+                    .map(|r| Verdict {
+                        mode: r.mode.clone(),
+                        samples: r
+                            .samples
+                            .iter()
+                            .map(|s| {
+                                format!(
+                                    "5xx rate at “{}”: {:.1}% ({} of {} requests)",
+                                    s.step,
+                                    s.error_rate * 100.0,
+                                    s.window_errors,
+                                    s.window_requests
+                                )
+                            })
+                            .collect(),
+                        outcome: outcome_word(r.outcome),
+                        passed: r.passed(),
+                        reasons: r.reasons.clone(),
+                        duration_ms: r.duration_ms,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn side(mode: &str, exchange: &Exchange, repeats: usize) -> Side {
+    let findings = exchange
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            rule: f.rule,
+            title: leaks::rule(f.rule).map_or("", |r| r.title),
+            severity: format!("{:?}", f.severity).to_lowercase(),
+            location: f.location.clone(),
+            evidence: f.evidence.clone(),
+        })
+        .collect();
+    let Some(response) = &exchange.response else {
+        return Side {
+            mode: mode.to_string(),
+            repeats,
+            status: None,
+            error: exchange.error.clone(),
+            duration_ms: exchange.duration_ms,
+            headers: Vec::new(),
+            segments: Vec::new(),
+            truncated: 0,
+            findings,
+            hidden_failure: None,
+            log_lines: Vec::new(),
+        };
+    };
+    let headers = response
+        .headers
+        .iter()
+        .filter(|(name, _)| name != "date" && name != "content-length")
+        .map(|(name, value)| {
+            let leaky = exchange
+                .findings
+                .iter()
+                .any(|f| f.location == format!("header:{name}"));
+            (name.clone(), value.clone(), leaky)
+        })
+        .collect();
+    let (shown, truncated) = match response.body.char_indices().nth(BODY_CHARS) {
+        Some((cut, _)) => (&response.body[..cut], response.body.len() - cut),
+        None => (response.body.as_str(), 0),
+    };
+    Side {
+        mode: mode.to_string(),
+        repeats,
+        status: Some(response.status),
+        error: None,
+        duration_ms: exchange.duration_ms,
+        headers,
+        segments: segments(shown),
+        truncated,
+        findings,
+        hidden_failure: exchange.hidden_failure.clone(),
+        log_lines: exchange.log_lines.clone(),
+    }
+}
+
+/// The body cut into plain text and leak matches (the first rule wins where two overlap).
+fn segments(body: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (start, len, rule) in leaks::highlights(body) {
+        if start < at {
+            continue;
+        }
+        if start > at {
+            out.push(Segment {
+                text: body[at..start].to_string(),
+                rule: None,
+            });
+        }
+        out.push(Segment {
+            text: body[start..start + len].to_string(),
+            rule: Some(rule),
+        });
+        at = start + len;
+    }
+    if at < body.len() {
+        out.push(Segment {
+            text: body[at..].to_string(),
+            rule: None,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{RequestRecord, ResponseRecord};
+
+    fn result_with_body(body: &str) -> RunResult {
+        let response = ResponseRecord {
+            status: 500,
+            headers: vec![("server".into(), "<b>nginx/1.2</b>".into())],
+            body: body.to_string(),
+        };
+        let findings = leaks::scan(&leaks::Response {
+            headers: &response.headers,
+            body,
+        });
+        RunResult {
+            scenario: "x.<img src=x onerror=alert(1)>".into(),
+            class: "crash.unwrap-none".into(),
+            title: "<script>alert('title')</script>".into(),
+            file: "x.toml".into(),
+            mode: "dev".into(),
+            backend: "sqlite".into(),
+            outcome: Outcome::Passed,
+            reasons: vec![],
+            startup: None,
+            exchanges: vec![Exchange {
+                step_index: 0,
+                step: "s".into(),
+                request: RequestRecord {
+                    method: "GET".into(),
+                    target: "/authors?name=' OR 1=1 --<script>".into(),
+                    headers: vec![],
+                    body: None,
+                },
+                response: Some(response),
+                error: None,
+                correlation_id: None,
+                log_lines: vec!["{\"msg\":\"<svg onload=alert(2)>\"}".into()],
+                findings,
+                hidden_failure: None,
+                duration_ms: 1,
+            }],
+            sql: vec![],
+            invariants: vec![],
+            samples: vec![],
+            duration_ms: 1,
+            declared_wait_ms: 0,
+        }
+    }
+
+    #[test]
+    fn hostile_strings_are_shown_as_text_never_as_markup() {
+        let result = result_with_body(
+            "<script>alert(1)</script> SELECT id FROM users WHERE 1 panicked at src/main.rs:1:2",
+        );
+        let html = render(&[result], &[]).expect("renders");
+        for raw in ["<script>alert", "<img src=x", "<svg onload", "<b>nginx"] {
+            assert!(!html.contains(raw), "unescaped {raw:?} in the report");
+        }
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+                || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
+        assert!(html.contains("class=\"leak\""), "evidence is marked");
+        assert!(html.contains("sql.statement"), "and labelled by rule id");
+    }
+
+    #[test]
+    fn the_page_needs_nothing_from_the_network() {
+        let html = render(&[result_with_body("ok")], &[]).expect("renders");
+        for needle in ["<script", "<link", "src=\"http", "@import", "url("] {
+            assert!(
+                !html.contains(needle),
+                "the page should not contain {needle:?}"
+            );
+        }
+    }
+}

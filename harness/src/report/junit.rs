@@ -1,0 +1,77 @@
+//! `--format junit`: JUnit XML for CI dashboards; one test case per scenario, mode and
+//! backend.
+
+use super::Summary;
+use crate::runner::{Outcome, RunResult};
+
+pub fn render(results: &[RunResult]) -> String {
+    let summary = Summary::of(results);
+    let seconds: f64 = results.iter().map(|r| r.duration_ms as f64 / 1000.0).sum();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&format!(
+        "<testsuites name=\"crash-course\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{seconds:.3}\">\n",
+        results.len(),
+        summary.failed,
+        summary.errors
+    ));
+    xml.push_str(&format!(
+        "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{seconds:.3}\">\n",
+        results.len(),
+        summary.failed,
+        summary.errors
+    ));
+    for result in results {
+        xml.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+            escape(&result.class),
+            escape(&format!(
+                "{} [{}/{}]",
+                result.scenario, result.mode, result.backend
+            )),
+            result.duration_ms as f64 / 1000.0
+        ));
+        let tag = match result.outcome {
+            Outcome::Passed => {
+                xml.push_str("/>\n");
+                continue;
+            }
+            Outcome::Failed => "failure",
+            Outcome::Error => "error",
+        };
+        let message = result
+            .reasons
+            .first()
+            .map(String::as_str)
+            .unwrap_or("failed");
+        xml.push_str(&format!(
+            ">\n      <{tag} message=\"{}\">{}</{tag}>\n    </testcase>\n",
+            escape(message),
+            escape(&result.reasons.join("\n"))
+        ));
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+/// XML escaping for text and attribute values: the HTML escaper (its five entities are
+/// valid XML too) after dropping the control characters XML 1.0 forbids.
+fn escape(text: &str) -> String {
+    let allowed: String = text
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    demo_app::render::escape_html(&allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn hostile_text_cannot_break_the_xml() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'\u{1}</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! The terminal report: per scenario and backend, dev and prod side by side (status, key
+//! headers, a body excerpt with leak evidence highlighted, findings), then the verdicts.
+
+use std::fmt::Write as _;
+
+use super::Summary;
+use super::style::Style;
+use crate::leaks;
+use crate::runner::{Exchange, Outcome, RunResult};
+
+/// Headers worth showing in a comparison.
+const KEY_HEADERS: &[&str] = &[
+    "content-type",
+    "server",
+    "x-powered-by",
+    "cache-control",
+    "retry-after",
+    "x-request-id",
+];
+
+/// Body lines shown per response.
+const BODY_LINES: usize = 4;
+
+pub fn render(results: &[RunResult], style: Style, width: usize) -> String {
+    let mut out = String::new();
+    let column = (width.max(60) - 3) / 2;
+    let mut index = 0;
+    while index < results.len() {
+        // A group: consecutive results of one scenario on one backend (dev, then prod).
+        let first = &results[index];
+        let group: Vec<&RunResult> = results[index..]
+            .iter()
+            .take_while(|r| r.scenario == first.scenario && r.backend == first.backend)
+            .collect();
+        index += group.len();
+        render_group(&mut out, &group, style, column);
+    }
+    let summary = Summary::of(results);
+    if summary.errors > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.red(&format!(
+                "{} run(s) could not be carried out",
+                summary.errors
+            ))
+        );
+    }
+    let line = summary.line();
+    let _ = writeln!(
+        out,
+        "{}",
+        if summary.failed + summary.errors == 0 {
+            style.green(&line)
+        } else {
+            style.red(&line)
+        }
+    );
+    out
+}
+
+fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: usize) {
+    let first = group[0];
+    let heading = format!("━━ {} · {}  [{}]", first.class, first.title, first.backend);
+    let _ = writeln!(out, "\n{}", style.bold(&heading));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&format!("   {} ({})", first.scenario, first.file))
+    );
+    let shown: Vec<Vec<(&Exchange, usize)>> = group.iter().map(|r| r.shown_exchanges()).collect();
+    let steps = shown.iter().map(Vec::len).max().unwrap_or(0);
+    for i in 0..steps {
+        let exchanges: Vec<Option<(&Exchange, usize)>> =
+            shown.iter().map(|s| s.get(i).copied()).collect();
+        if let Some((exchange, _)) = exchanges.iter().flatten().next() {
+            let _ = writeln!(
+                out,
+                "   {} {} {}",
+                style.dim(&format!("{}:", exchange.step)),
+                exchange.request.method,
+                exchange.request.target
+            );
+        }
+        let columns: Vec<Vec<String>> = group
+            .iter()
+            .zip(&exchanges)
+            .map(|(result, exchange)| match exchange {
+                Some((exchange, repeats)) => {
+                    exchange_lines(&result.mode, exchange, *repeats, style, column)
+                }
+                None => vec![format!("{} (no request)", result.mode)],
+            })
+            .collect();
+        side_by_side(out, &columns, column);
+    }
+    for result in group {
+        if let Some(startup) = &result.startup {
+            let _ = writeln!(
+                out,
+                "   {} refused to start (exit code {:?}): {}",
+                result.mode,
+                startup.exit_code,
+                clip(startup.stderr.lines().last().unwrap_or(""), column * 2)
+            );
+        }
+        for sample in &result.samples {
+            let rate = format!("{:.1}%", sample.error_rate * 100.0);
+            let _ = writeln!(
+                out,
+                "   {} 5xx rate at `{}`: {} ({} of {} requests since the previous sample)",
+                result.mode,
+                sample.step,
+                if sample.window_errors > 0 {
+                    style.red(&rate)
+                } else {
+                    style.green(&rate)
+                },
+                sample.window_errors,
+                sample.window_requests
+            );
+        }
+        for invariant in &result.invariants {
+            let mark = if invariant.held {
+                style.green("held")
+            } else {
+                style.red("BROKEN")
+            };
+            let _ = writeln!(
+                out,
+                "   {} invariant {}: {mark}",
+                result.mode, invariant.name
+            );
+        }
+    }
+    let verdicts: Vec<String> = group
+        .iter()
+        .map(|r| match r.outcome {
+            Outcome::Passed => format!("{} {}", r.mode, style.green("PASS")),
+            Outcome::Failed => format!("{} {}", r.mode, style.red("FAIL")),
+            Outcome::Error => format!("{} {}", r.mode, style.red("ERROR")),
+        })
+        .collect();
+    let _ = writeln!(out, "   {}", verdicts.join(" · "));
+    for result in group {
+        for reason in &result.reasons {
+            let _ = writeln!(
+                out,
+                "     {} {}",
+                style.red(&format!("{}:", result.mode)),
+                reason
+            );
+        }
+    }
+}
+
+/// One response as lines of at most `width` visible characters.
+fn exchange_lines(
+    mode: &str,
+    exchange: &Exchange,
+    repeats: usize,
+    style: Style,
+    width: usize,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let Some(response) = &exchange.response else {
+        lines.push(format!("{mode}: {}", style.red("no response")));
+        lines.push(clip(exchange.error.as_deref().unwrap_or(""), width));
+        return lines;
+    };
+    let times = if repeats > 1 {
+        format!(" ×{repeats}")
+    } else {
+        String::new()
+    };
+    let status = format!(
+        "{mode}: {}{times} ({} ms)",
+        response.status, exchange.duration_ms
+    );
+    lines.push(if response.status >= 500 {
+        style.red(&status)
+    } else {
+        style.bold(&status)
+    });
+    for name in KEY_HEADERS {
+        if let Some(value) = response.header(name) {
+            let line = clip(&format!("{name}: {value}"), width);
+            let leaky = exchange
+                .findings
+                .iter()
+                .any(|f| f.location == format!("header:{name}"));
+            lines.push(if leaky { style.leak(&line) } else { line });
+        }
+    }
+    let flat: String = response
+        .body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let chars: Vec<char> = flat.chars().collect();
+    for chunk in chars.chunks(width.max(1)).take(BODY_LINES) {
+        let line: String = chunk.iter().collect();
+        lines.push(highlight(&line, style));
+    }
+    if chars.len() > width * BODY_LINES {
+        lines.push(style.dim(&format!(
+            "… {} more bytes",
+            response.body.len().saturating_sub(width * BODY_LINES)
+        )));
+    }
+    if let Some(hidden) = &exchange.hidden_failure {
+        lines.push(style.red(&clip(&format!("HIDDEN FAILURE: {hidden}"), width)));
+    }
+    if exchange.findings.is_empty() {
+        lines.push(style.green("findings: none"));
+    } else {
+        lines.push(style.red(&format!("findings: {}", exchange.findings.len())));
+        for finding in &exchange.findings {
+            let text = clip(
+                &format!("{} {}", finding.rule, finding.evidence),
+                width.saturating_sub(2),
+            );
+            lines.push(format!("  {}", style.yellow(&text)));
+        }
+    }
+    lines
+}
+
+/// Marks every leak match inside `line` (only when colour is on: plain output keeps the
+/// text exact and lists the findings below it instead).
+fn highlight(line: &str, style: Style) -> String {
+    if !style.color {
+        return line.to_string();
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    for (start, len, _) in leaks::highlights(line) {
+        if start < at {
+            continue;
+        }
+        out.push_str(&line[at..start]);
+        out.push_str(&style.leak(&line[start..start + len]));
+        at = start + len;
+    }
+    out.push_str(&line[at..]);
+    out
+}
+
+fn side_by_side(out: &mut String, columns: &[Vec<String>], width: usize) {
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    for row in 0..rows {
+        let mut line = String::from("   ");
+        for (i, column) in columns.iter().enumerate() {
+            let cell = column.get(row).map(String::as_str).unwrap_or("");
+            line.push_str(cell);
+            if i + 1 < columns.len() {
+                let visible = visible_len(cell);
+                line.push_str(&" ".repeat(width.saturating_sub(visible)));
+                line.push_str(" │ ");
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// Characters shown on screen (ANSI escape sequences excluded).
+fn visible_len(text: &str) -> usize {
+    let mut count = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => count += 1,
+        }
+    }
+    count
+}
+
+fn clip(text: &str, width: usize) -> String {
+    match text.char_indices().nth(width.saturating_sub(1)) {
+        Some((cut, _)) if text.chars().count() > width => format!("{}…", &text[..cut]),
+        _ => text.to_string(),
+    }
+}

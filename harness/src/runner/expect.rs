@@ -1,0 +1,185 @@
+//! Checking a response against a step's expectations. Each unmet expectation becomes one
+//! reason, worded so that a failing run explains itself.
+
+use super::result::Exchange;
+use crate::scenario::Expect;
+
+/// Reasons the responses of one step do not meet `expect` (empty: they do).
+pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if !expect.statuses.is_empty() {
+        let mut expected = expect.statuses.clone();
+        expected.sort_unstable();
+        let mut actual: Vec<u16> = exchanges
+            .iter()
+            .map(|e| e.response.as_ref().map_or(0, |r| r.status))
+            .collect();
+        actual.sort_unstable();
+        if actual != expected {
+            let step = exchanges.first().map_or("step", |e| e.step.as_str());
+            reasons.push(format!(
+                "{step}: statuses {actual:?} (expected {expected:?})"
+            ));
+        }
+    }
+    for wanted in &expect.statuses_include {
+        if !exchanges
+            .iter()
+            .any(|e| e.response.as_ref().map(|r| r.status) == Some(*wanted))
+        {
+            let step = exchanges.first().map_or("step", |e| e.step.as_str());
+            reasons.push(format!("{step}: no response has status {wanted}"));
+        }
+    }
+    for exchange in exchanges {
+        let status = exchange.response.as_ref().map(|r| r.status);
+        if expect.only_status.is_none() || expect.only_status == status {
+            reasons.extend(check(expect, exchange, with_logs));
+        }
+    }
+    reasons
+}
+
+/// Reasons `exchange` does not meet `expect` (empty: it does). `with_logs` is false against
+/// a `--target`, whose logs the harness cannot read.
+pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let step = &exchange.step;
+    let Some(response) = &exchange.response else {
+        if !expect.is_empty() {
+            let error = exchange.error.as_deref().unwrap_or("no response");
+            reasons.push(format!("{step}: expected a response, got: {error}"));
+        }
+        return reasons;
+    };
+    if let Some(status) = expect.status
+        && response.status != status
+    {
+        reasons.push(format!(
+            "{step}: status {} (expected {status})",
+            response.status
+        ));
+    }
+    if let Some(prefix) = &expect.content_type {
+        let actual = response.header("content-type").unwrap_or("");
+        if !actual.starts_with(prefix.as_str()) {
+            reasons.push(format!(
+                "{step}: content-type `{actual}` (expected `{prefix}`)"
+            ));
+        }
+    }
+    for name in &expect.headers_present {
+        if response.header(name).is_none() {
+            reasons.push(format!("{step}: header `{name}` is missing"));
+        }
+    }
+    for name in &expect.headers_absent {
+        if let Some(value) = response.header(name) {
+            reasons.push(format!("{step}: header `{name}: {value}` should be absent"));
+        }
+    }
+    for (name, expected) in &expect.headers {
+        let actual = response.header(name);
+        if actual != Some(expected.as_str()) {
+            reasons.push(format!(
+                "{step}: header `{name}` is {actual:?} (expected {expected:?})"
+            ));
+        }
+    }
+    if !expect.json.is_empty() {
+        match serde_json::from_str::<serde_json::Value>(&response.body) {
+            Ok(body) => {
+                for (pointer, expected) in &expect.json {
+                    let expected = toml_to_json(expected);
+                    match body.pointer(pointer) {
+                        Some(actual) if *actual == expected => {}
+                        actual => reasons.push(format!(
+                            "{step}: JSON {pointer} is {} (expected {expected})",
+                            actual.map_or("missing".to_string(), ToString::to_string)
+                        )),
+                    }
+                }
+            }
+            Err(e) => reasons.push(format!("{step}: body is not JSON ({e})")),
+        }
+    }
+    if let Some(least) = expect.min_duration_ms
+        && exchange.duration_ms < least
+    {
+        reasons.push(format!(
+            "{step}: answered in {} ms (expected at least {least} ms)",
+            exchange.duration_ms
+        ));
+    }
+    for needle in &expect.body_contains {
+        if !response.body.contains(needle.as_str()) {
+            reasons.push(format!("{step}: body does not contain {needle:?}"));
+        }
+    }
+    for needle in &expect.body_not_contains {
+        if response.body.contains(needle.as_str()) {
+            reasons.push(format!("{step}: body contains {needle:?}"));
+        }
+    }
+    for rule in &expect.leaks {
+        if !exchange.findings.iter().any(|f| f.rule == rule.get_ref()) {
+            reasons.push(format!(
+                "{step}: leak rule `{}` did not fire",
+                rule.get_ref()
+            ));
+        }
+    }
+    if expect.no_leaks && !exchange.findings.is_empty() {
+        let fired: Vec<String> = exchange
+            .findings
+            .iter()
+            .map(|f| format!("{} ({})", f.rule, f.evidence))
+            .collect();
+        reasons.push(format!(
+            "{step}: expected no leak, found {}",
+            fired.join("; ")
+        ));
+    }
+    if with_logs {
+        let id = exchange.correlation_id.as_deref().unwrap_or("?");
+        if expect.no_error_log
+            && exchange
+                .log_lines
+                .iter()
+                .any(|l| l.contains("\"level\":\"ERROR\""))
+        {
+            reasons.push(format!(
+                "{step}: an ERROR log line carries correlation id {id}"
+            ));
+        }
+        if let Some(expected) = expect.hidden_failure
+            && exchange.hidden_failure.is_some() != expected
+        {
+            reasons.push(match expected {
+                true => format!("{step}: expected a hidden failure (a 2xx with an ERROR log line)"),
+                false => format!(
+                    "{step}: hidden failure: {}",
+                    exchange.hidden_failure.as_deref().unwrap_or("")
+                ),
+            });
+        }
+        for needle in &expect.log_contains {
+            if !exchange
+                .log_lines
+                .iter()
+                .any(|line| line.contains(needle.as_str()))
+            {
+                let id = exchange.correlation_id.as_deref().unwrap_or("?");
+                reasons.push(format!(
+                    "{step}: no log line for correlation id {id} contains {needle:?}"
+                ));
+            }
+        }
+    }
+    reasons
+}
+
+/// TOML values compared as JSON (integers, floats, strings, booleans, arrays, tables).
+pub fn toml_to_json(value: &toml::Value) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}

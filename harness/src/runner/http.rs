@@ -1,0 +1,212 @@
+//! Sending one scenario request and recording the exchange.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::result::{Exchange, RequestRecord, ResponseRecord};
+use crate::leaks;
+use crate::scenario::RequestSpec;
+
+/// Longest body kept in a result; the rest is cut (a debug page is ~20 KB).
+const MAX_BODY_BYTES: usize = 512 * 1024;
+
+/// How long one request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// Replaces `{{name}}` with captured values.
+pub fn fill(text: &str, captures: &BTreeMap<String, String>) -> String {
+    let mut out = text.to_string();
+    for (name, value) in captures {
+        out = out.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    out
+}
+
+/// Sends the request and scans the response for leaks.
+pub async fn send(
+    client: &reqwest::Client,
+    base_url: &str,
+    (step_index, step): (usize, &str),
+    spec: &RequestSpec,
+    captures: &BTreeMap<String, String>,
+) -> Exchange {
+    let method = spec.method.clone().unwrap_or_else(|| "GET".to_string());
+    let mut target = fill(spec.path.as_deref().unwrap_or("/"), captures);
+    if !spec.query.is_empty() {
+        let pairs: Vec<String> = spec
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(&fill(v, captures))))
+            .collect();
+        target.push(if target.contains('?') { '&' } else { '?' });
+        target.push_str(&pairs.join("&"));
+    }
+    let mut headers: Vec<(String, String)> = spec
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), fill(v, captures)))
+        .collect();
+    if let Some(accept) = &spec.accept {
+        headers.push(("accept".to_string(), accept.clone()));
+    }
+    let body = match (&spec.json, &spec.body) {
+        (Some(json), _) => {
+            if !headers.iter().any(|(k, _)| k == "content-type") {
+                headers.push(("content-type".to_string(), "application/json".to_string()));
+            }
+            let json = crate::runner::expect::toml_to_json(json).to_string();
+            Some(fill(&json, captures))
+        }
+        (None, Some(raw)) => Some(fill(raw, captures)),
+        (None, None) => None,
+    };
+    let request = RequestRecord {
+        method: method.clone(),
+        target: target.clone(),
+        headers: headers.clone(),
+        body: body.clone(),
+    };
+    if spec.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(spec.delay_ms)).await;
+    }
+    let started = Instant::now();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let mut builder = client.request(method, format!("{base_url}{target}"));
+    for (name, value) in &headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(body) = body {
+        builder = builder.body(body);
+    }
+    let outcome = async {
+        let response = builder.send().await?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let bytes = response.bytes().await?;
+        let cut = bytes.len().min(MAX_BODY_BYTES);
+        let body = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+        Ok::<_, reqwest::Error>(ResponseRecord {
+            status,
+            headers,
+            body,
+        })
+    }
+    .await;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    match outcome {
+        Ok(mut response) => {
+            response.headers.sort();
+            let findings = leaks::scan(&leaks::Response {
+                headers: &response.headers,
+                body: &response.body,
+            });
+            let correlation_id = response.header("x-request-id").map(str::to_string);
+            Exchange {
+                step_index,
+                step: step.to_string(),
+                request,
+                response: Some(response),
+                error: None,
+                correlation_id,
+                log_lines: Vec::new(),
+                findings,
+                hidden_failure: None,
+                duration_ms,
+            }
+        }
+        Err(error) => Exchange {
+            step_index,
+            step: step.to_string(),
+            request,
+            response: None,
+            error: Some(describe(&error)),
+            correlation_id: None,
+            log_lines: Vec::new(),
+            findings: Vec::new(),
+            hidden_failure: None,
+            duration_ms,
+        },
+    }
+}
+
+/// A transport error as one line: the kind first (what a reader needs), then the chain.
+fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "transport error"
+    };
+    let mut text = format!("{kind}: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters stay).
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The value a capture names in a response.
+pub fn capture(how: &str, exchange: &Exchange) -> Option<String> {
+    let response = exchange.response.as_ref()?;
+    if how == "status" {
+        return Some(response.status.to_string());
+    }
+    if let Some(name) = how.strip_prefix("header:") {
+        return response.header(name).map(str::to_string);
+    }
+    let pointer = how.strip_prefix("json:")?;
+    let body: serde_json::Value = serde_json::from_str(&response.body).ok()?;
+    match body.pointer(pointer)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("O'Reilly & sons"), "O%27Reilly%20%26%20sons");
+        assert_eq!(encode("crab 🦀"), "crab%20%F0%9F%A6%80");
+    }
+
+    #[test]
+    fn captures_fill_templates() {
+        let captures = BTreeMap::from([("id".to_string(), "42".to_string())]);
+        assert_eq!(fill("/customers/{{id}}", &captures), "/customers/42");
+    }
+}

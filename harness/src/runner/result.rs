@@ -1,0 +1,153 @@
+//! What a run produced. Reports render these; nothing here prints.
+
+use serde::Serialize;
+
+use crate::leaks::Finding;
+
+/// One scenario in one mode on one backend (or against a `--target`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    pub scenario: String,
+    pub class: String,
+    pub title: String,
+    pub file: String,
+    /// `dev`, `prod` or `target`.
+    pub mode: String,
+    /// `sqlite`, `postgres` or `target`.
+    pub backend: String,
+    pub outcome: Outcome,
+    /// Why it failed (expectations not met, or the runtime error).
+    pub reasons: Vec<String>,
+    pub startup: Option<StartupRecord>,
+    pub exchanges: Vec<Exchange>,
+    pub sql: Vec<SqlRecord>,
+    pub invariants: Vec<InvariantRecord>,
+    /// `metrics` steps: the 5xx rate between samples (release.bad-deploy).
+    pub samples: Vec<MetricsSample>,
+    pub duration_ms: u64,
+    /// What the scenario declares it waits on purpose (see `Scenario::declared_wait_ms`).
+    pub declared_wait_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every expectation met.
+    Passed,
+    /// At least one expectation not met.
+    Failed,
+    /// The run could not be carried out (app did not start, database unreachable...).
+    Error,
+}
+
+/// The app refused to start (a strict-config lesson), or started when told to refuse.
+#[derive(Debug, Clone, Serialize)]
+pub struct StartupRecord {
+    pub exit_code: Option<i32>,
+    pub stderr: String,
+}
+
+/// One request and what came back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// The step's position in the scenario (0-based) and its name.
+    pub step_index: usize,
+    pub step: String,
+    pub request: RequestRecord,
+    pub response: Option<ResponseRecord>,
+    /// Transport failure (connection reset, timeout) instead of a response.
+    pub error: Option<String>,
+    pub correlation_id: Option<String>,
+    /// The app's log lines that carry this response's correlation id.
+    pub log_lines: Vec<String>,
+    pub findings: Vec<Finding>,
+    /// A 2xx answer whose correlation id has an ERROR log line: an error was swallowed.
+    /// Holds that line's message and error.
+    pub hidden_failure: Option<String>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl ResponseRecord {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SqlRecord {
+    pub step: String,
+    pub sql: String,
+    pub rows_affected: Option<u64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricsSample {
+    pub step: String,
+    /// Requests and 5xx answers counted by the app so far (ops and metrics routes excluded).
+    pub requests: u64,
+    pub errors: u64,
+    /// Since the previous sample.
+    pub window_requests: u64,
+    pub window_errors: u64,
+    pub error_rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InvariantRecord {
+    pub name: String,
+    pub sql: String,
+    pub expected: String,
+    pub actual: Option<String>,
+    pub held: bool,
+}
+
+impl RunResult {
+    pub fn passed(&self) -> bool {
+        self.outcome == Outcome::Passed
+    }
+
+    /// The exchanges worth showing: a step that sent many requests (`times`, `repeat`) is
+    /// shown as its first response of each status, with how many responses had it.
+    pub fn shown_exchanges(&self) -> Vec<(&Exchange, usize)> {
+        let mut shown: Vec<(&Exchange, usize)> = Vec::new();
+        let mut step_start = 0;
+        for exchange in &self.exchanges {
+            if shown
+                .last()
+                .is_some_and(|(e, _)| e.step_index != exchange.step_index)
+            {
+                step_start = shown.len();
+            }
+            let status = exchange.response.as_ref().map(|r| r.status);
+            let same = shown[step_start..].iter_mut().find(|(e, _)| {
+                e.step_index == exchange.step_index
+                    && e.response.as_ref().map(|r| r.status) == status
+            });
+            match same {
+                Some((_, count)) => *count += 1,
+                None => shown.push((exchange, 1)),
+            }
+        }
+        shown
+    }
+}

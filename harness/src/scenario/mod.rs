@@ -1,0 +1,135 @@
+//! Scenario files: discovery, parsing and validation. No I/O beyond reading the files;
+//! every problem becomes a `ScenarioError` that points at file, line and column.
+
+mod error;
+mod model;
+mod select;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use error::ScenarioError;
+pub use model::{
+    BackendName, Difficulty, Expect, Invariant, ModeName, Notes, PerMode, RequestSpec, Scenario,
+    Startup, Step, Upstream,
+};
+pub use select::{SelectError, select};
+
+/// Every `*.toml` under `root`, sorted, as paths relative to `root`.
+pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Parses and validates one scenario from its text. `display_path` is what errors show.
+pub fn parse(display_path: &str, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    let mut scenario: Scenario = toml::from_str(text).map_err(|e| {
+        let (message, hint) = error::explain_toml_error(e.message());
+        vec![ScenarioError::at(
+            display_path,
+            text,
+            e.span(),
+            message,
+            hint,
+        )]
+    })?;
+    scenario.file = display_path.to_string();
+    let problems = validate::check(&scenario, display_path, text);
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Loads every scenario under `root`. Returns the good ones and every error found
+/// (including duplicate ids across files), so one bad file does not hide the others.
+pub fn load_all(root: &Path) -> Result<(Vec<Scenario>, Vec<ScenarioError>), std::io::Error> {
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    let mut errors = Vec::new();
+    for relative in discover(root)? {
+        let path = root.join(&relative);
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(&path)?;
+        match parse(&display, &text) {
+            Ok(mut scenario) => {
+                scenario.file = relative.display().to_string();
+                if let Some(first) = scenarios
+                    .iter()
+                    .find(|s| s.id.get_ref() == scenario.id.get_ref())
+                {
+                    errors.push(ScenarioError::at(
+                        &display,
+                        &text,
+                        Some(scenario.id.span()),
+                        format!("duplicate scenario id `{}`", scenario.id.get_ref()),
+                        Some(format!(
+                            "`{}` already uses it; ids must be unique.",
+                            first.file
+                        )),
+                    ));
+                } else {
+                    scenarios.push(scenario);
+                }
+            }
+            Err(mut problems) => errors.append(&mut problems),
+        }
+    }
+    Ok((scenarios, errors))
+}
+
+impl Scenario {
+    pub fn id(&self) -> &str {
+        self.id.get_ref()
+    }
+
+    pub fn class(&self) -> &str {
+        self.class.get_ref()
+    }
+
+    /// The app settings as text, in file order of keys.
+    pub fn app_settings(&self) -> Vec<(String, String)> {
+        self.app
+            .iter()
+            .map(|(key, value)| {
+                let text = match value {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (key.get_ref().clone(), text)
+            })
+            .collect()
+    }
+
+    /// Everything the scenario waits on purpose: its `sleep_ms` steps, the largest request
+    /// delay of each step, and `deliberate_wait_ms`.
+    pub fn declared_wait_ms(&self) -> u64 {
+        let steps: u64 = self
+            .steps
+            .iter()
+            .map(|step| {
+                let step = step.get_ref();
+                let delays = step.parallel.iter().map(|r| r.delay_ms).max().unwrap_or(0);
+                step.sleep_ms.unwrap_or(0) + delays
+            })
+            .sum();
+        steps + self.deliberate_wait_ms
+    }
+
+    /// Whether the scenario runs in this mode on this backend.
+    pub fn runs_in(&self, mode: ModeName, backend: BackendName) -> bool {
+        self.modes.contains(&mode) && self.backends.contains(&backend)
+    }
+}

@@ -1,0 +1,275 @@
+//! Checks beyond types: known class, leak rules and settings; one kind per step; captures
+//! defined before use. Every problem keeps the span of the value at fault.
+
+use std::collections::BTreeSet;
+
+use demo_app::settings::{KEYS, edit_distance};
+use toml::Spanned;
+
+use super::ScenarioError;
+use super::model::{Expect, RequestSpec, Scenario, Step};
+use crate::{catalog, leaks};
+
+pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> {
+    let mut problems = Vec::new();
+    let mut report = |span, message: String, hint: Option<String>| {
+        problems.push(ScenarioError::at(file, text, Some(span), message, hint));
+    };
+
+    let id = scenario.id.get_ref();
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._/".contains(&b))
+    {
+        report(
+            scenario.id.span(),
+            format!("scenario id `{id}` has characters outside a-z 0-9 . - _ /"),
+            Some("Use a short slug such as `crash.unwrap-none.orphan-book`.".into()),
+        );
+    }
+    let class = scenario.class.get_ref();
+    if !catalog::is_known(class) {
+        report(
+            scenario.class.span(),
+            format!("unknown failure class `{class}`"),
+            Some(suggest(class, catalog::ids(), "failure classes")),
+        );
+    }
+    for cwe in &scenario.cwe {
+        let tag = cwe.get_ref();
+        let valid = tag
+            .strip_prefix("CWE-")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !valid {
+            report(
+                cwe.span(),
+                format!("`{tag}` is not a CWE tag"),
+                Some("Write it as CWE-209.".into()),
+            );
+        }
+    }
+    for key in scenario.app.keys() {
+        if !KEYS.iter().any(|k| k.name == key.get_ref()) {
+            report(
+                key.span(),
+                format!("unknown demo-app setting `{}`", key.get_ref()),
+                Some(suggest(
+                    key.get_ref(),
+                    KEYS.iter().map(|k| k.name),
+                    "settings",
+                )),
+            );
+        }
+    }
+    if scenario.steps.is_empty()
+        && scenario.startup.dev.is_none()
+        && scenario.startup.prod.is_none()
+    {
+        problems.push(ScenarioError::at(
+            file,
+            text,
+            Some(scenario.id.span()),
+            "the scenario has no steps",
+            Some("Add at least one [[steps]] table with a `path` (or a `[startup.prod]` expectation).".into()),
+        ));
+    }
+
+    // `{{ops_token}}` is always there: the token the harness gave the app.
+    let mut captured: BTreeSet<&str> = BTreeSet::from(["ops_token"]);
+    for step in &scenario.steps {
+        check_step(step, &captured, file, text, &mut problems);
+        captured.extend(step.get_ref().capture.keys().map(String::as_str));
+    }
+    problems
+}
+
+fn check_step(
+    spanned: &Spanned<Step>,
+    captured: &BTreeSet<&str>,
+    file: &str,
+    text: &str,
+    problems: &mut Vec<ScenarioError>,
+) {
+    let step = spanned.get_ref();
+    let mut report = |span: std::ops::Range<usize>, message: String, hint: Option<String>| {
+        problems.push(ScenarioError::at(file, text, Some(span), message, hint));
+    };
+    let kinds = [
+        step.path.is_some(),
+        !step.parallel.is_empty(),
+        step.sql.is_some(),
+        step.sleep_ms.is_some(),
+        step.metrics.is_some(),
+    ];
+    if kinds.iter().filter(|k| **k).count() != 1 {
+        report(
+            spanned.span(),
+            "a step needs exactly one of `path`, `parallel`, `sql`, `sleep_ms` or `metrics`".into(),
+            Some("Split it into several [[steps]] tables, one action each.".into()),
+        );
+        return;
+    }
+    let mut requests = vec![step.request_spec()];
+    if !step.parallel.is_empty() {
+        requests = step.parallel.clone();
+    }
+    if step.metrics.is_none()
+        && (step.error_rate_above.is_some() || step.error_rate_below.is_some())
+    {
+        report(
+            spanned.span(),
+            "`error_rate_above` and `error_rate_below` belong to a `metrics` step".into(),
+            None,
+        );
+    }
+    if step.sql.is_none() && step.sleep_ms.is_none() && step.metrics.is_none() {
+        for request in &requests {
+            if let Some(problem) = request_problem(request) {
+                report(spanned.span(), problem, None);
+            }
+            for reference in references(request) {
+                if !captured.contains(reference.as_str()) {
+                    report(
+                        spanned.span(),
+                        format!("`{{{{{reference}}}}}` is used before any step captures it"),
+                        Some(
+                            "Add `capture = {{ NAME = \"json:/pointer\" }}` to an earlier step."
+                                .into(),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if step.repeat == Some(0) || step.times == Some(0) {
+        report(
+            spanned.span(),
+            "`repeat` and `times` must be at least 1".into(),
+            None,
+        );
+    }
+    if step.times.is_some() && (step.repeat.is_some() || !step.parallel.is_empty()) {
+        report(
+            spanned.span(),
+            "`times` (one after another) cannot be combined with `repeat` or `parallel` (at once)"
+                .into(),
+            None,
+        );
+    }
+    for (name, source) in &step.capture {
+        let how = source.get_ref();
+        let valid = how == "status"
+            || how.starts_with("header:")
+            || how.starts_with("json:/")
+            || how == "json:";
+        if !valid {
+            report(
+                source.span(),
+                format!("capture `{name}` has an unknown source `{how}`"),
+                Some("Use \"status\", \"header:NAME\" or \"json:/json/pointer\".".into()),
+            );
+        }
+    }
+    for expect in [&step.expect, &step.dev, &step.prod] {
+        check_expect(expect, &mut report);
+    }
+    let no_response = step.sql.is_some() || step.sleep_ms.is_some() || step.metrics.is_some();
+    if no_response && !(step.expect.is_empty() && step.dev.is_empty() && step.prod.is_empty()) {
+        report(
+            spanned.span(),
+            "an `sql`, `sleep_ms` or `metrics` step has no response to expect anything of".into(),
+            Some("Use [[invariants]] to check the database after the run.".into()),
+        );
+    }
+}
+
+fn check_expect(
+    expect: &Expect,
+    report: &mut impl FnMut(std::ops::Range<usize>, String, Option<String>),
+) {
+    for rule in &expect.leaks {
+        if leaks::rule(rule.get_ref()).is_none() {
+            report(
+                rule.span(),
+                format!("unknown leak rule `{}`", rule.get_ref()),
+                Some(suggest(
+                    rule.get_ref(),
+                    leaks::RULES.iter().map(|r| r.id),
+                    "leak rules",
+                )),
+            );
+        }
+    }
+    if expect.no_leaks
+        && let Some(first) = expect.leaks.first()
+    {
+        report(
+            first.span(),
+            "`no_leaks = true` contradicts a list of `leaks` that must fire".into(),
+            None,
+        );
+    }
+}
+
+fn request_problem(request: &RequestSpec) -> Option<String> {
+    let path = request.path.as_deref().unwrap_or("");
+    if !path.starts_with('/') {
+        return Some(format!("path `{path}` must start with `/`"));
+    }
+    let method = request.method.as_deref().unwrap_or("GET");
+    if !matches!(
+        method,
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+    ) {
+        return Some(format!(
+            "`{method}` is not an HTTP method this harness sends (use upper case)"
+        ));
+    }
+    if request.json.is_some() && request.body.is_some() {
+        return Some("a request has either `json` or `body`, not both".into());
+    }
+    None
+}
+
+/// `{{name}}` references in a request's path, query, headers and body.
+pub fn references(request: &RequestSpec) -> Vec<String> {
+    let mut texts: Vec<String> = vec![request.path.clone().unwrap_or_default()];
+    texts.extend(request.query.values().cloned());
+    texts.extend(request.headers.values().cloned());
+    texts.extend(request.body.clone());
+    if let Some(json) = &request.json {
+        texts.push(json.to_string());
+    }
+    let mut names = Vec::new();
+    for text in texts {
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("{{") {
+            let Some(end) = rest[start..].find("}}") else {
+                break;
+            };
+            names.push(rest[start + 2..start + end].trim().to_string());
+            rest = &rest[start + end + 2..];
+        }
+    }
+    names
+}
+
+fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>, what: &str) -> String {
+    let known: Vec<&str> = known.collect();
+    if let Some(longer) = known
+        .iter()
+        .find(|k| k.starts_with(given) && !given.is_empty())
+    {
+        return format!("Did you mean `{longer}`?");
+    }
+    let closest = known
+        .iter()
+        .map(|k| (edit_distance(given, k), *k))
+        .min()
+        .filter(|(d, _)| *d <= given.len().max(4) / 2);
+    match closest {
+        Some((_, k)) => format!("Did you mean `{k}`?"),
+        None => format!("Known {what}: {}.", known.join(", ")),
+    }
+}

@@ -1,0 +1,283 @@
+//! A run as normalized text, for snapshots: the requests, statuses, relevant headers,
+//! bodies and findings, with every volatile value redacted here and only here (ids,
+//! timestamps, ports, pids, temp names, machine paths, toolchain and engine versions,
+//! backtraces, source line numbers). The redactions keep the *kind* of leak visible:
+//! `[repo]/target/debug/harness` still shows that a path leaked.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::runner::{Exchange, RunResult};
+
+/// Response headers worth a line in a transcript (`date` and `content-length` vary).
+const HEADERS: &[&str] = &[
+    "cache-control",
+    "content-type",
+    "location",
+    "retry-after",
+    "server",
+    "www-authenticate",
+    "x-powered-by",
+    "x-request-id",
+];
+
+pub fn render(result: &RunResult) -> String {
+    let mut out = format!(
+        "scenario: {}\nclass: {}\nmode: {}\nbackend: {}\noutcome: {:?}\n",
+        result.scenario, result.class, result.mode, result.backend, result.outcome
+    );
+    for reason in &result.reasons {
+        out.push_str(&format!("reason: {reason}\n"));
+    }
+    if let Some(startup) = &result.startup {
+        out.push_str(&format!(
+            "startup refused: exit code {:?}\n{}\n",
+            startup.exit_code, startup.stderr
+        ));
+    }
+    for sql in &result.sql {
+        out.push_str(&format!("\n--- {}\nSQL> {}\n", sql.step, sql.sql));
+    }
+    // The responses of one step sent at once (`repeat`, `parallel`) arrive in any order:
+    // their blocks are sorted so a race's transcript does not depend on who won it.
+    let mut index = 0;
+    while index < result.exchanges.len() {
+        let step = result.exchanges[index].step_index;
+        let mut blocks: Vec<String> = result.exchanges[index..]
+            .iter()
+            .take_while(|e| e.step_index == step)
+            .map(|exchange| {
+                let mut block = String::new();
+                render_exchange(&mut block, exchange);
+                normalize(&block)
+            })
+            .collect();
+        index += blocks.len();
+        blocks.sort();
+        // Identical responses (a step that sent many requests) appear once. How many there
+        // were is left out on purpose: it can depend on timing (how many file descriptors
+        // the pool had open when a limit was hit), and the JSON report keeps every one.
+        let mut at = 0;
+        while at < blocks.len() {
+            let same = blocks[at..]
+                .iter()
+                .take_while(|b| **b == blocks[at])
+                .count();
+            if same > 1 {
+                out.push_str("\n(the next response, several times)");
+            }
+            out.push_str(&blocks[at]);
+            at += same;
+        }
+    }
+    for sample in &result.samples {
+        out.push_str(&format!(
+            "\nmetrics `{}`: {} of {} requests answered 5xx since the previous sample ({:.1}%)\n",
+            sample.step,
+            sample.window_errors,
+            sample.window_requests,
+            sample.error_rate * 100.0
+        ));
+    }
+    for invariant in &result.invariants {
+        out.push_str(&format!(
+            "\ninvariant {}: {} (expected {}, got {:?})\n",
+            invariant.name,
+            if invariant.held { "held" } else { "BROKEN" },
+            invariant.expected,
+            invariant.actual
+        ));
+    }
+    normalize(&out)
+}
+
+fn render_exchange(out: &mut String, exchange: &Exchange) {
+    out.push_str(&format!(
+        "\n--- {}\n> {} {}\n",
+        exchange.step, exchange.request.method, exchange.request.target
+    ));
+    if let Some(body) = &exchange.request.body {
+        out.push_str(&format!("> {body}\n"));
+    }
+    let Some(response) = &exchange.response else {
+        out.push_str(&format!(
+            "! {}\n",
+            exchange.error.as_deref().unwrap_or("no response")
+        ));
+        return;
+    };
+    out.push_str(&format!("< {}\n", response.status));
+    for name in HEADERS {
+        if let Some(value) = response.header(name) {
+            out.push_str(&format!("< {name}: {value}\n"));
+        }
+    }
+    out.push_str(&body_text(&response.body));
+    out.push('\n');
+    if exchange.findings.is_empty() {
+        out.push_str("findings: none\n");
+    } else {
+        out.push_str("findings:\n");
+        for finding in &exchange.findings {
+            out.push_str(&format!(
+                "  - {} at {}: {}\n",
+                finding.rule, finding.location, finding.evidence
+            ));
+        }
+    }
+    if let Some(hidden) = &exchange.hidden_failure {
+        out.push_str(&format!("hidden failure: {hidden}\n"));
+    }
+    let messages: Vec<String> = exchange
+        .log_lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|line| {
+            format!(
+                "{} {}",
+                line["level"].as_str().unwrap_or("?"),
+                line["fields"]["message"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    out.push_str(&format!(
+        "log for the correlation id: {}\n",
+        messages.join(", ")
+    ));
+}
+
+/// JSON bodies pretty-printed with their machine-specific members blanked; other bodies
+/// as they are.
+fn body_text(body: &str) -> String {
+    match serde_json::from_str::<Value>(body) {
+        Ok(mut json) => {
+            blank_volatile_members(&mut json);
+            serde_json::to_string_pretty(&json).unwrap_or_else(|_| body.to_string())
+        }
+        Err(_) => body.to_string(),
+    }
+}
+
+fn blank_volatile_members(json: &mut Value) {
+    let Some(object) = json.as_object_mut() else {
+        return;
+    };
+    if let Some(backtrace) = object.get_mut("backtrace")
+        && backtrace
+            .as_array()
+            .is_some_and(|frames| !frames.is_empty())
+    {
+        *backtrace = Value::String("[backtrace]".into());
+    }
+    // Which variables exist differs per machine; that the environment leaks does not.
+    if let Some(environment) = object.get_mut("environment")
+        && environment.as_object().is_some_and(|vars| !vars.is_empty())
+    {
+        *environment = Value::String("[environment]".into());
+    }
+    if let Some(pid) = object.get_mut("process").and_then(|p| p.get_mut("pid")) {
+        *pid = Value::String("[pid]".into());
+    }
+    if let Some(version) = object
+        .get_mut("database")
+        .and_then(|d| d.get_mut("version"))
+    {
+        *version = Value::String("[engine version]".into());
+    }
+}
+
+/// The text-level redactions, applied in order.
+pub fn normalize(text: &str) -> String {
+    let mut out = text.to_string();
+    for (from, to) in machine_paths() {
+        out = out.replace(&from, &to);
+    }
+    for (regex, replacement) in patterns() {
+        out = regex.replace_all(&out, *replacement).into_owned();
+    }
+    out
+}
+
+/// Paths of this machine, longest first, so nested ones are replaced whole.
+fn machine_paths() -> Vec<(String, String)> {
+    let mut paths = Vec::new();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if let Ok(repo) = repo.canonicalize() {
+        paths.push((repo.display().to_string(), "[repo]".to_string()));
+    }
+    if let Ok(dir) = std::env::current_dir() {
+        paths.push((dir.display().to_string(), "[cwd]".to_string()));
+    }
+    let temp = std::env::temp_dir().display().to_string();
+    paths.push((temp.trim_end_matches('/').to_string(), "[tmp]".to_string()));
+    if let Some(home) = std::env::var_os("HOME") {
+        let home = home.to_string_lossy().into_owned();
+        if home.len() > 1 {
+            paths.push((home, "[home]".to_string()));
+        }
+    }
+    paths.retain(|(from, _)| from.len() > 1);
+    paths.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+    paths
+}
+
+fn patterns() -> &'static [(Regex, &'static str)] {
+    static PATTERNS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let rules: &[(&str, &str)] = &[
+            (
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                "[uuid]",
+            ),
+            (r"crash[-_]course[-_][0-9a-f]{32}", "crash-course-[scratch]"),
+            (r"\b[0-9a-f]{32}\b", "[hex32]"),
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", "[timestamp]"),
+            (r"/rustc/[0-9a-f]{40}", "/rustc/[hash]"),
+            (r"index\.crates\.io-[0-9a-f]{16}", "index.crates.io-[hash]"),
+            (r"\.rs:\d+:\d+", ".rs:[line]:[col]"),
+            (r"\.rs:\d+", ".rs:[line]"),
+            (r"PostgreSQL \d+\.\d+[^\x22\n]*", "PostgreSQL [version]"),
+            (r"Rust/\d+\.\d+\.\d+", "Rust/[rustc]"),
+            (r#""rustc": "\d+\.\d+\.\d+""#, r#""rustc": "[rustc]""#),
+            (
+                r"(?s)<h2>Backtrace</h2><pre>.*?</pre>",
+                "<h2>Backtrace</h2><pre>[backtrace]</pre>",
+            ),
+            (r"([Pp]rocess) \d+", "$1 [pid]"),
+            // How many leaked files a reset closes depends on how many descriptors the
+            // process had open when the limit was hit (pool connections come and go).
+            (r#""closed_files": \d+"#, r#""closed_files": [count]"#),
+            // PostgreSQL names the line of its own parser source; it differs per version.
+            (r"at line \d+", "at line [n]"),
+            (r"line: Some\(\d+\)", "line: Some([n])"),
+            (r"transaction \d+", "transaction [txid]"),
+        ];
+        rules
+            .iter()
+            .map(|(pattern, to)| {
+                let regex = Regex::new(pattern)
+                    .unwrap_or_else(|e| panic!("redaction pattern {pattern} is invalid: {e}"));
+                (regex, *to)
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn volatile_values_are_redacted_but_their_kind_stays_visible() {
+        let text = "id 6251eef0-cc56-451f-aa5a-7138fbf9098b at 127.0.0.1:41717, \
+                    demo-app/src/routes/books.rs:70:25, PostgreSQL 15.20 (Debian) on x86_64\"";
+        assert_eq!(
+            normalize(text),
+            "id [uuid] at 127.0.0.1:[port], demo-app/src/routes/books.rs:[line]:[col], \
+             PostgreSQL [version]\""
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! The harness binary as a user meets it: malformed scenario files, filters that match
+//! nothing, the scan command, exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn harness(args: &[&str], scenarios: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("--scenarios")
+        .arg(scenarios)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs")
+}
+
+/// A scenarios folder holding one file with `text`.
+fn folder_with(name: &str, text: &str) -> tempdir::Dir {
+    let dir = tempdir::Dir::new(name);
+    std::fs::create_dir_all(dir.path().join("crash")).expect("folder");
+    std::fs::write(dir.path().join("crash/bad.toml"), text).expect("file");
+    dir
+}
+
+mod tempdir {
+    use std::path::{Path, PathBuf};
+
+    /// A temporary folder removed on drop.
+    pub struct Dir(PathBuf);
+
+    impl Dir {
+        pub fn new(name: &str) -> Dir {
+            let path =
+                std::env::temp_dir().join(format!("harness-cli-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).expect("temp folder");
+            Dir(path)
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+const GOOD: &str = r#"id = "crash.x"
+class = "crash.unwrap-none"
+title = "t"
+summary = "s"
+
+[notes]
+notice = "n"
+why = "w"
+fix = "f"
+
+[[steps]]
+method = "GET"
+path = "/books/13"
+"#;
+
+fn assert_located(output: &Output, line_col: &str, words: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("crash/bad.toml:{line_col}")),
+        "{stderr}"
+    );
+    for word in words {
+        assert!(stderr.contains(word), "missing {word:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_missing_field_is_located() {
+    let dir = folder_with("missing", &GOOD.replace("title = \"t\"\n", ""));
+    let output = harness(&["list"], dir.path());
+    assert_located(&output, "1:1", &["missing field `title`", "help:"]);
+}
+
+#[test]
+fn a_wrong_type_is_located() {
+    let dir = folder_with(
+        "type",
+        &GOOD.replace(
+            "path = \"/books/13\"",
+            "path = \"/books/13\"\nrepeat = \"twice\"",
+        ),
+    );
+    let output = harness(&["list"], dir.path());
+    assert_located(&output, "14:10", &["invalid type", "expected u32"]);
+}
+
+#[test]
+fn an_unknown_class_is_located_with_a_suggestion() {
+    let dir = folder_with(
+        "class",
+        &GOOD.replace("crash.unwrap-none", "crash.unwrap-nnoe"),
+    );
+    let output = harness(&["run"], dir.path());
+    assert_located(
+        &output,
+        "2:9",
+        &[
+            "unknown failure class `crash.unwrap-nnoe`",
+            "Did you mean `crash.unwrap-none`?",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_key_is_located() {
+    let dir = folder_with(
+        "key",
+        &GOOD.replace(
+            "path = \"/books/13\"",
+            "path = \"/books/13\"\nstatuss = 500",
+        ),
+    );
+    let output = harness(&["list"], dir.path());
+    assert_located(&output, "14:1", &["unknown field `statuss`"]);
+}
+
+#[test]
+fn an_unknown_leak_rule_is_located() {
+    let text = format!("{GOOD}\n[steps.dev]\nleaks = [\"rust.panic\"]\n");
+    let dir = folder_with("rule", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "16:10",
+        &[
+            "unknown leak rule `rust.panic`",
+            "Did you mean `rust.panic-message`?",
+        ],
+    );
+}
+
+#[test]
+fn broken_toml_is_located() {
+    let dir = folder_with("toml", &GOOD.replace("title = \"t\"", "title = \"t"));
+    let output = harness(&["list"], dir.path());
+    assert_located(&output, "3:", &["error:"]);
+}
+
+#[test]
+fn a_filter_that_matches_nothing_suggests_the_closest_id() {
+    let dir = folder_with("filter", GOOD);
+    let output = harness(&["run", "crash.y"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no scenario matches `crash.y`; did you mean `crash.x`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn scan_finds_leaks_in_a_saved_response_and_exits_1() {
+    let dir = tempdir::Dir::new("scan");
+    let file = dir.path().join("response.txt");
+    std::fs::write(
+        &file,
+        "HTTP/1.1 500 Internal Server Error\r\nServer: nginx/1.25.3\r\n\r\nTraceback (most recent call last):\n  File \"/srv/app/views.py\", line 12, in get\n",
+    )
+    .expect("file");
+    let output = harness(
+        &["scan", &file.display().to_string(), "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let rules: Vec<&str> = findings
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"header.server-version"), "{rules:?}");
+    assert!(rules.contains(&"stacktrace.python"), "{rules:?}");
+    assert!(rules.contains(&"path.absolute"), "{rules:?}");
+}
+
+#[test]
+fn scan_of_a_clean_body_exits_0() {
+    let dir = tempdir::Dir::new("clean");
+    let file = dir.path().join("body.json");
+    std::fs::write(
+        &file,
+        r#"{"type":"/problems/internal-error","status":500,"correlation_id":"abc"}"#,
+    )
+    .expect("file");
+    let output = harness(&["scan", &file.display().to_string()], dir.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let dir = tempdir::Dir::new("help");
+    let output = harness(&["run", "--help"], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout.contains("Exit codes:") && stdout.contains("malformed scenario file"),
+        "{stdout}"
+    );
+}

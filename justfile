@@ -1,0 +1,57 @@
+# Crash Course recipes. `just` lists them; each is a plain cargo command you can copy.
+
+# List the recipes
+default:
+    @just --list
+
+# Serve demo-app on 127.0.0.1:8080 in MODE (dev or prod; prod gets a throwaway ops token and SMTP URL)
+serve mode="dev":
+    DEMO_APP_OPS_TOKEN="${DEMO_APP_OPS_TOKEN:-workshop-token-$(date +%s)}" DEMO_APP_SMTP_URL="${DEMO_APP_SMTP_URL:-smtp://127.0.0.1:2525}" cargo run -p demo-app -- --mode {{mode}}
+
+# Run scenarios (all by default) in both modes, side by side
+run *args:
+    cargo run -p harness -- run {{args}}
+
+# Run every scenario and write the HTML comparison report to report.html
+report *args:
+    cargo run -p harness -- run --report report.html {{args}}
+    @echo "open report.html in a browser"
+
+# List the scenarios
+list:
+    cargo run -p harness -- list
+
+# Show one scenario's lesson and steps
+show scenario:
+    cargo run -p harness -- show {{scenario}}
+
+# Run the whole test suite
+test:
+    cargo test --workspace
+
+# Rewrite the scenario snapshots, then show what changed
+snapshots:
+    INSTA_UPDATE=always cargo test -p harness --test snapshots
+    git status --short harness/tests/snapshots
+
+# Format check and clippy, as CI does
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Run the criterion benchmarks (leak scanning, parsing, rendering)
+bench:
+    cargo bench --workspace
+
+# Success vs prod 500 vs dev 500 under load, as ratios (release build)
+load *args:
+    cargo run --release -p harness -- load {{args}}
+
+# Start the local PostgreSQL server if it is down, then check it answers
+postgres:
+    pg_isready -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
+    pg_isready -h 127.0.0.1 -p 5432
+
+# What CI runs
+ci:
+    bash .ci/run
