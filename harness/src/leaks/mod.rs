@@ -86,7 +86,10 @@ pub fn scan(response: &Response<'_>) -> Vec<Finding> {
         }
     }
     for (rule, regex) in &compiled.body_rules {
-        if let Some(found) = regex.find(response.body) {
+        if let Some(found) = regex
+            .find_iter(response.body)
+            .find(|m| rule.counts(m.as_str()))
+        {
             let start = word_start(response.body, found.start());
             findings.push(Finding {
                 rule: rule.id,
@@ -105,7 +108,12 @@ pub fn scan(response: &Response<'_>) -> Vec<Finding> {
 pub fn highlights(body: &str) -> Vec<(usize, usize, &'static str)> {
     let mut spans = Vec::new();
     for (rule, regex) in &compiled().body_rules {
-        spans.extend(regex.find_iter(body).map(|m| (m.start(), m.len(), rule.id)));
+        spans.extend(
+            regex
+                .find_iter(body)
+                .filter(|m| rule.counts(m.as_str()))
+                .map(|m| (m.start(), m.len(), rule.id)),
+        );
     }
     spans.sort();
     spans

@@ -35,6 +35,17 @@ pub struct Rule {
     pub scope: Scope,
     pub pattern: &'static str,
     pub guard: &'static str,
+    /// Matches whose text (after the leading delimiter) starts with one of these are not
+    /// findings of this rule: the regex crate has no look-ahead to say it in the pattern.
+    pub exempt_prefixes: &'static [&'static str],
+}
+
+impl Rule {
+    /// Whether a match of the pattern is a finding of this rule.
+    pub fn counts(&self, matched: &str) -> bool {
+        let text = matched.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '/');
+        !self.exempt_prefixes.iter().any(|p| text.starts_with(p))
+    }
 }
 
 pub const RULES: &[Rule] = &[
@@ -47,6 +58,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"panicked at|handler panicked|called `(?:Option|Result)::(?:unwrap|expect)\(\)`|attempt to (?:divide|calculate the remainder) (?:by|with a divisor of) zero|attempt to (?:add|subtract|multiply) with overflow|is not a char boundary|index out of bounds: the len is",
         guard: "Only the exact texts the Rust standard library panics with; ordinary prose such as 'panic' alone never matches.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "rust.source-location",
@@ -57,6 +69,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"[\w./-]*\b(?:src|library|tests|benches)/[\w./-]+\.rs:\d+(?::\d+)?",
         guard: "Requires a `.rs` file under src/, library/, tests/ or benches/ followed by `:LINE`; a bare file name or a URL path does not match.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "rust.backtrace",
@@ -67,6 +80,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"stack backtrace:|\b\d{1,3}: (?:<|__)?[A-Za-z_][\w]*(?:::[\w<>{}#]+){2,}|at /rustc/[0-9a-f]{8,}",
         guard: "A numbered frame must name a path of at least three `::` segments (`0: core::ops::function`), or the text must carry rustc's own markers.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "path.absolute",
@@ -75,8 +89,11 @@ pub const RULES: &[Rule] = &[
         cwe: &["CWE-200", "CWE-209"],
         zap: Some(90022),
         scope: Scope::Body,
-        pattern: r#"(?:^|[\s"'=(\[:,])(/(?:home|root|usr|var|tmp|opt|etc|srv|app|work|workspace|Users|private|mnt|proc|run)/[\w.@-]+(?:/[\w.@-]+)*)|\b[A-Z]:\\(?:[\w .-]+\\)+[\w .-]*"#,
-        guard: "Only paths under well-known root directories (or a Windows drive letter) count; API paths like /books/13 or /problems/not-found never match.",
+        pattern: r#"(?:^|[\s"'=(\[:,])(/(?:home|root|usr|var|tmp|opt|etc|srv|app|work|workspace|Users|private|mnt|proc|run)/[\w.@-]+(?:/[\w.@-]+)*|/(?:[\w.@-]+/)+[\w@-][\w.@-]*\.(?:rs|toml|sql|sqlite3?|db|html?|j2|tera|pem|key|env|log|conf|ya?ml))|\b[A-Z]:\\(?:[\w .-]+\\)+[\w .-]*"#,
+        guard: "A path counts under a well-known root directory (/home, /root, /usr, /var, /tmp, ...), or under any root when it names a source, template, key, database or config file (.rs, .toml, .sql, .sqlite3, .html, .pem, .env, .yaml, ...), or after a Windows drive letter; std's remapped `/rustc/<commit>/...` paths are left to rust.source-location; API paths like /books/13 or /problems/not-found never match.",
+        // std's sources as rustc remaps them: not this server's file system, and
+        // `rust.source-location` already reports them.
+        exempt_prefixes: &["/rustc/"],
     },
     Rule {
         id: "sql.statement",
@@ -87,6 +104,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"\bSELECT\s+(?:DISTINCT\s+)?[A-Za-z0-9_*.,()'\s]{1,200}?\s+FROM\s+\w+|\bINSERT\s+INTO\s+\w+|\bUPDATE\s+\w+\s+SET\s+\w+|\bDELETE\s+FROM\s+\w+|(?i:\bselect\s+[A-Za-z0-9_*.,()\s]{1,200}?\s+from\s+\w+\s+(?:where|join|order\s+by|group\s+by|limit)\b)",
         guard: "Needs a statement's shape (SELECT ... FROM table, INSERT INTO table, UPDATE t SET c, DELETE FROM t) with upper-case keywords; lower-case SQL must continue with WHERE/JOIN/ORDER BY/GROUP BY/LIMIT, so prose like 'select a book from the list' passes.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "db.engine-error",
@@ -97,6 +115,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r#"error returned from database|syntax error at or near|near \\?"[^"\\]{0,40}\\?": syntax error|UNIQUE constraint failed|duplicate key value violates unique constraint|violates (?:foreign key|check|not-null) constraint|deadlock detected|database is locked|canceling statement due to|terminating connection due to administrator command|PgDatabaseError|SqliteError|MySqlDatabaseError|ORA-\d{5}|You have an error in your SQL syntax"#,
         guard: "Exact engine and driver phrases only (PostgreSQL, SQLite, MySQL, Oracle, sqlx type names).",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "db.sqlstate",
@@ -107,6 +126,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r#"SQLSTATE\[?\s*[0-9A-Z]{5}|\bcode: \\?"[0-9A-Z]{5}\\?"|\(code: \d{1,4}\)"#,
         guard: "A five-character SQLSTATE next to the word SQLSTATE or a driver's `code:` field; five digits elsewhere (ids, prices) do not match.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "framework.error-text",
@@ -117,6 +137,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"pool timed out while waiting for an open connection|attempted to acquire a connection on a closed pool|Json deserialize error|Query deserialize error|Path deserialize error|Json payload size is bigger than allowed|Content type error|\bsqlx(?:_core|_postgres|_sqlite)?::|\bactix_(?:web|http|server)::",
         guard: "Library-specific messages and module paths only; the words 'sqlx' or 'actix' in prose do not match.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "version.disclosure",
@@ -127,6 +148,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r#"\b(?:actix-web|sqlx|tokio|rustc|Rust|PostgreSQL|SQLite|nginx|Apache|PHP|Express|Django|Werkzeug|Python|OpenJDK|ASP\.NET)(?:\\?"\s*:\s*\\?"|/|\s)v?\d+\.\d+(?:\.\d+)?"#,
         guard: "A product name followed directly by a version number (name/1.2, name 1.2 or \"name\":\"1.2\"); a product name alone does not match.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "header.server-version",
@@ -137,6 +159,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Header("server"),
         pattern: r"\d",
         guard: "As ZAP 10036: only a Server header that contains a digit; `Server: demo` passes.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "header.x-powered-by",
@@ -147,6 +170,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Header("x-powered-by"),
         pattern: r".",
         guard: "As ZAP 10037: any non-empty X-Powered-By header.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "secret.connection-string",
@@ -157,6 +181,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|sqlite)://[^\s\x22'<>]+",
         guard: "A URL with a database or broker scheme; http(s) URLs never match.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "secret.credential",
@@ -167,6 +192,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r#"(?i:api[_-]?key|secret|token|passw(?:or)?d|private[_-]?key|access[_-]?key)\\?"?[ \t]*[:=][ \t]*\\?"?[^\s"\\<,}]{8,}|\b(?:sk_live_|rk_live_|fxk_live_|ghp_|xox[bp]-|AKIA)[A-Za-z0-9_]{8,}"#,
         guard: "A credential-named key with a value of eight or more characters (so `token: null` or `password: ***` pass), or a well-known key prefix.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "network.private-ip",
@@ -177,6 +203,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"\b(?:10\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])|192\.168)\.\d{1,3}\.\d{1,3}\b",
         guard: "RFC 1918 ranges only, as ZAP 10062; loopback and public addresses do not match.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "debug.page",
@@ -187,6 +214,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"You are seeing this page because|You're seeing this error because you have <code>DEBUG = True|Werkzeug Debugger|Whoops! There was an error|Server Error in '/' Application|Laravel|Symfony\\Component\\Debug",
         guard: "The banner texts of known debug pages only.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "stacktrace.python",
@@ -197,6 +225,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r#"Traceback \(most recent call last\)|File \\?"[^"\\]+\.py\\?", line \d+"#,
         guard: "Python's own traceback header or frame format.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "stacktrace.java",
@@ -207,6 +236,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"\bat [\w$.]+\.[\w$<>]+\([\w$]+\.(?:java|kt|scala):\d+\)|Exception in thread \x22|\bjava\.(?:lang|io|sql)\.\w+(?:Exception|Error)\b",
         guard: "Frames must have the `at pkg.Class.method(File.java:N)` shape.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "stacktrace.dotnet",
@@ -217,6 +247,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"\bat [\w.`<>]+\([^)]*\) in [^\n]+:line \d+|\bSystem\.(?:NullReference|InvalidOperation|Argument\w*|Data\.\w+)Exception\b|--- End of stack trace from previous location",
         guard: "The `at Ns.Type.Method(...) in File.cs:line N` frame shape or well-known System exceptions.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "stacktrace.php",
@@ -227,6 +258,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"(?:Fatal error|Parse error|Warning|Notice): .{1,300}? in \S+\.php on line \d+|PHP (?:Fatal error|Warning|Notice)|#\d+ \S+\.php\(\d+\)",
         guard: "PHP's `... in FILE.php on line N` and `#0 FILE.php(N)` formats.",
+        exempt_prefixes: &[],
     },
     Rule {
         id: "stacktrace.node",
@@ -237,6 +269,7 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Body,
         pattern: r"\bat (?:[\w.<>\[\] ]+ )?\(?(?:/|node:internal/)[^\s()]+\.(?:m?js|ts|cjs):\d+:\d+\)?|TypeError: Cannot read propert(?:y|ies) of (?:undefined|null)",
         guard: "V8 frames (`at fn (/path/file.js:L:C)`) or its most common TypeError text.",
+        exempt_prefixes: &[],
     },
 ];
 

@@ -129,6 +129,32 @@ fn each_rule_fires_on_its_signature_and_not_on_lookalikes() {
 }
 
 #[test]
+fn a_source_path_leaks_under_any_root() {
+    // A checkout under a root the well-known list lacks (CI runners, containers) still
+    // leaks its sources; the evidence is the path itself, not a later one.
+    let body = r#"{"backtrace":"at /builds/ci-7/demo-app/src/request_context.rs:35:9"}"#;
+    let finding = scan(&Response { headers: &[], body })
+        .into_iter()
+        .find(|f| f.rule == "path.absolute")
+        .expect("path.absolute fires");
+    assert_eq!(
+        finding.evidence,
+        "/builds/ci-7/demo-app/src/request_context.rs"
+    );
+    for clean in [
+        "see https://example.com/docs/page.html",
+        "GET /books/13.json then /problems/not-found",
+        "the file report.html is attached",
+        "at /rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/ops/function.rs",
+    ] {
+        assert!(
+            !body_findings(clean).contains(&"path.absolute"),
+            "path.absolute should not fire on {clean:?}"
+        );
+    }
+}
+
+#[test]
 fn a_safe_problem_body_produces_no_finding() {
     let body = r#"{"type":"/problems/internal-error","title":"Internal Server Error","status":500,"detail":"The server could not complete the request. Quote the correlation id when you report it.","instance":"/books/13","correlation_id":"94808445-4a46-4d6c-8fe6-8764e90d0ce0"}"#;
     let headers = vec![
