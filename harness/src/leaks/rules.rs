@@ -89,8 +89,8 @@ pub const RULES: &[Rule] = &[
         cwe: &["CWE-200", "CWE-209"],
         zap: Some(90022),
         scope: Scope::Body,
-        pattern: r#"(?:^|[\s"'=(\[:,])(/(?:home|root|usr|var|tmp|opt|etc|srv|app|work|workspace|Users|private|mnt|proc|run)/[\w.@-]+(?:/[\w.@-]+)*|/(?:[\w.@-]+/)+[\w@-][\w.@-]*\.(?:rs|toml|sql|sqlite3?|db|html?|j2|tera|pem|key|env|log|conf|ya?ml))|\b[A-Z]:\\(?:[\w .-]+\\)+[\w .-]*"#,
-        guard: "A path counts under a well-known root directory (/home, /root, /usr, /var, /tmp, ...), or under any root when it names a source, template, key, database or config file (.rs, .toml, .sql, .sqlite3, .html, .pem, .env, .yaml, ...), or after a Windows drive letter; std's remapped `/rustc/<commit>/...` paths are left to rust.source-location; API paths like /books/13 or /problems/not-found never match.",
+        pattern: r#"(?:^|[\s"'=(\[:,])(/(?:home|root|usr|var|tmp|opt|etc|srv|app|work|workspace|Users|private|mnt|proc|run)/[\w.@-]+(?:/[\w.@-]+)*|/(?:[\w.@-]+/){3,}[\w@-][\w.@-]*\.(?:rs|toml|lock|sql|sqlite3?|db|txt|svg|png|jpe?g|pdf|html?|j2|tera|pem|key|env|log|conf|ya?ml))|\b[A-Z]:\\(?:[\w .-]+\\)+[\w .-]*"#,
+        guard: "A path counts under a well-known root directory (/home, /root, /usr, /var, /tmp, ...), or under any root when it is at least three directories deep and names a source, template, asset, key, database or config file (.rs, .toml, .sql, .sqlite3, .txt, .svg, .html, .pem, .env, .yaml, ...), or after a Windows drive letter; std's remapped `/rustc/<commit>/...` paths are left to rust.source-location; API paths like /books/13 or /problems/not-found never match.",
         // std's sources as rustc remaps them: not this server's file system, and
         // `rust.source-location` already reports them.
         exempt_prefixes: &["/rustc/"],
