@@ -141,10 +141,13 @@ fn a_source_path_leaks_under_any_root() {
         finding.evidence,
         "/builds/ci-7/demo-app/src/request_context.rs"
     );
+    let asset = r#"{"error":"No such file: /ci/7/demo-app/assets/cover.svg"}"#;
+    assert!(body_findings(asset).contains(&"path.absolute"));
     for clean in [
         "see https://example.com/docs/page.html",
         "GET /books/13.json then /problems/not-found",
         "the file report.html is attached",
+        r#"<link href="/static/css/site.css"> <img src="/assets/img/logo.svg">"#,
         "at /rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/ops/function.rs",
     ] {
         assert!(
