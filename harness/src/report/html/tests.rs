@@ -1,0 +1,75 @@
+use super::*;
+use crate::runner::{RequestRecord, ResponseRecord};
+
+fn result_with_body(body: &str) -> RunResult {
+    let response = ResponseRecord {
+        status: 500,
+        headers: vec![("server".into(), "<b>nginx/1.2</b>".into())],
+        body: body.to_string(),
+    };
+    let findings = leaks::scan(&leaks::Response {
+        headers: &response.headers,
+        body,
+    });
+    RunResult {
+        scenario: "x.<img src=x onerror=alert(1)>".into(),
+        class: "crash.unwrap-none".into(),
+        title: "<script>alert('title')</script>".into(),
+        file: "x.toml".into(),
+        mode: "dev".into(),
+        backend: "sqlite".into(),
+        outcome: Outcome::Passed,
+        reasons: vec![],
+        startup: None,
+        exchanges: vec![Exchange {
+            step_index: 0,
+            step: "s".into(),
+            request: RequestRecord {
+                method: "GET".into(),
+                target: "/authors?name=' OR 1=1 --<script>".into(),
+                headers: vec![],
+                body: None,
+            },
+            response: Some(response),
+            error: None,
+            correlation_id: None,
+            log_lines: vec!["{\"msg\":\"<svg onload=alert(2)>\"}".into()],
+            findings,
+            hidden_failure: None,
+            duration_ms: 1,
+        }],
+        sql: vec![],
+        invariants: vec![],
+        samples: vec![],
+        duration_ms: 1,
+        declared_wait_ms: 0,
+    }
+}
+
+#[test]
+fn hostile_strings_are_shown_as_text_never_as_markup() {
+    let result = result_with_body(
+        "<script>alert(1)</script> SELECT id FROM users WHERE 1 panicked at src/main.rs:1:2",
+    );
+    let html = render(&[result], &[]).expect("renders");
+    for raw in ["<script>alert", "<img src=x", "<svg onload", "<b>nginx"] {
+        assert!(!html.contains(raw), "unescaped {raw:?} in the report");
+    }
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+    assert!(html.contains("class=\"leak\""), "evidence is marked");
+    assert!(html.contains("sql.statement"), "and labelled by rule id");
+}
+
+#[test]
+fn the_page_needs_nothing_from_the_network() {
+    let html = render(&[result_with_body("ok")], &[]).expect("renders");
+    for needle in ["<script", "<link", "src=\"http", "@import", "url("] {
+        assert!(
+            !html.contains(needle),
+            "the page should not contain {needle:?}"
+        );
+    }
+}
