@@ -142,6 +142,20 @@ fn an_unknown_leak_rule_is_located() {
 }
 
 #[test]
+fn no_response_with_response_checks_is_refused() {
+    let text = format!(
+        "{GOOD}timeout_ms = 500\n\n[steps.expect]\nno_response = \"timed out\"\n\n[steps.prod]\nstatus = 503\n"
+    );
+    let dir = folder_with("contradiction", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "11:1",
+        &["in prod, `no_response` is combined with expectations of a response"],
+    );
+}
+
+#[test]
 fn broken_toml_is_located() {
     let dir = folder_with("toml", &GOOD.replace("title = \"t\"", "title = \"t"));
     let output = harness(&["list"], dir.path());

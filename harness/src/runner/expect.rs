@@ -46,12 +46,25 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
     let mut reasons = Vec::new();
     let step = &exchange.step;
     let Some(response) = &exchange.response else {
-        if !expect.is_empty() {
-            let error = exchange.error.as_deref().unwrap_or("no response");
-            reasons.push(format!("{step}: expected a response, got: {error}"));
+        let error = exchange.error.as_deref().unwrap_or("no response");
+        match &expect.no_response {
+            Some(wanted) if !error.contains(wanted.as_str()) => reasons.push(format!(
+                "{step}: no response, as expected, but the error does not say `{wanted}`: {error}"
+            )),
+            Some(_) => {}
+            None if expect.checks_response() => {
+                reasons.push(format!("{step}: expected a response, got: {error}"));
+            }
+            None => {}
         }
         return reasons;
     };
+    if let Some(wanted) = &expect.no_response {
+        reasons.push(format!(
+            "{step}: status {} (expected no response: {wanted})",
+            response.status
+        ));
+    }
     if let Some(status) = expect.status
         && response.status != status
     {
@@ -182,4 +195,66 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
 /// TOML values compared as JSON (integers, floats, strings, booleans, arrays, tables).
 pub fn toml_to_json(value: &toml::Value) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::result::{RequestRecord, ResponseRecord};
+
+    fn exchange(status: Option<u16>, error: Option<&str>) -> Exchange {
+        Exchange {
+            step_index: 0,
+            step: "s".to_string(),
+            request: RequestRecord {
+                method: "GET".to_string(),
+                target: "/healthz".to_string(),
+                headers: Vec::new(),
+                body: None,
+            },
+            response: status.map(|status| ResponseRecord {
+                status,
+                headers: Vec::new(),
+                body: String::new(),
+            }),
+            error: error.map(str::to_string),
+            correlation_id: None,
+            log_lines: Vec::new(),
+            findings: Vec::new(),
+            hidden_failure: None,
+            duration_ms: 0,
+        }
+    }
+
+    fn expecting_no_response(text: &str) -> Expect {
+        Expect {
+            no_response: Some(text.to_string()),
+            ..Expect::default()
+        }
+    }
+
+    #[test]
+    fn no_response_is_met_only_by_the_named_transport_error() {
+        let expect = expecting_no_response("timed out");
+        let timed_out = exchange(None, Some("timed out: no response within 1500 ms"));
+        assert!(check(&expect, &timed_out, true).is_empty());
+        let refused = exchange(None, Some("could not connect: error sending request"));
+        assert_eq!(check(&expect, &refused, true).len(), 1);
+        let answered = exchange(Some(200), None);
+        let reasons = check(&expect, &answered, true);
+        assert_eq!(reasons, ["s: status 200 (expected no response: timed out)"]);
+    }
+
+    #[test]
+    fn a_missing_response_fails_response_checks() {
+        let expect = Expect {
+            status: Some(200),
+            ..Expect::default()
+        };
+        let timed_out = exchange(None, Some("timed out: no response within 30000 ms"));
+        assert_eq!(
+            check(&expect, &timed_out, true),
+            ["s: expected a response, got: timed out: no response within 30000 ms"]
+        );
+    }
 }

@@ -79,7 +79,18 @@ pub async fn send(
     }
     let started = Instant::now();
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    // A client of its own has an empty connection pool, so the request opens a new one.
+    let fresh;
+    let client = if spec.new_connection {
+        fresh = self::client();
+        &fresh
+    } else {
+        client
+    };
     let mut builder = client.request(method, format!("{base_url}{target}"));
+    if let Some(ms) = spec.timeout_ms {
+        builder = builder.timeout(Duration::from_millis(ms));
+    }
     for (name, value) in &headers {
         builder = builder.header(name, value);
     }
@@ -136,7 +147,11 @@ pub async fn send(
             step: step.to_string(),
             request,
             response: None,
-            error: Some(describe(&error)),
+            error: Some(describe(
+                error,
+                spec.timeout_ms
+                    .map_or(REQUEST_TIMEOUT, Duration::from_millis),
+            )),
             correlation_id: None,
             log_lines: Vec::new(),
             findings: Vec::new(),
@@ -146,17 +161,20 @@ pub async fn send(
     }
 }
 
-/// A transport error as one line: the kind first (what a reader needs), then the chain.
-fn describe(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
+/// A transport error as one line: the kind first (what a reader needs), then the chain,
+/// without the URL the exchange already shows.
+fn describe(error: reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        return format!("timed out: no response within {} ms", timeout.as_millis());
+    }
+    let kind = if error.is_connect() {
         "could not connect"
     } else {
         "transport error"
     };
+    let error = error.without_url();
     let mut text = format!("{kind}: {error}");
-    let mut source = std::error::Error::source(error);
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         text.push_str(&format!(": {cause}"));
         source = cause.source();

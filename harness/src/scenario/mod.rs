@@ -114,7 +114,8 @@ impl Scenario {
     }
 
     /// Everything the scenario waits on purpose: its `sleep_ms` steps, the largest request
-    /// delay of each step, and `deliberate_wait_ms`.
+    /// delay of each step, the timeouts it expects to expire (`no_response = "timed out"`),
+    /// and `deliberate_wait_ms`.
     pub fn declared_wait_ms(&self) -> u64 {
         let steps: u64 = self
             .steps
@@ -122,7 +123,15 @@ impl Scenario {
             .map(|step| {
                 let step = step.get_ref();
                 let delays = step.parallel.iter().map(|r| r.delay_ms).max().unwrap_or(0);
-                step.sleep_ms.unwrap_or(0) + delays
+                let expects_timeout = [&step.expect, &step.dev, &step.prod]
+                    .iter()
+                    .any(|e| e.no_response.as_deref() == Some("timed out"));
+                let timeout = if expects_timeout {
+                    step.timeout_ms.unwrap_or(0)
+                } else {
+                    0
+                };
+                step.sleep_ms.unwrap_or(0) + delays + timeout
             })
             .sum();
         steps + self.deliberate_wait_ms

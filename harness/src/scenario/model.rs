@@ -173,6 +173,12 @@ pub struct Step {
     pub accept: Option<String>,
     pub json: Option<toml::Value>,
     pub body: Option<String>,
+    /// Gives up waiting for the response after this many milliseconds (default 30 s).
+    pub timeout_ms: Option<u64>,
+    /// Sends on a new connection instead of the run's kept-alive one (what a new client
+    /// sees, e.g. while the app cannot accept connections).
+    #[serde(default)]
+    pub new_connection: bool,
     /// Sends `repeat` copies of the request at the same moment (default 1).
     pub repeat: Option<u32>,
     /// Sends the request `times` times, one after another (steady traffic, or a leak that
@@ -226,6 +232,11 @@ pub struct RequestSpec {
     /// always starts the same way).
     #[serde(default)]
     pub delay_ms: u64,
+    /// Gives up waiting for the response after this many milliseconds (default 30 s).
+    pub timeout_ms: Option<u64>,
+    /// Sends on a new connection instead of the run's kept-alive one.
+    #[serde(default)]
+    pub new_connection: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -277,26 +288,34 @@ pub struct Expect {
     /// The harness flags (true) or does not flag (false) the response as a hidden
     /// failure: a 2xx whose correlation id has an ERROR log line.
     pub hidden_failure: Option<bool>,
+    /// No response arrives: the transport error contains this text, e.g. "timed out"
+    /// (with `timeout_ms`) or "could not connect".
+    pub no_response: Option<String>,
 }
 
 impl Expect {
     pub fn is_empty(&self) -> bool {
-        self.status.is_none()
-            && self.statuses.is_empty()
-            && self.statuses_include.is_empty()
-            && self.content_type.is_none()
-            && self.headers_present.is_empty()
-            && self.headers_absent.is_empty()
-            && self.headers.is_empty()
-            && self.json.is_empty()
-            && self.body_contains.is_empty()
-            && self.body_not_contains.is_empty()
-            && self.leaks.is_empty()
-            && !self.no_leaks
-            && self.log_contains.is_empty()
-            && self.min_duration_ms.is_none()
-            && !self.no_error_log
-            && self.hidden_failure.is_none()
+        !self.checks_response() && self.no_response.is_none()
+    }
+
+    /// Whether anything is expected of a response (everything but `no_response`).
+    pub fn checks_response(&self) -> bool {
+        self.status.is_some()
+            || !self.statuses.is_empty()
+            || !self.statuses_include.is_empty()
+            || self.content_type.is_some()
+            || !self.headers_present.is_empty()
+            || !self.headers_absent.is_empty()
+            || !self.headers.is_empty()
+            || !self.json.is_empty()
+            || !self.body_contains.is_empty()
+            || !self.body_not_contains.is_empty()
+            || !self.leaks.is_empty()
+            || self.no_leaks
+            || !self.log_contains.is_empty()
+            || self.min_duration_ms.is_some()
+            || self.no_error_log
+            || self.hidden_failure.is_some()
     }
 }
 
@@ -321,6 +340,8 @@ impl Step {
             json: self.json.clone(),
             body: self.body.clone(),
             delay_ms: 0,
+            timeout_ms: self.timeout_ms,
+            new_connection: self.new_connection,
         }
     }
 

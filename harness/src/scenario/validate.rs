@@ -174,6 +174,29 @@ fn check_step(
     for expect in [&step.expect, &step.dev, &step.prod] {
         check_expect(expect, &mut report);
     }
+    for (mode, table) in [("dev", &step.dev), ("prod", &step.prod)] {
+        let waits_for_nothing = step.expect.no_response.is_some() || table.no_response.is_some();
+        let checks_a_response = step.expect.checks_response() || table.checks_response();
+        if waits_for_nothing && checks_a_response {
+            report(
+                spanned.span(),
+                format!("in {mode}, `no_response` is combined with expectations of a response"),
+                Some(
+                    "A request either gets a response or it does not: put `no_response` and \
+                     the response checks in different modes' tables ([steps.dev], [steps.prod])."
+                        .into(),
+                ),
+            );
+            break;
+        }
+    }
+    if requests.iter().any(|r| r.timeout_ms == Some(0)) || step.timeout_ms == Some(0) {
+        report(
+            spanned.span(),
+            "`timeout_ms` must be at least 1".into(),
+            Some("Leave it out for the default of 30 s.".into()),
+        );
+    }
     let no_response = step.sql.is_some() || step.sleep_ms.is_some() || step.metrics.is_some();
     if no_response && !(step.expect.is_empty() && step.dev.is_empty() && step.prod.is_empty()) {
         report(
