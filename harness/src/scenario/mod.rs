@@ -123,14 +123,12 @@ impl Scenario {
             .map(|step| {
                 let step = step.get_ref();
                 let delays = step.parallel.iter().map(|r| r.delay_ms).max().unwrap_or(0);
-                let expects_timeout = [&step.expect, &step.dev, &step.prod]
-                    .iter()
-                    .any(|e| e.no_response.as_deref() == Some("timed out"));
-                let timeout = if expects_timeout {
-                    step.timeout_ms.unwrap_or(0)
-                } else {
-                    0
-                };
+                let expects_timeout = [&step.expect, &step.dev, &step.prod].iter().any(|e| {
+                    e.no_response
+                        .as_deref()
+                        .is_some_and(|text| text.starts_with("timed out"))
+                });
+                let timeout = step.timeout_ms.filter(|_| expects_timeout).unwrap_or(0);
                 step.sleep_ms.unwrap_or(0) + delays + timeout
             })
             .sum();
