@@ -229,3 +229,19 @@ fn help_documents_the_exit_codes() {
         "{stdout}"
     );
 }
+
+#[test]
+fn counts_out_of_range_are_refused_not_clamped() {
+    let dir = folder_with("ranges", GOOD);
+    for args in [
+        &["run", "--jobs", "0"][..],
+        &["load", "--requests", "0"],
+        &["load", "--concurrency", "0"],
+        &["load", "--max-seconds", "0"],
+    ] {
+        let output = harness(args, dir.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("0 is not in 1..="), "{args:?}: {stderr}");
+    }
+}

@@ -73,14 +73,14 @@ enum Command {
     /// Measure the error path under load: success vs prod 500 vs dev 500, interleaved, on
     /// loopback, bounded by count and time. Prints requests/s, p50/p99 and the ratios.
     Load {
-        /// Requests per workload.
-        #[arg(long, default_value_t = 3000)]
-        requests: usize,
-        /// Requests in flight at once.
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        /// Stop after this many seconds even if requests remain.
-        #[arg(long, default_value_t = 60)]
+        /// Requests per workload, 1 to 1000000.
+        #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        requests: u32,
+        /// Requests in flight at once, 1 to 256.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: u16,
+        /// Stop after this many seconds even if requests remain, 1 to 600.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600))]
         max_seconds: u64,
         /// Print the measurements as JSON.
         #[arg(long)]
@@ -111,9 +111,9 @@ struct RunArgs {
     /// no log expectations).
     #[arg(long, value_name = "URL")]
     target: Option<String>,
-    /// Runs at once [default: number of cores].
-    #[arg(long, value_name = "N")]
-    jobs: Option<usize>,
+    /// Runs at once, 1 to 64 [default: number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
+    jobs: Option<u8>,
     /// Use this demo-app executable instead of the one built into the harness.
     #[arg(long, value_name = "PATH")]
     app_bin: Option<PathBuf>,
@@ -210,8 +210,8 @@ pub fn main() -> ExitCode {
             json,
         } => {
             let options = crate::load::Options {
-                requests: requests.max(1),
-                concurrency: concurrency.clamp(1, 256),
+                requests: requests as usize,
+                concurrency: usize::from(concurrency),
                 max_duration: std::time::Duration::from_secs(max_seconds),
                 rounds: 10,
             };

@@ -39,9 +39,10 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
             Err(code) => return code,
         },
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        usize::from,
+    );
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
