@@ -115,7 +115,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "open_files_limit",
-        help: "lowers this process's own open-files limit (0 leaves it; resource.file-handles)",
+        help: "lowers this process's own open-files limit (0 leaves it, else at least 32 + 4 per worker; resource.file-handles)",
         default: Some("0"),
         secret: false,
     },

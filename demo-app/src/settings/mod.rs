@@ -325,6 +325,23 @@ impl Layers {
                 "Use a whole number from 1 to 100.",
             ));
         }
+        // Below this the runtime itself cannot start (its epoll and wake-up descriptors,
+        // measured: 2 workers need 24), and actix would panic instead of the lesson failing.
+        let open_files_limit: u64 = self.parse(
+            "open_files_limit",
+            "Use a whole number of files, e.g. 64, or 0 to leave the limit alone.",
+        )?;
+        let open_files_floor = 32 + 4 * workers as u64;
+        if open_files_limit != 0 && open_files_limit < open_files_floor {
+            return Err(self.invalid(
+                "open_files_limit",
+                format!(
+                    "is {open_files_limit}, below the {open_files_floor} that {workers} workers \
+                     need to start (32 + 4 per worker)"
+                ),
+                &format!("Use 0 to leave the limit alone, or at least {open_files_floor}."),
+            ));
+        }
         let smtp_url = self
             .get("smtp_url")
             .map(|(url, _)| url.trim().to_string())
@@ -372,10 +389,7 @@ impl Layers {
             pdf_render_ms: self.parse("pdf_render_ms", "Use a whole number of milliseconds.")?,
             pdf_deadline_ms: self
                 .parse("pdf_deadline_ms", "Use a whole number of milliseconds.")?,
-            open_files_limit: self.parse(
-                "open_files_limit",
-                "Use a whole number of files, e.g. 64, or 0 to leave the limit alone.",
-            )?,
+            open_files_limit,
             sources,
             warnings,
         })

@@ -63,6 +63,25 @@ fn a_malformed_number_names_the_setting_and_its_source() {
 }
 
 #[test]
+fn an_open_files_limit_too_low_to_start_is_refused_not_a_panic() {
+    let with = |limit: &str, workers: &str| {
+        let mut layers = Layers::with_defaults();
+        let flag = || Source::Flag("--set".into());
+        layers
+            .set("open_files_limit", limit.into(), flag())
+            .expect("key");
+        layers.set("workers", workers.into(), flag()).expect("key");
+        layers.resolve()
+    };
+    let err = with("20", "2").expect_err("the runtime could not start");
+    assert_eq!(err.key, "open_files_limit");
+    assert!(err.to_string().contains("at least 40"), "{err}");
+    assert!(with("40", "8").is_err(), "8 workers need 64");
+    assert_eq!(with("64", "8").expect("enough").open_files_limit, 64);
+    assert_eq!(with("0", "64").expect("left alone").open_files_limit, 0);
+}
+
+#[test]
 fn redacted_settings_hide_every_secret() {
     let settings = Layers::with_defaults().resolve().expect("valid");
     let redacted = settings.redacted();
