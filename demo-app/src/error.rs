@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Unauthorized,
     /// No such resource (404).
     NotFound,
+    /// The path exists but not with this method (405).
+    MethodNotAllowed,
     /// The request conflicts with existing state, e.g. a duplicate e-mail (409).
     Conflict,
     /// A transient condition: overload, pool exhausted, deadlock, lost connection (503).
@@ -38,6 +40,7 @@ impl ErrorKind {
             ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
@@ -52,6 +55,7 @@ impl ErrorKind {
             ErrorKind::BadRequest => "bad-request",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::NotFound => "not-found",
+            ErrorKind::MethodNotAllowed => "method-not-allowed",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Unavailable => "service-unavailable",
             ErrorKind::BadGateway => "bad-gateway",

@@ -13,7 +13,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
-    CACHE_CONTROL, HeaderName, HeaderValue, RETRY_AFTER, SERVER, WWW_AUTHENTICATE,
+    ALLOW, CACHE_CONTROL, HeaderName, HeaderValue, RETRY_AFTER, SERVER, WWW_AUTHENTICATE,
 };
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -80,18 +80,33 @@ pub async fn handle(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_string());
-    let rendered = response.response().error().map(|error| {
-        let failure = Failure {
-            correlation_id: &correlation_id,
-            request: response.request(),
-            state: &state,
-            route: &route,
-        };
-        match error.as_error::<AppError>() {
-            Some(app_error) => failure.respond(app_error),
-            None => failure.respond(&foreign_error(error)),
+    let failure = Failure {
+        correlation_id: &correlation_id,
+        request: response.request(),
+        state: &state,
+        route: &route,
+    };
+    let rendered = match response.response().error() {
+        Some(error) => match error.as_error::<AppError>() {
+            Some(app_error) => Some(failure.respond(app_error)),
+            None => Some(failure.respond(&foreign_error(error))),
+        },
+        // A known path with a method it does not route: actix answers by itself, with an
+        // empty body and no error attached. Render it like every other error, keeping the
+        // `Allow` header actix computed.
+        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+            let error = AppError::new(
+                ErrorKind::MethodNotAllowed,
+                anyhow::anyhow!("{method} is not routed for {route}"),
+            );
+            let mut rendered = failure.respond(&error);
+            if let Some(allow) = response.headers().get(ALLOW) {
+                rendered.headers_mut().insert(ALLOW, allow.clone());
+            }
+            Some(rendered)
         }
-    });
+        None => None,
+    };
     if let Some(rendered) = rendered {
         response = response.into_response(rendered);
     }
@@ -148,6 +163,7 @@ fn foreign_error(error: &actix_web::Error) -> AppError {
     let status = error.as_response_error().status_code();
     let kind = match status.as_u16() {
         404 => ErrorKind::NotFound,
+        405 => ErrorKind::MethodNotAllowed,
         401 => ErrorKind::Unauthorized,
         409 => ErrorKind::Conflict,
         400..=499 => ErrorKind::BadRequest,

@@ -30,8 +30,11 @@ pub struct ErrorReport<'a> {
 pub fn status_for(mode: Mode, kind: ErrorKind) -> StatusCode {
     match (mode, kind) {
         (Mode::Prod, kind) => kind.status(),
-        // Not found and unauthorized are ordinary answers even in careless setups.
-        (Mode::Dev, ErrorKind::NotFound | ErrorKind::Unauthorized) => kind.status(),
+        // Routing answers are ordinary even in careless setups.
+        (
+            Mode::Dev,
+            ErrorKind::NotFound | ErrorKind::MethodNotAllowed | ErrorKind::Unauthorized,
+        ) => kind.status(),
         // DELIBERATE (antipattern.catch-all): dev maps every other error to 500, client
         // mistakes included, so a malformed JSON body looks like a server bug.
         (Mode::Dev, _) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -48,6 +48,7 @@ pub fn generic_detail(status: StatusCode) -> &'static str {
         }
         401 => "This route needs a valid bearer token.",
         404 => "There is nothing at this address.",
+        405 => "This address does not accept this method; the Allow header lists the ones it does.",
         409 => "The request conflicts with the current state of the resource.",
         502 => "An upstream service answered with something unusable. Try again later.",
         503 => {

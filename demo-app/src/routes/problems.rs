@@ -18,6 +18,11 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
     ("not-found", "Not Found", "Nothing exists at this address."),
     (
+        "method-not-allowed",
+        "Method Not Allowed",
+        "The address exists but not with this method; the Allow header lists the methods it takes.",
+    ),
+    (
         "conflict",
         "Conflict",
         "The request conflicts with existing data, e.g. a duplicate e-mail.",

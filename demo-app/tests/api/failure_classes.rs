@@ -279,6 +279,21 @@ async fn client_mistakes_get_specific_codes_in_prod() {
             "{path}"
         );
     }
+    // A known path with a method it does not take: a problem too, with actix's Allow.
+    let response = app
+        .client
+        .delete(app.url("/books/1"))
+        .send()
+        .await
+        .expect("request reaches the app");
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["type"], "/problems/method-not-allowed");
     let response = app.get("/books/1").await;
     assert_eq!(response.status(), 200);
     let book: Value = response.json().await.expect("json");
