@@ -25,6 +25,10 @@ list:
 show scenario:
     cargo run -p harness -- show {{scenario}}
 
+# Start a scenario of your own from a template that runs (e.g. `just new crash.unwrap-none my-case`)
+new class name:
+    cargo run -p harness -- new {{class}} {{name}}
+
 # Run the whole test suite
 test:
     cargo test --workspace

@@ -245,3 +245,38 @@ fn counts_out_of_range_are_refused_not_clamped() {
         assert!(stderr.contains("0 is not in 1..="), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn new_writes_a_scenario_that_runs_and_never_overwrites() {
+    let dir = tempdir::Dir::new("new");
+    let output = harness(&["new", "crash.unwrap-none", "empty-cart"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let file = dir.path().join("crash/empty-cart.toml");
+    let written = std::fs::read_to_string(&file).expect("the file is written");
+    assert!(written.contains("id = \"crash.unwrap-none.empty-cart\""));
+
+    let again = harness(&["new", "crash.unwrap-none", "empty-cart"], dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("still there"),
+        written,
+        "the file is untouched"
+    );
+
+    let typo = harness(&["new", "crash.unwrp-none", "x"], dir.path());
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&typo.stderr).contains("Did you mean `crash.unwrap-none`?"),
+        "{typo:?}"
+    );
+
+    // The template runs as it is against the real app, in both modes.
+    let run = harness(
+        &["run", "crash.unwrap-none.empty-cart", "--backend", "sqlite"],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+}

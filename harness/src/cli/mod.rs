@@ -12,6 +12,7 @@ use crate::runner;
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::{catalog, leaks};
 
+mod new;
 mod run;
 mod scan;
 
@@ -70,6 +71,14 @@ enum Command {
     },
     /// List the leak rules with their CWE and ZAP ids.
     Rules,
+    /// Start a new scenario: writes scenarios/<folder>/NAME.toml from a commented
+    /// template that runs as it is. It never overwrites a file.
+    New {
+        /// The failure class it teaches, e.g. `crash.unwrap-none` (see `harness list`).
+        class: String,
+        /// The file name without `.toml`: lower-case letters, digits and dashes.
+        name: String,
+    },
     /// Measure the error path under load: success vs prod 500 vs dev 500, interleaved, on
     /// loopback, bounded by count and time. Prints requests/s, p50/p99 and the ratios.
     Load {
@@ -202,6 +211,7 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_OK)
         }
+        Command::New { class, name } => new::run(&root, &class, &name),
         Command::Scan { file, format } => scan::run(&file, format == ScanFormat::Json),
         Command::Load {
             requests,

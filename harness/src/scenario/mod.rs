@@ -14,6 +14,7 @@ pub use model::{
     Startup, Step, Upstream,
 };
 pub use select::{SelectError, select};
+pub use validate::suggest;
 
 /// Every `*.toml` under `root`, sorted, as paths relative to `root`.
 pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {

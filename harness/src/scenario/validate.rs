@@ -278,7 +278,7 @@ pub fn references(request: &RequestSpec) -> Vec<String> {
     names
 }
 
-fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>, what: &str) -> String {
+pub fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>, what: &str) -> String {
     let known: Vec<&str> = known.collect();
     if let Some(longer) = known
         .iter()

@@ -1,0 +1,153 @@
+//! `harness new CLASS NAME`: writes a commented scenario file that validates and runs as
+//! it is, so an attendee starts from a working loop (write, run, read) and edits from there.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
+use crate::catalog;
+use crate::scenario;
+
+pub fn run(root: &Path, class: &str, name: &str) -> ExitCode {
+    match write(root, class, name) {
+        Ok((file, id)) => {
+            println!("wrote {}", file.display());
+            println!("  next: edit the request and the expectations (docs/scenario-format.md)");
+            println!("  run it: cargo run -p harness -- run {id}");
+            println!(
+                "  then accept its snapshots: INSTA_UPDATE=always cargo test -p harness --test snapshots"
+            );
+            ExitCode::from(EXIT_OK)
+        }
+        Err(Problem::Usage(message, hint)) => {
+            eprintln!("error: {message}\n  = help: {hint}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Problem::Io(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+enum Problem {
+    /// The user's input: message and hint.
+    Usage(String, String),
+    /// The file system refused.
+    Io(String),
+}
+
+fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, String), Problem> {
+    if !catalog::is_known(class) {
+        return Err(Problem::Usage(
+            format!("unknown failure class `{class}`"),
+            scenario::suggest(class, catalog::ids(), "failure classes"),
+        ));
+    }
+    let valid_name = !name.is_empty()
+        && name.len() <= 48
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-');
+    if !valid_name {
+        return Err(Problem::Usage(
+            format!("`{name}` cannot name a scenario file"),
+            "Use lower-case letters, digits and dashes, e.g. `empty-cart`.".to_string(),
+        ));
+    }
+    let folder = class.split('.').next().unwrap_or(class);
+    let relative = format!("{folder}/{name}.toml");
+    let file = root.join(&relative);
+    if file.exists() {
+        return Err(Problem::Usage(
+            format!("{} exists already", file.display()),
+            "Pick another name, or edit that file.".to_string(),
+        ));
+    }
+    let id = format!("{class}.{name}");
+    let text = template(class, &id, name);
+    // The template must be a valid scenario: a broken one would be this command's bug.
+    if let Err(errors) = scenario::parse(&relative, &text) {
+        let first = errors.first().map_or(String::new(), ToString::to_string);
+        return Err(Problem::Io(format!(
+            "the scenario template does not validate (a harness bug): {first}"
+        )));
+    }
+    if let Ok((existing, _)) = scenario::load_all(root)
+        && existing.iter().any(|s| s.id() == id)
+    {
+        return Err(Problem::Usage(
+            format!("a scenario with the id `{id}` exists already"),
+            "Pick another name.".to_string(),
+        ));
+    }
+    let create = std::fs::create_dir_all(root.join(folder)).and_then(|()| {
+        // `create_new` never overwrites, even if the file appeared since the check above.
+        use std::io::Write as _;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)?
+            .write_all(text.as_bytes())
+    });
+    create.map_err(|e| Problem::Io(format!("cannot write {}: {e}", file.display())))?;
+    Ok((file, id))
+}
+
+fn template(class: &str, id: &str, name: &str) -> String {
+    let what = catalog::CLASSES
+        .iter()
+        .find(|(known, _)| *known == class)
+        .map_or("", |(_, what)| *what);
+    let title = {
+        let words = name.replace('-', " ");
+        let mut chars = words.chars();
+        chars.next().map_or(String::new(), |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
+    };
+    format!(
+        r#"# A scenario for {class}: {what}.
+# The format, with every key: docs/scenario-format.md. The class: docs/failure-classes.md.
+# As written it only fetches a book; replace the step with the request that fails.
+id = "{id}"
+class = "{class}"
+title = "{title}"
+summary = "One sentence: which request, and what goes wrong."
+difficulty = "beginner"
+cwe = ["CWE-209"]
+# backends = ["sqlite"]      # both SQLite and PostgreSQL unless you say otherwise
+
+[notes]
+notice = "What the room should see in the dev response, and what prod answers instead."
+why = "Why this failure matters in production."
+fix = "How to fix the flaw in demo-app."
+
+# demo-app settings for this run (`cargo run -p demo-app -- --help` lists them):
+# [app]
+# pool_max_connections = 2
+
+[[steps]]
+name = "the request that fails"
+method = "GET"
+path = "/books/1"
+
+# Both modes.
+[steps.expect]
+status = 200
+
+# dev only: what it leaks (`cargo run -p harness -- rules` lists the rule ids).
+# [steps.dev]
+# status = 500
+# leaks = ["rust.panic-message", "rust.source-location"]
+
+# prod only: a problem+json with nothing leaked, and the detail in the log instead.
+[steps.prod]
+no_leaks = true
+# status = 500
+# content_type = "application/problem+json"
+# log_contains = ["panicked"]
+"#
+    )
+}
