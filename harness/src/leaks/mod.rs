@@ -86,18 +86,17 @@ pub fn scan(response: &Response<'_>) -> Vec<Finding> {
         }
     }
     for (rule, regex) in &compiled.body_rules {
-        if let Some(found) = regex
-            .find_iter(response.body)
-            .find(|m| rule.counts(m.as_str()))
+        if let Some((offset, end)) =
+            leak_spans(regex, response.body).find(|&(s, e)| rule.counts(&response.body[s..e]))
         {
-            let start = word_start(response.body, found.start());
+            let start = word_start(response.body, offset);
             findings.push(Finding {
                 rule: rule.id,
                 severity: rule.severity,
                 location: "body".to_string(),
-                offset: found.start(),
-                length: found.len(),
-                evidence: excerpt(response.body[start..found.end()].trim()),
+                offset,
+                length: end - offset,
+                evidence: excerpt(response.body[start..end].trim()),
             });
         }
     }
@@ -109,14 +108,30 @@ pub fn highlights(body: &str) -> Vec<(usize, usize, &'static str)> {
     let mut spans = Vec::new();
     for (rule, regex) in &compiled().body_rules {
         spans.extend(
-            regex
-                .find_iter(body)
-                .filter(|m| rule.counts(m.as_str()))
-                .map(|m| (m.start(), m.len(), rule.id)),
+            leak_spans(regex, body)
+                .filter(|&(start, end)| rule.counts(&body[start..end]))
+                .map(|(start, end)| (start, end - start, rule.id)),
         );
     }
     spans.sort();
     spans
+}
+
+/// The spans of a rule's leaks in `body`: the `leak` group where the pattern names one (the
+/// rest of the match is context the regex crate cannot look behind for, like the boundary
+/// before a path), else the whole match.
+fn leak_spans<'b>(
+    regex: &'b Regex,
+    body: &'b str,
+) -> Box<dyn Iterator<Item = (usize, usize)> + 'b> {
+    if regex.capture_names().flatten().any(|name| name == "leak") {
+        Box::new(regex.captures_iter(body).filter_map(|captures| {
+            let leak = captures.name("leak").or_else(|| captures.get(0))?;
+            Some((leak.start(), leak.end()))
+        }))
+    } else {
+        Box::new(regex.find_iter(body).map(|m| (m.start(), m.end())))
+    }
 }
 
 /// Where the identifier that a match starts inside begins (at most 24 bytes back), so the

@@ -24,7 +24,9 @@ pub enum Scope {
     Header(&'static str),
 }
 
-/// One leak rule. `pattern` is a regex; `guard` documents how false positives are kept out.
+/// One leak rule. `pattern` is a regex (where it must match context around the leak, a
+/// group named `leak` marks the leak itself); `guard` documents how false positives are
+/// kept out.
 #[derive(Debug)]
 pub struct Rule {
     pub id: &'static str,
@@ -35,16 +37,15 @@ pub struct Rule {
     pub scope: Scope,
     pub pattern: &'static str,
     pub guard: &'static str,
-    /// Matches whose text (after the leading delimiter) starts with one of these are not
-    /// findings of this rule: the regex crate has no look-ahead to say it in the pattern.
+    /// Leaks that start with one of these are not findings of this rule: the regex crate
+    /// has no look-ahead to say it in the pattern.
     pub exempt_prefixes: &'static [&'static str],
 }
 
 impl Rule {
-    /// Whether a match of the pattern is a finding of this rule.
-    pub fn counts(&self, matched: &str) -> bool {
-        let text = matched.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '/');
-        !self.exempt_prefixes.iter().any(|p| text.starts_with(p))
+    /// Whether a leak the pattern found (its `leak` group, else the match) is a finding.
+    pub fn counts(&self, leak: &str) -> bool {
+        !self.exempt_prefixes.iter().any(|p| leak.starts_with(p))
     }
 }
 
@@ -89,7 +90,7 @@ pub const RULES: &[Rule] = &[
         cwe: &["CWE-200", "CWE-209"],
         zap: Some(90022),
         scope: Scope::Body,
-        pattern: r#"(?:^|[\s"'=(\[:,])(/(?:home|root|usr|var|tmp|opt|etc|srv|app|work|workspace|Users|private|mnt|proc|run)/[\w.@-]+(?:/[\w.@-]+)*|/(?:[\w.@-]+/){3,}[\w@-][\w.@-]*\.(?:rs|toml|lock|sql|sqlite3?|db|txt|svg|png|jpe?g|pdf|html?|j2|tera|pem|key|env|log|conf|ya?ml))|\b[A-Z]:\\(?:[\w .-]+\\)+[\w .-]*"#,
+        pattern: r#"(?:^|[\s"'=(\[:,])(?P<leak>/(?:home|root|usr|var|tmp|opt|etc|srv|app|work|workspace|Users|private|mnt|proc|run)/[\w.@-]+(?:/[\w.@-]+)*|/(?:[\w.@-]+/){3,}[\w@-][\w.@-]*\.(?:rs|toml|lock|sql|sqlite3?|db|txt|svg|png|jpe?g|pdf|html?|j2|tera|pem|key|env|log|conf|ya?ml))|\b[A-Z]:\\(?:[\w .-]+\\)+[\w .-]*"#,
         guard: "A path counts under a well-known root directory (/home, /root, /usr, /var, /tmp, ...), or under any root when it is at least three directories deep and names a source, template, asset, key, database or config file (.rs, .toml, .sql, .sqlite3, .txt, .svg, .html, .pem, .env, .yaml, ...), or after a Windows drive letter; std's remapped `/rustc/<commit>/...` paths are left to rust.source-location; API paths like /books/13 or /problems/not-found never match.",
         // std's sources as rustc remaps them: not this server's file system, and
         // `rust.source-location` already reports them.

@@ -143,6 +143,21 @@ fn a_source_path_leaks_under_any_root() {
     );
     let asset = r#"{"error":"No such file: /ci/7/demo-app/assets/cover.svg"}"#;
     assert!(body_findings(asset).contains(&"path.absolute"));
+    // The boundary before the path (here a quote) is context, not evidence or mark.
+    let quoted = r#"{"invoice_template":"/srv/shop/templates/invoice.txt"}"#;
+    let finding = scan(&Response {
+        headers: &[],
+        body: quoted,
+    })
+    .into_iter()
+    .find(|f| f.rule == "path.absolute")
+    .expect("path.absolute fires");
+    assert_eq!(finding.evidence, "/srv/shop/templates/invoice.txt");
+    assert_eq!(
+        &quoted[finding.offset..finding.offset + finding.length],
+        "/srv/shop/templates/invoice.txt"
+    );
+    assert!(highlights(quoted).contains(&(finding.offset, finding.length, "path.absolute")));
     for clean in [
         "see https://example.com/docs/page.html",
         "GET /books/13.json then /problems/not-found",
