@@ -36,7 +36,7 @@ pub struct Response<'a> {
 }
 
 struct Compiled {
-    body_rules: Vec<(&'static Rule, Regex)>,
+    body_rules: Vec<BodyRule>,
     header_rules: Vec<(&'static Rule, &'static str, Regex)>,
 }
 
@@ -52,7 +52,11 @@ fn compiled() -> &'static Compiled {
                 .build()
                 .unwrap_or_else(|e| panic!("leak rule {} has an invalid pattern: {e}", rule.id));
             match rule.scope {
-                Scope::Body => body_rules.push((rule, regex)),
+                Scope::Body => body_rules.push(BodyRule {
+                    rule,
+                    leak_group: regex.capture_names().position(|name| name == Some("leak")),
+                    regex,
+                }),
                 Scope::Header(name) => header_rules.push((rule, name, regex)),
             }
         }
@@ -85,9 +89,11 @@ pub fn scan(response: &Response<'_>) -> Vec<Finding> {
             }
         }
     }
-    for (rule, regex) in &compiled.body_rules {
-        if let Some((offset, end)) =
-            leak_spans(regex, response.body).find(|&(s, e)| rule.counts(&response.body[s..e]))
+    for body_rule in &compiled.body_rules {
+        let rule = body_rule.rule;
+        if let Some((offset, end)) = body_rule
+            .leak_spans(response.body)
+            .find(|&(s, e)| rule.counts(&response.body[s..e]))
         {
             let start = word_start(response.body, offset);
             findings.push(Finding {
@@ -106,9 +112,11 @@ pub fn scan(response: &Response<'_>) -> Vec<Finding> {
 /// Every match of the body rules, for highlighting (offset, length, rule id), sorted.
 pub fn highlights(body: &str) -> Vec<(usize, usize, &'static str)> {
     let mut spans = Vec::new();
-    for (rule, regex) in &compiled().body_rules {
+    for body_rule in &compiled().body_rules {
+        let rule = body_rule.rule;
         spans.extend(
-            leak_spans(regex, body)
+            body_rule
+                .leak_spans(body)
                 .filter(|&(start, end)| rule.counts(&body[start..end]))
                 .map(|(start, end)| (start, end - start, rule.id)),
         );
@@ -117,20 +125,26 @@ pub fn highlights(body: &str) -> Vec<(usize, usize, &'static str)> {
     spans
 }
 
-/// The spans of a rule's leaks in `body`: the `leak` group where the pattern names one (the
-/// rest of the match is context the regex crate cannot look behind for, like the boundary
-/// before a path), else the whole match.
-fn leak_spans<'b>(
-    regex: &'b Regex,
-    body: &'b str,
-) -> Box<dyn Iterator<Item = (usize, usize)> + 'b> {
-    if regex.capture_names().flatten().any(|name| name == "leak") {
-        Box::new(regex.captures_iter(body).filter_map(|captures| {
-            let leak = captures.name("leak").or_else(|| captures.get(0))?;
-            Some((leak.start(), leak.end()))
-        }))
-    } else {
-        Box::new(regex.find_iter(body).map(|m| (m.start(), m.end())))
+struct BodyRule {
+    rule: &'static Rule,
+    regex: Regex,
+    /// The index of the pattern's `leak` group, if it names one.
+    leak_group: Option<usize>,
+}
+
+impl BodyRule {
+    /// The spans of the rule's leaks in `body`: the `leak` group where the pattern names
+    /// one (the rest of the match is context the regex crate cannot look behind for, like
+    /// the boundary before a path), else the whole match. Groups are resolved only for
+    /// the matches found, so the search itself stays a plain `find`.
+    fn leak_spans<'b>(&'b self, body: &'b str) -> impl Iterator<Item = (usize, usize)> + 'b {
+        self.regex.find_iter(body).map(move |found| {
+            self.leak_group
+                .and_then(|group| self.regex.captures_at(body, found.start())?.get(group))
+                .map_or((found.start(), found.end()), |leak| {
+                    (leak.start(), leak.end())
+                })
+        })
     }
 }
 
