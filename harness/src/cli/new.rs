@@ -23,7 +23,7 @@ pub fn run(root: &Path, class: &str, name: &str) -> ExitCode {
             eprintln!("error: {message}\n  = help: {hint}");
             ExitCode::from(EXIT_USAGE)
         }
-        Err(Problem::Io(message)) => {
+        Err(Problem::Runtime(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(EXIT_RUNTIME)
         }
@@ -33,8 +33,8 @@ pub fn run(root: &Path, class: &str, name: &str) -> ExitCode {
 enum Problem {
     /// The user's input: message and hint.
     Usage(String, String),
-    /// The file system refused.
-    Io(String),
+    /// Not the user's doing: the file system refused, or the template is broken.
+    Runtime(String),
 }
 
 fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, String), Problem> {
@@ -70,7 +70,7 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
     // The template must be a valid scenario: a broken one would be this command's bug.
     if let Err(errors) = scenario::parse(&relative, &text) {
         let first = errors.first().map_or(String::new(), ToString::to_string);
-        return Err(Problem::Io(format!(
+        return Err(Problem::Runtime(format!(
             "the scenario template does not validate (a harness bug): {first}"
         )));
     }
@@ -91,7 +91,7 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
             .open(&file)?
             .write_all(text.as_bytes())
     });
-    create.map_err(|e| Problem::Io(format!("cannot write {}: {e}", file.display())))?;
+    create.map_err(|e| Problem::Runtime(format!("cannot write {}: {e}", file.display())))?;
     Ok((file, id))
 }
 
@@ -133,7 +133,7 @@ name = "the request that fails"
 method = "GET"
 path = "/books/1"
 
-# Both modes.
+# Both modes. Once dev and prod answer differently, move `status` into their tables.
 [steps.expect]
 status = 200
 
