@@ -75,7 +75,15 @@ pub const CLASSES: &[(&str, &str)] = &[
 ];
 
 pub fn is_known(id: &str) -> bool {
-    CLASSES.iter().any(|(known, _)| *known == id)
+    describe(id).is_some()
+}
+
+/// What really happens in the class `id`, if the lab knows it.
+pub fn describe(id: &str) -> Option<&'static str> {
+    CLASSES
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, what)| *what)
 }
 
 pub fn ids() -> impl Iterator<Item = &'static str> {

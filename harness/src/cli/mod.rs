@@ -283,10 +283,7 @@ fn show(scenarios: &[Scenario], wanted: &str) -> ExitCode {
     };
     let style = Style::detect();
     for s in selected {
-        let class_text = catalog::CLASSES
-            .iter()
-            .find(|(id, _)| *id == s.class())
-            .map_or("", |(_, t)| *t);
+        let class_text = catalog::describe(s.class()).unwrap_or_default();
         println!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
         println!("class      {} ({class_text})", s.class());
         println!(

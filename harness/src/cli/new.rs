@@ -96,10 +96,7 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
 }
 
 fn template(class: &str, id: &str, name: &str) -> String {
-    let what = catalog::CLASSES
-        .iter()
-        .find(|(known, _)| *known == class)
-        .map_or("", |(_, what)| *what);
+    let what = catalog::describe(class).unwrap_or_default();
     let title = {
         let words = name.replace('-', " ");
         let mut chars = words.chars();

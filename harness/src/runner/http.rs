@@ -88,9 +88,10 @@ pub async fn send(
         client
     };
     let mut builder = client.request(method, format!("{base_url}{target}"));
-    if let Some(ms) = spec.timeout_ms {
-        builder = builder.timeout(Duration::from_millis(ms));
-    }
+    let timeout = spec
+        .timeout_ms
+        .map_or(REQUEST_TIMEOUT, Duration::from_millis);
+    builder = builder.timeout(timeout);
     for (name, value) in &headers {
         builder = builder.header(name, value);
     }
@@ -147,11 +148,7 @@ pub async fn send(
             step: step.to_string(),
             request,
             response: None,
-            error: Some(describe(
-                error,
-                spec.timeout_ms
-                    .map_or(REQUEST_TIMEOUT, Duration::from_millis),
-            )),
+            error: Some(describe(error, timeout)),
             correlation_id: None,
             log_lines: Vec::new(),
             findings: Vec::new(),
