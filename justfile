@@ -4,9 +4,9 @@
 default:
     @just --list
 
-# Serve demo-app on 127.0.0.1:8080 in MODE (dev or prod; prod gets a throwaway ops token and SMTP URL)
+# Serve demo-app on 127.0.0.1:8080 in MODE (dev or prod), with a throwaway ops token so the /ops switches work
 serve mode="dev":
-    DEMO_APP_OPS_TOKEN="${DEMO_APP_OPS_TOKEN:-workshop-token-$(date +%s)}" DEMO_APP_SMTP_URL="${DEMO_APP_SMTP_URL:-smtp://127.0.0.1:2525}" cargo run -p demo-app -- --mode {{mode}}
+    DEMO_APP_OPS_TOKEN="${DEMO_APP_OPS_TOKEN:-workshop-token-$(date +%s)}" cargo run -p demo-app -- --mode {{mode}}
 
 # Run scenarios (all by default) in both modes, side by side
 run *args:

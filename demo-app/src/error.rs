@@ -17,6 +17,8 @@ pub enum ErrorKind {
     BadRequest,
     /// Wrong or missing credentials (401).
     Unauthorized,
+    /// Refused whoever asks, e.g. ops routes on a server without an ops token (403).
+    Forbidden,
     /// No such resource (404).
     NotFound,
     /// The path exists but not with this method (405).
@@ -39,6 +41,7 @@ impl ErrorKind {
         match self {
             ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
@@ -54,6 +57,7 @@ impl ErrorKind {
         match self {
             ErrorKind::BadRequest => "bad-request",
             ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
             ErrorKind::NotFound => "not-found",
             ErrorKind::MethodNotAllowed => "method-not-allowed",
             ErrorKind::Conflict => "conflict",
@@ -134,6 +138,12 @@ impl AppError {
 
     pub fn unauthorized(message: impl fmt::Display) -> Self {
         AppError::new(ErrorKind::Unauthorized, anyhow::anyhow!("{message}"))
+    }
+
+    /// Refused whatever the credentials; `message` is written for the client.
+    pub fn forbidden(message: &str) -> Self {
+        AppError::new(ErrorKind::Forbidden, anyhow::anyhow!("{message}"))
+            .with_public_detail(message)
     }
 
     /// A database error, classified by what the engine said, with the statement attached.

@@ -165,6 +165,7 @@ fn foreign_error(error: &actix_web::Error) -> AppError {
         404 => ErrorKind::NotFound,
         405 => ErrorKind::MethodNotAllowed,
         401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::Forbidden,
         409 => ErrorKind::Conflict,
         400..=499 => ErrorKind::BadRequest,
         503 => ErrorKind::Unavailable,

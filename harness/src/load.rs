@@ -16,7 +16,7 @@ use demo_app::scratch_db::ScratchDatabase;
 use futures_util::StreamExt as _;
 use serde::Serialize;
 
-use crate::runner::{AppCommand, OPS_TOKEN, SMTP_URL};
+use crate::runner::{AppCommand, OPS_TOKEN};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -163,7 +163,6 @@ async fn start(
             ("bind".into(), "127.0.0.1:0".into()),
             ("database_url".into(), db.url.clone()),
             ("ops_token".into(), OPS_TOKEN.into()),
-            ("smtp_url".into(), SMTP_URL.into()),
         ],
     };
     match launch.start().await.context("Could not start demo-app")? {

@@ -33,7 +33,10 @@ pub fn status_for(mode: Mode, kind: ErrorKind) -> StatusCode {
         // Routing answers are ordinary even in careless setups.
         (
             Mode::Dev,
-            ErrorKind::NotFound | ErrorKind::MethodNotAllowed | ErrorKind::Unauthorized,
+            ErrorKind::NotFound
+            | ErrorKind::MethodNotAllowed
+            | ErrorKind::Unauthorized
+            | ErrorKind::Forbidden,
         ) => kind.status(),
         // DELIBERATE (antipattern.catch-all): dev maps every other error to 500, client
         // mistakes included, so a malformed JSON body looks like a server bug.

@@ -1,4 +1,5 @@
-//! `/ops/*`: operator routes, behind a bearer token in both modes.
+//! `/ops/*`: operator routes, behind a bearer token in both modes. A prod server started
+//! without a token has them disabled (403) rather than open.
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,13 +9,19 @@ use crate::state::AppState;
 
 /// Checks `Authorization: Bearer <ops_token>` in constant time.
 pub fn require_ops_token(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    let Some(expected) = state.settings.ops_token.as_deref() else {
+        return Err(AppError::forbidden(
+            "The ops routes are disabled: this server was started without an ops_token \
+             (set DEMO_APP_OPS_TOKEN to enable them).",
+        ));
+    };
     let presented = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if constant_time_eq(presented.as_bytes(), state.settings.ops_token.as_bytes()) {
+    if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(AppError::unauthorized(

@@ -16,6 +16,11 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
         "Unauthorized",
         "The route needs a valid bearer token.",
     ),
+    (
+        "forbidden",
+        "Forbidden",
+        "The route is refused to every caller, e.g. ops routes on a server started without an ops token.",
+    ),
     ("not-found", "Not Found", "Nothing exists at this address."),
     (
         "method-not-allowed",

@@ -61,7 +61,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "ops_token",
-        help: "bearer token for /ops routes (required in prod, at least 16 characters)",
+        help: "bearer token for /ops routes, at least 16 characters (unset: prod disables the ops routes, dev uses a well-known one)",
         default: None,
         secret: true,
     },
@@ -91,8 +91,8 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "smtp_url",
-        help: "mail server for order receipts, smtp://HOST:PORT (required in prod)",
-        default: None,
+        help: "mail server for order receipts, smtp://HOST:PORT; the lab's default is a local mail catcher (set it empty to see config.missing-env; prod then refuses to start)",
+        default: Some("smtp://127.0.0.1:2525"),
         secret: true,
     },
     Key {

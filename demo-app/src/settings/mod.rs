@@ -101,7 +101,8 @@ pub struct Settings {
     pub workers: usize,
     pub pool_max_connections: u32,
     pub pool_acquire_timeout_ms: u64,
-    pub ops_token: String,
+    /// `None` in prod when unset: the ops routes are then disabled.
+    pub ops_token: Option<String>,
     pub statement_timeout_ms: u64,
     pub transfer_lock_pause_ms: u64,
     pub fx_api_url: String,
@@ -116,7 +117,8 @@ pub struct Settings {
     /// Where each value came from (not serialized into dumps).
     #[serde(skip)]
     pub sources: BTreeMap<&'static str, Source>,
-    /// Problems dev tolerated at startup; logged once the logger is up.
+    /// Problems tolerated at startup (dev's leniency, prod's disabled ops routes); logged
+    /// once the logger is up.
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
@@ -137,7 +139,12 @@ impl Settings {
             "pool_acquire_timeout_ms",
             self.pool_acquire_timeout_ms.to_string(),
         );
-        out.insert("ops_token", self.ops_token.clone());
+        out.insert(
+            "ops_token",
+            self.ops_token
+                .clone()
+                .unwrap_or_else(|| "(unset)".to_string()),
+        );
         out.insert(
             "statement_timeout_ms",
             self.statement_timeout_ms.to_string(),
@@ -270,7 +277,11 @@ impl Layers {
     pub fn resolve(&self) -> Result<Settings, ConfigError> {
         let mode: Mode = self.parse("mode", "Use `dev` or `prod`.")?;
         let mut warnings = Vec::new();
-        let ops_token = match self.get("ops_token") {
+        // An empty value counts as unset, as it does for every optional setting.
+        let ops_token = match self
+            .get("ops_token")
+            .filter(|(token, _)| !token.trim().is_empty())
+        {
             Some((token, source)) if token.trim().len() < 16 || token == DEV_OPS_TOKEN => {
                 let problem = "is too weak (fewer than 16 characters, or the dev default)";
                 if mode == Mode::Prod {
@@ -282,22 +293,23 @@ impl Layers {
                     });
                 }
                 warnings.push(format!("ops_token {problem}; dev accepts it"));
-                token.clone()
+                Some(token.clone())
             }
-            Some((token, _)) => token.clone(),
+            Some((token, _)) => Some(token.clone()),
+            // Fail closed: without a token nobody can use the ops switches, and the rest
+            // of the shop serves (a fresh clone's `--mode prod` starts).
             None if mode == Mode::Prod => {
-                return Err(ConfigError {
-                    key: "ops_token".into(),
-                    problem: "is required in prod and is not set".into(),
-                    origin: Source::Unset,
-                    hint: ops_token_hint(),
-                });
+                warnings.push(format!(
+                    "ops_token is not set: the /ops routes are disabled (403). {}",
+                    ops_token_hint()
+                ));
+                None
             }
             None => {
                 warnings.push(format!(
                     "ops_token is not set; dev uses the well-known `{DEV_OPS_TOKEN}`"
                 ));
-                DEV_OPS_TOKEN.to_string()
+                Some(DEV_OPS_TOKEN.to_string())
             }
         };
         let database_url: String = self.parse("database_url", DATABASE_URL_HINT)?;

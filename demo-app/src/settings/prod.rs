@@ -13,10 +13,16 @@ impl Layers {
     ) -> Result<(), ConfigError> {
         match smtp_url {
             None | Some("") => {
+                // The lab's default is a local mail catcher, so an empty value was set on
+                // purpose somewhere: name that place.
+                let origin = self
+                    .get("smtp_url")
+                    .map(|(_, source)| source.clone())
+                    .unwrap_or(Source::Unset);
                 return Err(ConfigError {
                     key: "smtp_url".into(),
-                    problem: "is required in prod and is not set".into(),
-                    origin: Source::Unset,
+                    problem: "is required in prod and is empty".into(),
+                    origin,
                     hint: format!(
                         "Set {ENV_PREFIX}SMTP_URL (or `smtp_url` in the config file) to the mail \
                          server for receipts, e.g. smtp://mail.internal:587."

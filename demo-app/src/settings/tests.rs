@@ -22,20 +22,37 @@ fn later_layers_override_earlier_ones() {
 }
 
 #[test]
-fn prod_refuses_to_start_without_an_ops_token() {
+fn prod_starts_on_the_defaults_with_the_ops_routes_disabled() {
     let mut layers = Layers::with_defaults();
     layers
         .set("mode", "prod".into(), Source::Flag("--mode".into()))
         .expect("known key");
-    let err = layers.resolve().expect_err("prod is strict");
-    assert_eq!(err.key, "ops_token");
-    assert!(err.to_string().contains("DEMO_APP_OPS_TOKEN"), "{err}");
+    let settings = layers.resolve().expect("the defaults satisfy prod");
+    assert_eq!(settings.ops_token, None);
+    assert_eq!(settings.warnings.len(), 1);
+    assert!(
+        settings.warnings[0].contains("/ops routes are disabled")
+            && settings.warnings[0].contains("DEMO_APP_OPS_TOKEN"),
+        "{:?}",
+        settings.warnings
+    );
+}
+
+#[test]
+fn an_empty_ops_token_counts_as_unset() {
+    let mut layers = Layers::with_defaults();
+    for (key, value) in [("mode", "prod"), ("ops_token", "  ")] {
+        layers
+            .set(key, value.into(), Source::Flag(format!("--set {key}")))
+            .expect("known key");
+    }
+    assert_eq!(layers.resolve().expect("valid").ops_token, None);
 }
 
 #[test]
 fn dev_starts_without_an_ops_token_but_warns() {
     let settings = Layers::with_defaults().resolve().expect("dev is lenient");
-    assert_eq!(settings.ops_token, DEV_OPS_TOKEN);
+    assert_eq!(settings.ops_token.as_deref(), Some(DEV_OPS_TOKEN));
     assert_eq!(settings.warnings.len(), 1);
 }
 

@@ -5,18 +5,6 @@ use demo_app::settings::Mode;
 use crate::support::start_expecting_failure;
 
 #[tokio::test]
-async fn prod_refuses_to_start_without_an_ops_token_and_names_it() {
-    let failure = start_expecting_failure(Mode::Prod, &[("ops_token", "")]).await;
-    assert_eq!(failure.exit_code, Some(78), "{failure:?}");
-    assert!(failure.stderr.contains("`ops_token`"), "{}", failure.stderr);
-    assert!(
-        failure.stderr.contains("DEMO_APP_OPS_TOKEN"),
-        "{}",
-        failure.stderr
-    );
-}
-
-#[tokio::test]
 async fn prod_refuses_a_weak_ops_token() {
     let failure = start_expecting_failure(Mode::Prod, &[("ops_token", "short")]).await;
     assert_eq!(failure.exit_code, Some(78), "{failure:?}");

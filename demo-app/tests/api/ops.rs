@@ -3,7 +3,7 @@
 use demo_app::db::Backend;
 use demo_app::settings::Mode;
 
-use crate::support::{OPS_TOKEN, spawn_app};
+use crate::support::{OPS_TOKEN, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn ops_routes_refuse_requests_without_the_token_in_both_modes() {
@@ -68,4 +68,35 @@ async fn ops_routes_refuse_requests_without_the_token_in_both_modes() {
         );
         app.stop().await;
     }
+}
+
+/// A fresh clone's `--mode prod`: no token configured, so the shop serves and the ops
+/// switches stay closed to everyone, whatever token is presented.
+#[tokio::test]
+async fn prod_without_an_ops_token_serves_the_shop_and_closes_the_ops_routes() {
+    let app = spawn_app_with(Mode::Prod, Backend::Sqlite, &[("ops_token", "")]).await;
+    assert_eq!(app.get("/books/1").await.status(), 200);
+    for token in [None, Some(OPS_TOKEN), Some("")] {
+        for (method, path) in [("GET", "/ops/errors"), ("POST", "/ops/reset")] {
+            let mut request = app
+                .client
+                .request(method.parse().expect("method"), app.url(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.expect("answer");
+            assert_eq!(response.status(), 403, "{method} {path}, token {token:?}");
+            let problem: serde_json::Value = response.json().await.expect("problem json");
+            assert_eq!(problem["type"], "/problems/forbidden", "{problem}");
+            let detail = problem["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("DEMO_APP_OPS_TOKEN"), "{problem}");
+        }
+    }
+    let warned = app
+        .app
+        .log_lines()
+        .iter()
+        .any(|line| line.contains("the /ops routes are disabled"));
+    assert!(warned, "start-up says why the ops routes are closed");
+    app.stop().await;
 }

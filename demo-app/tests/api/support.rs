@@ -91,7 +91,6 @@ fn launch(mode: Mode, db: &ScratchDatabase, extra: &[(&str, &str)]) -> Launch {
         ("bind".to_string(), "127.0.0.1:0".to_string()),
         ("database_url".to_string(), db.url.clone()),
         ("ops_token".to_string(), OPS_TOKEN.to_string()),
-        ("smtp_url".to_string(), "smtp://127.0.0.1:2525".to_string()),
     ];
     for (key, value) in extra {
         settings.retain(|(k, _)| k != key);

@@ -31,10 +31,6 @@ use crate::scenario::{BackendName, ModeName, Scenario, Step};
 /// The ops token every harness-started app gets (prod requires one).
 pub const OPS_TOKEN: &str = "harness-ops-token-5f0c2a9e41d7";
 
-/// The mail server every harness-started app is configured with (prod requires one; a
-/// scenario unsets it with `smtp_url = ""`). Nothing is sent to it.
-pub const SMTP_URL: &str = "smtp://127.0.0.1:2525";
-
 /// How to start demo-app.
 #[derive(Debug, Clone)]
 pub struct AppCommand {
@@ -179,7 +175,6 @@ async fn run_with_database(
         ("bind".to_string(), "127.0.0.1:0".to_string()),
         ("database_url".to_string(), db.url.clone()),
         ("ops_token".to_string(), OPS_TOKEN.to_string()),
-        ("smtp_url".to_string(), SMTP_URL.to_string()),
     ];
     // Kept alive for the whole run; dropping it stops the server.
     let fake_upstream = match &scenario.upstream {
