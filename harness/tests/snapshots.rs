@@ -57,6 +57,33 @@ fn every_scenario_matches_its_snapshots_in_both_modes() {
                 result.backend,
                 result.reasons
             );
+            assert_the_lab_thesis(result);
         }
     });
+}
+
+/// What the lab teaches holds for every response of every scenario, whether or not its
+/// file asks for it: prod never leaks, and every dev server error leaks something.
+fn assert_the_lab_thesis(result: &runner::RunResult) {
+    for exchange in &result.exchanges {
+        let Some(response) = &exchange.response else {
+            continue;
+        };
+        let context = format!(
+            "{} {} {}, step `{}` ({})",
+            result.scenario, result.mode, result.backend, exchange.step, response.status
+        );
+        match result.mode.as_str() {
+            "prod" => assert!(
+                exchange.findings.is_empty(),
+                "{context}: prod leaked: {:?}",
+                exchange.findings
+            ),
+            "dev" if response.status >= 500 => assert!(
+                !exchange.findings.is_empty(),
+                "{context}: a dev server error with no finding: the audit missed its leak"
+            ),
+            _ => {}
+        }
+    }
 }
