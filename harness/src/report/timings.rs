@@ -8,15 +8,22 @@ use crate::runner::RunResult;
 
 pub fn render(results: &[RunResult], wall: Duration, jobs: usize) -> String {
     let mut out = String::from("\nTimings\n");
+    // The column fits the longest scenario id, so the numbers stay aligned.
+    let id_width = results
+        .iter()
+        .map(|r| r.scenario.chars().count())
+        .chain(["scenario".len()])
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(
         out,
-        "{:<30} {:<5} {:<9} {:>9} {:>10} {:>10}",
+        "{:<id_width$} {:<5} {:<9} {:>9} {:>10} {:>10}",
         "scenario", "mode", "backend", "wall ms", "waits ms", "overhead"
     );
     for r in results {
         let _ = writeln!(
             out,
-            "{:<30} {:<5} {:<9} {:>9} {:>10} {:>10}",
+            "{:<id_width$} {:<5} {:<9} {:>9} {:>10} {:>10}",
             r.scenario,
             r.mode,
             r.backend,
