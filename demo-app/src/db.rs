@@ -61,6 +61,7 @@ impl Database {
             .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
         probe.close().await.ok();
         let statement_timeout_ms = settings.statement_timeout_ms;
+        let busy_timeout_ms = settings.sqlite_busy_timeout_ms;
         let pool = AnyPoolOptions::new()
             .max_connections(settings.pool_max_connections)
             .acquire_timeout(Duration::from_millis(settings.pool_acquire_timeout_ms))
@@ -72,12 +73,18 @@ impl Database {
             .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if backend == Backend::Postgres {
+                    let set = match backend {
                         // Bounded statements (db.statement-timeout): the engine cancels
                         // anything slower, with SQLSTATE 57014.
-                        let set = format!("SET statement_timeout = {statement_timeout_ms}");
-                        conn.execute(sqlx::AssertSqlSafe(set)).await?;
-                    }
+                        Backend::Postgres => {
+                            format!("SET statement_timeout = {statement_timeout_ms}")
+                        }
+                        // How long to wait for a lock another process holds before
+                        // SQLITE_BUSY (the database "goes away" on SQLite: a backup or a
+                        // maintenance job holding it exclusively; db.connection-lost).
+                        Backend::Sqlite => format!("PRAGMA busy_timeout = {busy_timeout_ms}"),
+                    };
+                    conn.execute(sqlx::AssertSqlSafe(set)).await?;
                     Ok(())
                 })
             })

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::runner::{Exchange, RunResult};
+use crate::runner::{Exchange, RunResult, SqlRecord};
 
 /// Response headers worth a line in a transcript (`date` and `content-length` vary).
 const HEADERS: &[&str] = &[
@@ -37,14 +37,16 @@ pub fn render(result: &RunResult) -> String {
             startup.exit_code, startup.stderr
         ));
     }
-    for sql in &result.sql {
-        out.push_str(&format!("\n--- {}\nSQL> {}\n", sql.step, sql.sql));
-    }
+    // SQL steps appear where they ran, between the requests.
+    let mut sql_steps = result.sql.iter().peekable();
     // The responses of one step sent at once (`repeat`, `parallel`) arrive in any order:
     // their blocks are sorted so a race's transcript does not depend on who won it.
     let mut index = 0;
     while index < result.exchanges.len() {
         let step = result.exchanges[index].step_index;
+        while let Some(sql) = sql_steps.next_if(|sql| sql.step_index < step) {
+            render_sql(&mut out, sql);
+        }
         let mut blocks: Vec<String> = result.exchanges[index..]
             .iter()
             .take_while(|e| e.step_index == step)
@@ -72,6 +74,9 @@ pub fn render(result: &RunResult) -> String {
             at += same;
         }
     }
+    for sql in sql_steps {
+        render_sql(&mut out, sql);
+    }
     for sample in &result.samples {
         out.push_str(&format!(
             "\nmetrics `{}`: {} of {} requests answered 5xx since the previous sample ({:.1}%)\n",
@@ -91,6 +96,16 @@ pub fn render(result: &RunResult) -> String {
         ));
     }
     normalize(&out)
+}
+
+fn render_sql(out: &mut String, sql: &SqlRecord) {
+    out.push_str(&format!("\n--- {}\n", sql.step));
+    if !sql.sql.is_empty() {
+        out.push_str(&format!("SQL> {}\n", sql.sql));
+    }
+    if let Some(connection) = &sql.connection {
+        out.push_str(&format!("({connection})\n"));
+    }
 }
 
 fn render_exchange(out: &mut String, exchange: &Exchange) {

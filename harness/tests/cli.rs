@@ -156,6 +156,35 @@ fn no_response_with_response_checks_is_refused() {
 }
 
 #[test]
+fn releasing_a_connection_nobody_holds_is_located_with_the_held_names() {
+    let text = format!(
+        "{GOOD}\n[[steps]]\nsql = \"BEGIN EXCLUSIVE\"\nhold = \"backup\"\n\n[[steps]]\nrelease = \"bakup\"\n"
+    );
+    let dir = folder_with("release", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "20:11",
+        &[
+            "no earlier step holds a connection named `bakup`",
+            "Held at this point: `backup`.",
+        ],
+    );
+}
+
+#[test]
+fn hold_without_sql_is_located() {
+    let text = format!("{GOOD}hold = \"backup\"\n");
+    let dir = folder_with("hold", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "14:8",
+        &["`hold` keeps an `sql` step's connection open"],
+    );
+}
+
+#[test]
 fn broken_toml_is_located() {
     let dir = folder_with("toml", &GOOD.replace("title = \"t\"", "title = \"t"));
     let output = harness(&["list"], dir.path());

@@ -72,6 +72,12 @@ pub const KEYS: &[Key] = &[
         secret: false,
     },
     Key {
+        name: "sqlite_busy_timeout_ms",
+        help: "how long an SQLite connection waits for a lock another process holds before SQLITE_BUSY 'database is locked' (sqlx's default)",
+        default: Some("5000"),
+        secret: false,
+    },
+    Key {
         name: "transfer_lock_pause_ms",
         help: "pause between locking the two wallets of a transfer (makes the db.deadlock race reproducible)",
         default: Some("100"),

@@ -104,6 +104,7 @@ pub struct Settings {
     /// `None` in prod when unset: the ops routes are then disabled.
     pub ops_token: Option<String>,
     pub statement_timeout_ms: u64,
+    pub sqlite_busy_timeout_ms: u64,
     pub transfer_lock_pause_ms: u64,
     pub fx_api_url: String,
     pub fx_timeout_ms: u64,
@@ -148,6 +149,10 @@ impl Settings {
         out.insert(
             "statement_timeout_ms",
             self.statement_timeout_ms.to_string(),
+        );
+        out.insert(
+            "sqlite_busy_timeout_ms",
+            self.sqlite_busy_timeout_ms.to_string(),
         );
         out.insert(
             "transfer_lock_pause_ms",
@@ -385,6 +390,10 @@ impl Layers {
             statement_timeout_ms: self.parse(
                 "statement_timeout_ms",
                 "Use a whole number of milliseconds, for example 2000.",
+            )?,
+            sqlite_busy_timeout_ms: self.parse(
+                "sqlite_busy_timeout_ms",
+                "Use a whole number of milliseconds, for example 5000.",
             )?,
             transfer_lock_pause_ms: self.parse(
                 "transfer_lock_pause_ms",

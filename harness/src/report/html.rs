@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Summary;
 use crate::leaks;
-use crate::runner::{Exchange, Outcome, RunResult};
+use crate::runner::{Exchange, Outcome, RunResult, SqlRecord};
 use crate::scenario::Scenario;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
@@ -63,6 +63,8 @@ struct ScenarioView {
 struct BackendView {
     backend: String,
     steps: Vec<StepView>,
+    /// SQL steps after the last request.
+    sql_after: Vec<SqlView>,
     verdicts: Vec<Verdict>,
 }
 
@@ -78,6 +80,8 @@ struct Verdict {
 
 #[derive(Serialize)]
 struct StepView {
+    /// The SQL steps that ran just before this request (setup, sabotage, a held lock).
+    sql_before: Vec<SqlView>,
     name: String,
     request: String,
     request_body: Option<String>,
@@ -98,6 +102,23 @@ struct Side {
     findings: Vec<FindingView>,
     hidden_failure: Option<String>,
     log_lines: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SqlView {
+    step: String,
+    sql: String,
+    connection: Option<String>,
+}
+
+impl From<&SqlRecord> for SqlView {
+    fn from(record: &SqlRecord) -> Self {
+        SqlView {
+            step: record.step.clone(),
+            sql: record.sql.clone(),
+            connection: record.connection.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -275,25 +296,41 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
             let shown: Vec<Vec<(&Exchange, usize)>> =
                 group.iter().map(|r| r.shown_exchanges()).collect();
             let steps = shown.iter().map(Vec::len).max().unwrap_or(0);
+            // The same in every mode: taken from the run that has the most of them.
+            let sql_steps = group
+                .iter()
+                .map(|r| &r.sql)
+                .max_by_key(|sql| sql.len())
+                .map(|sql| sql.as_slice())
+                .unwrap_or_default();
+            let mut sql_steps = sql_steps.iter().peekable();
+            let step_views: Vec<StepView> = (0..steps)
+                .filter_map(|i| {
+                    let (first, _) = shown.iter().find_map(|s| s.get(i).copied())?;
+                    let mut sql_before = Vec::new();
+                    while let Some(sql) = sql_steps.next_if(|sql| sql.step_index < first.step_index)
+                    {
+                        sql_before.push(SqlView::from(sql));
+                    }
+                    Some(StepView {
+                        sql_before,
+                        name: first.step.clone(),
+                        request: format!("{} {}", first.request.method, first.request.target),
+                        request_body: first.request.body.clone(),
+                        sides: group
+                            .iter()
+                            .zip(&shown)
+                            .filter_map(|(r, s)| {
+                                s.get(i).map(|(e, repeats)| side(&r.mode, e, *repeats))
+                            })
+                            .collect(),
+                    })
+                })
+                .collect();
             BackendView {
                 backend: backend.to_string(),
-                steps: (0..steps)
-                    .filter_map(|i| {
-                        let (first, _) = shown.iter().find_map(|s| s.get(i).copied())?;
-                        Some(StepView {
-                            name: first.step.clone(),
-                            request: format!("{} {}", first.request.method, first.request.target),
-                            request_body: first.request.body.clone(),
-                            sides: group
-                                .iter()
-                                .zip(&shown)
-                                .filter_map(|(r, s)| {
-                                    s.get(i).map(|(e, repeats)| side(&r.mode, e, *repeats))
-                                })
-                                .collect(),
-                        })
-                    })
-                    .collect(),
+                steps: step_views,
+                sql_after: sql_steps.map(SqlView::from).collect(),
                 verdicts: group
                     .iter()
                     .map(|r| Verdict {

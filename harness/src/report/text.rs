@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::Summary;
 use super::style::Style;
 use crate::leaks;
-use crate::runner::{Exchange, Outcome, RunResult};
+use crate::runner::{Exchange, Outcome, RunResult, SqlRecord};
 
 /// Headers worth showing in a comparison.
 const KEY_HEADERS: &[&str] = &[
@@ -59,6 +59,29 @@ pub fn render(results: &[RunResult], style: Style, width: usize) -> String {
     out
 }
 
+/// One SQL step, on one line: its name, the statements, and a held connection's fate.
+fn sql_line(out: &mut String, sql: &SqlRecord, style: Style, column: usize) {
+    let mut what = String::new();
+    if !sql.sql.is_empty() {
+        what.push_str(&format!(
+            "SQL> {}",
+            sql.sql.split_whitespace().collect::<Vec<_>>().join(" ")
+        ));
+    }
+    if let Some(connection) = &sql.connection {
+        if !what.is_empty() {
+            what.push(' ');
+        }
+        what.push_str(&format!("({connection})"));
+    }
+    let _ = writeln!(
+        out,
+        "   {} {}",
+        style.dim(&format!("{}:", sql.step)),
+        clip(&what, column * 2)
+    );
+}
+
 fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: usize) {
     let first = group[0];
     let heading = format!("━━ {} · {}  [{}]", first.class, first.title, first.backend);
@@ -70,10 +93,22 @@ fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: us
     );
     let shown: Vec<Vec<(&Exchange, usize)>> = group.iter().map(|r| r.shown_exchanges()).collect();
     let steps = shown.iter().map(Vec::len).max().unwrap_or(0);
+    // The SQL steps (setup, sabotage, a held lock) are the same in every mode: shown once,
+    // where they ran, from the run that has the most of them.
+    let sql_steps = group
+        .iter()
+        .map(|r| &r.sql)
+        .max_by_key(|sql| sql.len())
+        .map(|sql| sql.as_slice())
+        .unwrap_or_default();
+    let mut sql_steps = sql_steps.iter().peekable();
     for i in 0..steps {
         let exchanges: Vec<Option<(&Exchange, usize)>> =
             shown.iter().map(|s| s.get(i).copied()).collect();
         if let Some((exchange, _)) = exchanges.iter().flatten().next() {
+            while let Some(sql) = sql_steps.next_if(|sql| sql.step_index < exchange.step_index) {
+                sql_line(out, sql, style, column);
+            }
             let _ = writeln!(
                 out,
                 "   {} {} {}",
@@ -93,6 +128,9 @@ fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: us
             })
             .collect();
         side_by_side(out, &columns, column);
+    }
+    for sql in sql_steps {
+        sql_line(out, sql, style, column);
     }
     for result in group {
         if let Some(startup) = &result.startup {

@@ -2,6 +2,7 @@
 //! own fresh database, in parallel up to `jobs`. Returns results; never prints.
 
 pub mod expect;
+mod held;
 mod http;
 mod invariants;
 mod logs;
@@ -27,6 +28,7 @@ pub use result::{
 };
 
 use crate::scenario::{BackendName, ModeName, Scenario, Step};
+use held::HeldConnections;
 
 /// The ops token every harness-started app gets (prod requires one).
 pub const OPS_TOKEN: &str = "harness-ops-token-5f0c2a9e41d7";
@@ -240,7 +242,9 @@ async fn run_with_database(
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy(&db.url)?;
-    let outcome = run_steps(scenario, &running, &pool, result).await;
+    let mut held = HeldConnections::default();
+    let outcome = run_steps(scenario, &running, &pool, &mut held, result).await;
+    held.release_all().await;
     invariants::check(scenario, &pool, result).await;
     pool.close().await;
     logs::attach(&running, &mut result.exchanges).await;
@@ -265,6 +269,7 @@ async fn run_steps(
     scenario: &Scenario,
     running: &RunningApp,
     pool: &AnyPool,
+    held: &mut HeldConnections,
     result: &mut RunResult,
 ) -> anyhow::Result<()> {
     let client = http::client();
@@ -302,17 +307,42 @@ async fn run_steps(
         }
         if let Some(sql) = &step.sql {
             let sql = http::fill(sql, &captures);
-            let outcome = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
-                .execute(pool)
-                .await;
+            let hold = step.hold.as_ref().map(|h| h.get_ref().as_str());
+            let outcome = match hold {
+                Some(hold) => held.hold(pool, hold, &sql).await,
+                None => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected()),
+            };
             result.sql.push(SqlRecord {
+                step_index: index,
                 step: name.clone(),
                 sql,
-                rows_affected: outcome.as_ref().ok().map(|r| r.rows_affected()),
+                connection: hold.map(|h| format!("held as `{h}`")),
+                rows_affected: outcome.as_ref().ok().copied(),
                 error: outcome.as_ref().err().map(|e| e.to_string()),
             });
             if let Err(e) = outcome {
                 anyhow::bail!("{name}: the SQL step failed: {e}");
+            }
+            continue;
+        }
+        if let Some(release) = &step.release {
+            let release = release.get_ref();
+            match held.release(release).await {
+                Ok(true) => result.sql.push(SqlRecord {
+                    step_index: index,
+                    step: name.clone(),
+                    sql: String::new(),
+                    connection: Some(format!(
+                        "released `{release}`: closed, what it held rolled back"
+                    )),
+                    rows_affected: None,
+                    error: None,
+                }),
+                Ok(false) => anyhow::bail!("{name}: no connection is held as `{release}`"),
+                Err(e) => anyhow::bail!("{name}: closing `{release}` failed: {e}"),
             }
             continue;
         }
@@ -379,7 +409,8 @@ async fn run_external(scenario: &Scenario, base_url: &str, result: &mut RunResul
     let captures = BTreeMap::new();
     for (index, step) in scenario.steps.iter().enumerate() {
         let step = step.get_ref();
-        if step.sql.is_some() || step.metrics.is_some() {
+        // Nothing of the server's database or metrics is reachable from here.
+        if step.sql.is_some() || step.metrics.is_some() || step.release.is_some() {
             continue;
         }
         if let Some(pause) = step.sleep_ms {

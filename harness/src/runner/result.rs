@@ -94,8 +94,15 @@ impl ResponseRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SqlRecord {
+    /// The step's position in the scenario (0-based) and its name.
+    pub step_index: usize,
     pub step: String,
+    /// Empty for a `release` step, which runs no SQL.
     pub sql: String,
+    /// What happened to a connection kept open across steps: `held as `NAME`` for an
+    /// `sql` step with `hold`, `released `NAME`: ...` for a `release` step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
     pub rows_affected: Option<u64>,
     pub error: Option<String>,
 }

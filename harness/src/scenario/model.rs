@@ -156,8 +156,9 @@ pub struct Startup {
     pub stderr_contains: Vec<String>,
 }
 
-/// One step: a request, several requests at once, or SQL. Exactly one of `path`,
-/// `parallel` and `sql` is given (checked by `validate`).
+/// One step: a request, several requests at once, SQL, a pause, a metrics sample, or the
+/// release of a held connection. Exactly one of `path`, `parallel`, `sql`, `sleep_ms`,
+/// `metrics` and `release` is given (checked by `validate`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -189,6 +190,13 @@ pub struct Step {
     pub parallel: Vec<RequestSpec>,
     /// SQL run directly on the run's database (setup, sabotage).
     pub sql: Option<String>,
+    /// With `sql`: run it on a connection of its own and keep that connection open, with
+    /// the transaction and locks its statements took, while the next steps run, until a
+    /// `release` step names it (or the run ends).
+    pub hold: Option<Spanned<String>>,
+    /// Closes the connection an earlier `hold` kept open; the engine rolls back what it
+    /// held.
+    pub release: Option<Spanned<String>>,
     /// A deliberate pause before the next step, in milliseconds.
     pub sleep_ms: Option<u64>,
     /// Samples the app's /metrics under this label: the 5xx rate of the requests since
@@ -329,6 +337,12 @@ pub struct Invariant {
 }
 
 impl Step {
+    /// Whether the step sends HTTP requests (`path` or `parallel`), and so has responses
+    /// to expect things of.
+    pub fn sends_requests(&self) -> bool {
+        self.path.is_some() || !self.parallel.is_empty()
+    }
+
     /// The step's own request (for `request` steps).
     pub fn request_spec(&self) -> RequestSpec {
         RequestSpec {

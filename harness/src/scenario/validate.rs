@@ -77,11 +77,63 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
 
     // `{{ops_token}}` is always there: the token the harness gave the app.
     let mut captured: BTreeSet<&str> = BTreeSet::from(["ops_token"]);
+    let mut held: BTreeSet<&str> = BTreeSet::new();
     for step in &scenario.steps {
         check_step(step, &captured, file, text, &mut problems);
+        check_held_connections(step.get_ref(), &mut held, file, text, &mut problems);
         captured.extend(step.get_ref().capture.keys().map(String::as_str));
     }
     problems
+}
+
+/// `hold` goes with `sql` and names a connection not already held; `release` names one
+/// that an earlier step holds.
+fn check_held_connections<'a>(
+    step: &'a Step,
+    held: &mut BTreeSet<&'a str>,
+    file: &str,
+    text: &str,
+    problems: &mut Vec<ScenarioError>,
+) {
+    if let Some(hold) = &step.hold {
+        let name = hold.get_ref().as_str();
+        if step.sql.is_none() {
+            problems.push(ScenarioError::at(
+                file,
+                text,
+                Some(hold.span()),
+                "`hold` keeps an `sql` step's connection open, but this step has no `sql`",
+                Some("Add the statements to hold, e.g. `sql = \"BEGIN EXCLUSIVE\"`.".into()),
+            ));
+        } else if !held.insert(name) {
+            problems.push(ScenarioError::at(
+                file,
+                text,
+                Some(hold.span()),
+                format!("a connection named `{name}` is already held"),
+                Some("Release it first with a `release` step, or pick another name.".into()),
+            ));
+        }
+    }
+    if let Some(release) = &step.release {
+        let name = release.get_ref().as_str();
+        if !held.remove(name) {
+            let hint = if held.is_empty() {
+                "No earlier step holds a connection: add `hold = \"NAME\"` to an `sql` step."
+                    .to_string()
+            } else {
+                let names: Vec<String> = held.iter().map(|n| format!("`{n}`")).collect();
+                format!("Held at this point: {}.", names.join(", "))
+            };
+            problems.push(ScenarioError::at(
+                file,
+                text,
+                Some(release.span()),
+                format!("no earlier step holds a connection named `{name}`"),
+                Some(hint),
+            ));
+        }
+    }
 }
 
 fn check_step(
@@ -101,11 +153,13 @@ fn check_step(
         step.sql.is_some(),
         step.sleep_ms.is_some(),
         step.metrics.is_some(),
+        step.release.is_some(),
     ];
     if kinds.iter().filter(|k| **k).count() != 1 {
         report(
             spanned.span(),
-            "a step needs exactly one of `path`, `parallel`, `sql`, `sleep_ms` or `metrics`".into(),
+            "a step needs exactly one of `path`, `parallel`, `sql`, `sleep_ms`, `metrics` or `release`"
+                .into(),
             Some("Split it into several [[steps]] tables, one action each.".into()),
         );
         return;
@@ -123,7 +177,7 @@ fn check_step(
             None,
         );
     }
-    if step.sql.is_none() && step.sleep_ms.is_none() && step.metrics.is_none() {
+    if step.sends_requests() {
         for request in &requests {
             if let Some(problem) = request_problem(request) {
                 report(spanned.span(), problem, None);
@@ -197,11 +251,13 @@ fn check_step(
             Some("Leave it out for the default of 30 s.".into()),
         );
     }
-    let no_response = step.sql.is_some() || step.sleep_ms.is_some() || step.metrics.is_some();
-    if no_response && !(step.expect.is_empty() && step.dev.is_empty() && step.prod.is_empty()) {
+    let expects_something =
+        !(step.expect.is_empty() && step.dev.is_empty() && step.prod.is_empty());
+    if expects_something && !step.sends_requests() {
         report(
             spanned.span(),
-            "an `sql`, `sleep_ms` or `metrics` step has no response to expect anything of".into(),
+            "an `sql`, `sleep_ms`, `metrics` or `release` step has no response to expect anything of"
+                .into(),
             Some("Use [[invariants]] to check the database after the run.".into()),
         );
     }

@@ -73,3 +73,38 @@ fn the_page_needs_nothing_from_the_network() {
         );
     }
 }
+
+#[test]
+fn sql_steps_appear_where_they_ran_and_escaped() {
+    let mut result = result_with_body("ok");
+    result.exchanges[0].step_index = 1;
+    let record = |step_index: usize, step: &str, sql: &str, connection: Option<&str>| SqlRecord {
+        step_index,
+        step: step.into(),
+        sql: sql.into(),
+        connection: connection.map(str::to_string),
+        rows_affected: None,
+        error: None,
+    };
+    result.sql = vec![
+        record(
+            0,
+            "lock it",
+            "BEGIN EXCLUSIVE; -- <script>x</script>",
+            Some("held as `job`"),
+        ),
+        record(2, "let go", "", Some("released `job`")),
+    ];
+    let html = render(&[result], &[]).expect("renders");
+    let lock = html
+        .find("lock it")
+        .expect("the SQL step before the request");
+    let request = html
+        .find("&#x2f;authors?name=")
+        .or_else(|| html.find("/authors?name="))
+        .expect("request");
+    let release = html.find("let go").expect("the SQL step after the request");
+    assert!(lock < request && request < release, "in step order");
+    assert!(!html.contains("<script>x"), "SQL text is escaped");
+    assert!(html.contains("held as `job`") || html.contains("held as &#x60;job&#x60;"));
+}
