@@ -8,6 +8,7 @@ use demo_app::db::Backend;
 use demo_app::settings::Mode;
 use futures_util::future::join_all;
 use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, Connection as _};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -287,5 +288,35 @@ async fn after_its_connections_are_killed_the_app_serves_again_without_a_restart
         killed.len(),
         recovered_after + 1
     );
+    app.stop().await;
+}
+
+/// SQLite's way of losing its database: another process holds the file exclusively.
+#[tokio::test]
+async fn after_another_process_lets_go_of_the_sqlite_file_the_app_serves_again() {
+    let app = spawn_app_with(
+        Mode::Prod,
+        Backend::Sqlite,
+        &[("sqlite_busy_timeout_ms", "200")],
+    )
+    .await;
+    assert_eq!(app.get("/books/1").await.status(), 200);
+    sqlx::any::install_default_drivers();
+    let mut job = AnyConnection::connect(&app.db.url).await.expect("db");
+    sqlx::raw_sql("BEGIN EXCLUSIVE")
+        .execute(&mut job)
+        .await
+        .expect("the job takes the file");
+    let during = app.get("/books/1").await;
+    assert_eq!(during.status(), 503, "a locked database is transient: 503");
+    assert_eq!(during.headers()["retry-after"], "2");
+    job.close().await.expect("the job lets go");
+    for _ in 0..10 {
+        assert_eq!(
+            app.get("/books/1").await.status(),
+            200,
+            "served again at once, without a restart"
+        );
+    }
     app.stop().await;
 }
