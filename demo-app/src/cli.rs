@@ -93,16 +93,24 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     if args.check_config {
-        println!("configuration OK (mode = {})", settings.mode);
+        let mut text = format!("configuration OK (mode = {})\n", settings.mode);
         for (key, value) in settings.redacted() {
             let source = &settings
                 .sources
                 .get(key)
                 .cloned()
                 .unwrap_or(Source::Default);
-            println!("  {key} = {value}    # from {source}");
+            text.push_str(&format!("  {key} = {value}    # from {source}\n"));
         }
-        return ExitCode::SUCCESS;
+        // Written, not `println!`ed: a reader that stops early (`| head`) is no panic.
+        return match std::io::stdout().lock().write_all(text.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("demo-app: could not write to stdout: {e}");
+                ExitCode::from(EXIT_STARTUP)
+            }
+        };
     }
     telemetry::init();
     if settings.open_files_limit > 0 {

@@ -309,3 +309,20 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites() {
     assert_eq!(run.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `harness list | head -1`: the pipe closes while the harness still writes. The read
+    // end is dropped at once, long before the child has parsed the scenarios.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("harness runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("harness ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

@@ -12,9 +12,73 @@ use crate::runner;
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::{catalog, leaks};
 
+/// `println!` that ends the process quietly when nobody reads stdout any more
+/// (`harness list | head`): a reader that has seen enough is not an error, and `println!`
+/// would panic there.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!`, with `outln!`'s handling of a closed stdout.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod new;
 mod run;
 mod scan;
+
+/// Writes to stdout. A closed pipe ends the process with exit code 0 (the reader chose to
+/// stop); any other write error ends it with the runtime exit code and says why. Both are
+/// reached only after the work is done: output is printed once the runs have finished.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(EXIT_OK));
+        }
+        eprintln!("error: could not write to stdout: {e}");
+        std::process::exit(i32::from(EXIT_RUNTIME));
+    }
+}
+
+/// What a step does, in a few words, for `show`.
+fn describe_step(step: &scenario::Step) -> String {
+    if let Some(pause) = step.sleep_ms {
+        return format!("wait {pause} ms");
+    }
+    if let Some(sql) = &step.sql {
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        return match &step.hold {
+            Some(hold) => format!("SQL {sql} (its connection held as `{}`)", hold.get_ref()),
+            None => format!("SQL {sql}"),
+        };
+    }
+    if let Some(release) = &step.release {
+        return format!("release `{}` (close its connection)", release.get_ref());
+    }
+    if let Some(label) = &step.metrics {
+        return format!("sample the 5xx rate from /metrics as `{label}`");
+    }
+    if !step.parallel.is_empty() {
+        return format!("{} requests at once", step.parallel.len());
+    }
+    let request = step.request_spec();
+    let count = match (step.repeat, step.times) {
+        (Some(n), _) => format!(" x{n} at once"),
+        (None, Some(n)) => format!(" x{n}, one after another"),
+        (None, None) => String::new(),
+    };
+    format!(
+        "{} {}{count}",
+        request.method.as_deref().unwrap_or("GET"),
+        request.path.as_deref().unwrap_or("/")
+    )
+}
 
 /// Every expectation met (or, for `scan`, nothing found).
 pub const EXIT_OK: u8 = 0;
@@ -182,10 +246,10 @@ pub fn main() -> ExitCode {
             demo_app::cli::main_with_args(argv)
         }
         Command::List => with_scenarios(&root, |scenarios| {
-            println!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
+            outln!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
             for s in scenarios {
                 let backends: Vec<&str> = s.backends.iter().map(|b| b.as_str()).collect();
-                println!(
+                outln!(
                     "{:<34} {:<24} {:<16} {}",
                     s.id(),
                     s.class(),
@@ -193,14 +257,14 @@ pub fn main() -> ExitCode {
                     s.title
                 );
             }
-            println!("\n{} scenarios in {}", scenarios.len(), root.display());
+            outln!("\n{} scenarios in {}", scenarios.len(), root.display());
             ExitCode::from(EXIT_OK)
         }),
         Command::Show { scenario } => with_scenarios(&root, |scenarios| show(scenarios, &scenario)),
         Command::Rules => {
             for rule in leaks::RULES {
                 let zap = rule.zap.map_or(String::from("-"), |z| z.to_string());
-                println!(
+                outln!(
                     "{:<26} {:<7?} {:<20} ZAP {:<6} {}",
                     rule.id,
                     rule.severity,
@@ -284,9 +348,9 @@ fn show(scenarios: &[Scenario], wanted: &str) -> ExitCode {
     let style = Style::detect();
     for s in selected {
         let class_text = catalog::describe(s.class()).unwrap_or_default();
-        println!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
-        println!("class      {} ({class_text})", s.class());
-        println!(
+        outln!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
+        outln!("class      {} ({class_text})", s.class());
+        outln!(
             "difficulty {:?}   CWE {}",
             s.difficulty,
             s.cwe
@@ -295,41 +359,18 @@ fn show(scenarios: &[Scenario], wanted: &str) -> ExitCode {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        println!("file       {}\n", s.file);
-        println!("{}\n", s.summary);
-        println!("{}\n  {}\n", style.bold("What to notice"), s.notes.notice);
-        println!("{}\n  {}\n", style.bold("Why it matters"), s.notes.why);
-        println!("{}\n  {}\n", style.bold("How to fix it"), s.notes.fix);
-        println!("{}", style.bold("Steps"));
+        outln!("file       {}\n", s.file);
+        outln!("{}\n", s.summary);
+        outln!("{}\n  {}\n", style.bold("What to notice"), s.notes.notice);
+        outln!("{}\n  {}\n", style.bold("Why it matters"), s.notes.why);
+        outln!("{}\n  {}\n", style.bold("How to fix it"), s.notes.fix);
+        outln!("{}", style.bold("Steps"));
         for (i, step) in s.steps.iter().enumerate() {
             let step = step.get_ref();
             let name = runner::step_name(i, step);
-            if let Some(pause) = step.sleep_ms {
-                println!("  {}. {name}: wait {pause} ms", i + 1);
-                continue;
-            }
-            match (&step.sql, step.parallel.is_empty()) {
-                (Some(sql), _) => println!("  {}. {name}: SQL {sql}", i + 1),
-                (None, false) => println!(
-                    "  {}. {name}: {} requests at once",
-                    i + 1,
-                    step.parallel.len()
-                ),
-                (None, true) => {
-                    let request = step.request_spec();
-                    let times = step
-                        .repeat
-                        .map_or(String::new(), |n| format!(" x{n} at once"));
-                    println!(
-                        "  {}. {name}: {} {}{times}",
-                        i + 1,
-                        request.method.as_deref().unwrap_or("GET"),
-                        request.path.as_deref().unwrap_or("/")
-                    );
-                }
-            }
+            outln!("  {}. {name}: {}", i + 1, describe_step(step));
         }
-        println!("\nRun it: cargo run -p harness -- run {}", s.id());
+        outln!("\nRun it: cargo run -p harness -- run {}", s.id());
     }
     ExitCode::from(EXIT_OK)
 }

@@ -11,10 +11,10 @@ use crate::scenario;
 pub fn run(root: &Path, class: &str, name: &str) -> ExitCode {
     match write(root, class, name) {
         Ok((file, id)) => {
-            println!("wrote {}", file.display());
-            println!("  next: edit the request and the expectations (docs/scenario-format.md)");
-            println!("  run it: cargo run -p harness -- run {id}");
-            println!(
+            outln!("wrote {}", file.display());
+            outln!("  next: edit the request and the expectations (docs/scenario-format.md)");
+            outln!("  run it: cargo run -p harness -- run {id}");
+            outln!(
                 "  then accept its snapshots: INSTA_UPDATE=always cargo test -p harness --test snapshots"
             );
             ExitCode::from(EXIT_OK)

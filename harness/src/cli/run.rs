@@ -68,9 +68,9 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
             Format::Json => report::json::render(&results),
             Format::Junit => report::junit::render(&results),
         };
-        println!("{rendered}");
+        outln!("{rendered}");
         if args.timings {
-            println!("{}", report::timings::render(&results, wall, jobs));
+            outln!("{}", report::timings::render(&results, wall, jobs));
         }
         if let Some(path) = &args.report {
             let written = report::html::render(&results, &selected)
@@ -162,12 +162,12 @@ pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
     match runtime.block_on(crate::load::run(&app, options)) {
         Ok(measurements) => {
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&measurements).unwrap_or_default()
                 );
             } else {
-                print!("{}", crate::load::table(&measurements));
+                out!("{}", crate::load::table(&measurements));
             }
             ExitCode::from(EXIT_OK)
         }

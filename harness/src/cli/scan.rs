@@ -26,7 +26,7 @@ pub fn run(file: &str, json: bool) -> ExitCode {
         body,
     });
     match json {
-        true => println!(
+        true => outln!(
             "{}",
             serde_json::to_string_pretty(&findings).unwrap_or_default()
         ),
@@ -40,7 +40,7 @@ pub fn run(file: &str, json: bool) -> ExitCode {
                 } else {
                     f.location.clone()
                 };
-                println!(
+                outln!(
                     "{} {:?} {} ({title}) at {place}\n    {}",
                     style.red("leak"),
                     f.severity,
@@ -48,7 +48,7 @@ pub fn run(file: &str, json: bool) -> ExitCode {
                     style.yellow(&f.evidence)
                 );
             }
-            println!("{} finding(s)", findings.len());
+            outln!("{} finding(s)", findings.len());
         }
     }
     ExitCode::from(if findings.is_empty() {
