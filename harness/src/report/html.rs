@@ -296,14 +296,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
             let shown: Vec<Vec<(&Exchange, usize)>> =
                 group.iter().map(|r| r.shown_exchanges()).collect();
             let steps = shown.iter().map(Vec::len).max().unwrap_or(0);
-            // The same in every mode: taken from the run that has the most of them.
-            let sql_steps = group
-                .iter()
-                .map(|r| &r.sql)
-                .max_by_key(|sql| sql.len())
-                .map(|sql| sql.as_slice())
-                .unwrap_or_default();
-            let mut sql_steps = sql_steps.iter().peekable();
+            let mut sql_steps = super::sql_steps(&group).iter().peekable();
             let step_views: Vec<StepView> = (0..steps)
                 .filter_map(|i| {
                     let (first, _) = shown.iter().find_map(|s| s.get(i).copied())?;

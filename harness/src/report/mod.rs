@@ -7,7 +7,7 @@ pub mod style;
 pub mod text;
 pub mod timings;
 
-use crate::runner::{Outcome, RunResult};
+use crate::runner::{Outcome, RunResult, SqlRecord};
 
 /// Counts for the closing line.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
@@ -38,4 +38,15 @@ impl Summary {
             self.failed + self.errors
         )
     }
+}
+
+/// The SQL steps of one scenario's runs on one backend (setup, sabotage, a held lock). They
+/// are the same in every mode, so reports show them once, where they ran; they come from
+/// the run that got furthest (a run that stopped early has fewer).
+pub(crate) fn sql_steps<'a>(group: &[&'a RunResult]) -> &'a [SqlRecord] {
+    group
+        .iter()
+        .map(|r| r.sql.as_slice())
+        .max_by_key(|sql| sql.len())
+        .unwrap_or_default()
 }

@@ -93,15 +93,7 @@ fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: us
     );
     let shown: Vec<Vec<(&Exchange, usize)>> = group.iter().map(|r| r.shown_exchanges()).collect();
     let steps = shown.iter().map(Vec::len).max().unwrap_or(0);
-    // The SQL steps (setup, sabotage, a held lock) are the same in every mode: shown once,
-    // where they ran, from the run that has the most of them.
-    let sql_steps = group
-        .iter()
-        .map(|r| &r.sql)
-        .max_by_key(|sql| sql.len())
-        .map(|sql| sql.as_slice())
-        .unwrap_or_default();
-    let mut sql_steps = sql_steps.iter().peekable();
+    let mut sql_steps = super::sql_steps(group).iter().peekable();
     for i in 0..steps {
         let exchanges: Vec<Option<(&Exchange, usize)>> =
             shown.iter().map(|s| s.get(i).copied()).collect();
