@@ -9,10 +9,11 @@ use crate::state::AppState;
 
 /// Checks `Authorization: Bearer <ops_token>` in constant time.
 pub fn require_ops_token(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    // How to enable them is the operator's business: start-up logged it (with the
+    // variable to set); the client only learns that they are off.
     let Some(expected) = state.settings.ops_token.as_deref() else {
         return Err(AppError::forbidden(
-            "The ops routes are disabled: this server was started without an ops_token \
-             (set DEMO_APP_OPS_TOKEN to enable them).",
+            "The ops routes are disabled on this server.",
         ));
     };
     let presented = req
