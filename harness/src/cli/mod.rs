@@ -32,17 +32,22 @@ mod new;
 mod run;
 mod scan;
 
-/// Writes to stdout. A closed pipe ends the process with exit code 0 (the reader chose to
-/// stop); any other write error ends it with the runtime exit code and says why. Both are
-/// reached only after the work is done: output is printed once the runs have finished.
+/// Writes to stdout. Once the reader has closed it (`| head` has seen enough), the rest of
+/// the output is dropped quietly and the command goes on: the HTML report still gets
+/// written, and the exit code still says whether the expectations were met. Any other write
+/// error is said once on stderr.
 pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
     use std::io::Write as _;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+    if CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     if let Err(e) = std::io::stdout().lock().write_fmt(args) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(i32::from(EXIT_OK));
+        CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: could not write to stdout: {e}; the rest of the output is lost");
         }
-        eprintln!("error: could not write to stdout: {e}");
-        std::process::exit(i32::from(EXIT_RUNTIME));
     }
 }
 
