@@ -126,52 +126,20 @@ pub struct Settings {
 
 impl Settings {
     /// The settings as text, secrets included: what the dev debug page dumps (the leak).
+    /// Read through `Serialize`, so a new setting is dumped without another line here; an
+    /// unset optional one reads `(unset)`.
     pub fn dump(&self) -> BTreeMap<&'static str, String> {
-        let mut out = BTreeMap::new();
-        out.insert("mode", self.mode.to_string());
-        out.insert("bind", self.bind.to_string());
-        out.insert("database_url", self.database_url.clone());
-        out.insert("workers", self.workers.to_string());
-        out.insert(
-            "pool_max_connections",
-            self.pool_max_connections.to_string(),
-        );
-        out.insert(
-            "pool_acquire_timeout_ms",
-            self.pool_acquire_timeout_ms.to_string(),
-        );
-        out.insert(
-            "ops_token",
-            self.ops_token
-                .clone()
-                .unwrap_or_else(|| "(unset)".to_string()),
-        );
-        out.insert(
-            "statement_timeout_ms",
-            self.statement_timeout_ms.to_string(),
-        );
-        out.insert(
-            "sqlite_busy_timeout_ms",
-            self.sqlite_busy_timeout_ms.to_string(),
-        );
-        out.insert(
-            "transfer_lock_pause_ms",
-            self.transfer_lock_pause_ms.to_string(),
-        );
-        out.insert("fx_api_url", self.fx_api_url.clone());
-        out.insert("fx_timeout_ms", self.fx_timeout_ms.to_string());
-        out.insert("fx_api_key", self.fx_api_key.clone());
-        out.insert(
-            "smtp_url",
-            self.smtp_url
-                .clone()
-                .unwrap_or_else(|| "(unset)".to_string()),
-        );
-        out.insert("invoice_template", self.invoice_template.clone());
-        out.insert("pdf_render_ms", self.pdf_render_ms.to_string());
-        out.insert("pdf_deadline_ms", self.pdf_deadline_ms.to_string());
-        out.insert("open_files_limit", self.open_files_limit.to_string());
-        out
+        let fields = serde_json::to_value(self).unwrap_or_default();
+        KEYS.iter()
+            .map(|key| {
+                let text = match &fields[key.name] {
+                    serde_json::Value::String(text) => text.clone(),
+                    serde_json::Value::Null => "(unset)".to_string(),
+                    other => other.to_string(),
+                };
+                (key.name, text)
+            })
+            .collect()
     }
 
     /// The same dump with secrets masked: safe for `--check-config` and logs.

@@ -106,3 +106,22 @@ fn redacted_settings_hide_every_secret() {
     assert_eq!(redacted["ops_token"], "<redacted>");
     assert_eq!(redacted["workers"], "2");
 }
+
+#[test]
+fn the_dump_has_every_setting_by_its_key() {
+    let settings = Layers::with_defaults().resolve().expect("valid");
+    let fields = serde_json::to_value(&settings).expect("serializes");
+    for key in KEYS {
+        assert!(
+            fields.get(key.name).is_some(),
+            "`{}` is in KEYS but not a field of Settings",
+            key.name
+        );
+    }
+    let dump = settings.dump();
+    assert_eq!(dump.len(), KEYS.len());
+    assert_eq!(dump["workers"], "2");
+    assert_eq!(dump["bind"], "127.0.0.1:8080");
+    assert_eq!(dump["mode"], "dev");
+    assert_eq!(dump["smtp_url"], "smtp://127.0.0.1:2525");
+}
