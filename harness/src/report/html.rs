@@ -64,7 +64,7 @@ struct BackendView {
     backend: String,
     steps: Vec<StepView>,
     /// SQL steps after the last request.
-    sql_after: Vec<SqlView>,
+    sql_after: Vec<SqlRecord>,
     verdicts: Vec<Verdict>,
 }
 
@@ -81,7 +81,7 @@ struct Verdict {
 #[derive(Serialize)]
 struct StepView {
     /// The SQL steps that ran just before this request (setup, sabotage, a held lock).
-    sql_before: Vec<SqlView>,
+    sql_before: Vec<SqlRecord>,
     name: String,
     request: String,
     request_body: Option<String>,
@@ -102,23 +102,6 @@ struct Side {
     findings: Vec<FindingView>,
     hidden_failure: Option<String>,
     log_lines: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct SqlView {
-    step: String,
-    sql: String,
-    connection: Option<String>,
-}
-
-impl From<&SqlRecord> for SqlView {
-    fn from(record: &SqlRecord) -> Self {
-        SqlView {
-            step: record.step.clone(),
-            sql: record.sql.clone(),
-            connection: record.connection.clone(),
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -303,7 +286,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
                     let mut sql_before = Vec::new();
                     while let Some(sql) = sql_steps.next_if(|sql| sql.step_index < first.step_index)
                     {
-                        sql_before.push(SqlView::from(sql));
+                        sql_before.push(sql.clone());
                     }
                     Some(StepView {
                         sql_before,
@@ -323,7 +306,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
             BackendView {
                 backend: backend.to_string(),
                 steps: step_views,
-                sql_after: sql_steps.map(SqlView::from).collect(),
+                sql_after: sql_steps.cloned().collect(),
                 verdicts: group
                     .iter()
                     .map(|r| Verdict {
