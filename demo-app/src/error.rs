@@ -8,7 +8,7 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::request_context;
+use crate::{flaw, request_context};
 
 /// What an error means for the client: prod picks its status code from this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,8 @@ impl ErrorKind {
 pub struct PanicDetails {
     pub message: String,
     pub location: Option<String>,
+    /// The failure class armed where it panicked (see `flaw::arm`).
+    pub class: Option<&'static str>,
 }
 
 /// An error on its way to the client, with all the detail the logs need.
@@ -89,6 +91,9 @@ pub struct AppError {
     pub public_detail: Option<String>,
     /// Captured only when the request runs with backtraces on (dev by default).
     pub backtrace: Option<Box<Backtrace>>,
+    /// The failure class this error teaches, when it comes from a planted flaw: the flaw
+    /// armed where it was built (`flaw::arm`), else what the engine's error says.
+    pub class: Option<&'static str>,
 }
 
 impl AppError {
@@ -101,7 +106,14 @@ impl AppError {
             panic: None,
             public_detail: None,
             backtrace: request_context::capture_backtrace().map(Box::new),
+            class: flaw::current(),
         }
+    }
+
+    /// Names the failure class explicitly (for errors built outside an armed flaw).
+    pub fn in_class(mut self, class: &'static str) -> Self {
+        self.class = Some(class);
+        self
     }
 
     /// A bug: anything the code did not expect.
@@ -150,7 +162,9 @@ impl AppError {
     pub fn database(error: sqlx::Error, sql: &str, context: &'static str) -> Self {
         let kind = classify_database_error(&error);
         let driver_debug = Some(format!("{error:?}"));
+        let engine_class = flaw::of_database_error(&error);
         let mut app_error = AppError::new(kind, anyhow::Error::new(error).context(context));
+        app_error.class = app_error.class.or(engine_class);
         app_error.sql = Some(sql.to_string());
         app_error.driver_debug = driver_debug;
         app_error
@@ -158,6 +172,7 @@ impl AppError {
 
     pub fn from_panic(details: PanicDetails, backtrace: Option<Backtrace>) -> Self {
         AppError {
+            class: details.class,
             kind: ErrorKind::Internal,
             error: anyhow::anyhow!("handler panicked: {}", details.message),
             sql: None,

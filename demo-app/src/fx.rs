@@ -50,31 +50,39 @@ impl FxClient {
         // with reqwest's "builder error", the URL (and its key) in the message. prod parses
         // it at start-up and refuses to run (exit 78).
         let response = self.http.get(&url).send().await.map_err(|e| {
-            let kind = if e.is_builder() {
+            let (kind, class) = if e.is_builder() {
                 // Our own configuration is wrong: not the upstream's fault.
-                ErrorKind::Internal
+                (ErrorKind::Internal, "config.bad-value")
             } else if e.is_timeout() {
-                ErrorKind::GatewayTimeout
+                (ErrorKind::GatewayTimeout, "upstream.timeout")
             } else {
                 // Refused, reset, unreachable: the upstream gave no usable answer (502,
                 // as proxies answer for a dead backend).
-                ErrorKind::BadGateway
+                (ErrorKind::BadGateway, "upstream.unreachable")
             };
             AppError::new(kind, anyhow::Error::new(e).context("FX API request failed"))
+                .in_class(class)
         })?;
         let status = response.status();
         let body = response.text().await.map_err(|e| {
+            let class = if e.is_timeout() {
+                "upstream.timeout"
+            } else {
+                "upstream.unreachable"
+            };
             AppError::new(
                 ErrorKind::BadGateway,
                 anyhow::Error::new(e).context("Failed to read the FX API answer"),
             )
+            .in_class(class)
         })?;
         if !status.is_success() {
             let excerpt: String = body.chars().take(300).collect();
             return Err(AppError::new(
                 ErrorKind::BadGateway,
                 anyhow::anyhow!("FX API {url} answered {status}: {excerpt}"),
-            ));
+            )
+            .in_class("upstream.error"));
         }
         let answer: RatesAnswer = serde_json::from_str(&body).map_err(|e| {
             AppError::new(
@@ -82,12 +90,14 @@ impl FxClient {
                 anyhow::Error::new(e)
                     .context(format!("FX API answered malformed JSON: {body:.200}")),
             )
+            .in_class("upstream.bad-payload")
         })?;
         answer.rates.get(currency).copied().ok_or_else(|| {
             AppError::new(
                 ErrorKind::BadGateway,
                 anyhow::anyhow!("FX API answer has no rate for {currency}"),
             )
+            .in_class("upstream.bad-payload")
         })
     }
 }

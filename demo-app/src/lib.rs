@@ -11,6 +11,7 @@ pub mod correlation;
 pub mod db;
 pub mod error;
 pub mod error_log;
+pub mod flaw;
 pub mod fx;
 pub mod launch;
 pub mod library_backtraces;

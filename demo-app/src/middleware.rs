@@ -53,10 +53,7 @@ pub async fn handle(
         method = %method,
         path = %req.path(),
     );
-    let scope = RequestScope {
-        correlation_id: correlation_id.clone(),
-        capture_backtraces: mode == Mode::Dev,
-    };
+    let scope = RequestScope::new(correlation_id.clone(), mode == Mode::Dev);
     let outcome = request_context::run(scope, AssertUnwindSafe(next.call(req)).catch_unwind())
         .instrument(span.clone())
         .await;
@@ -182,16 +179,20 @@ fn log_error(error: &AppError, status: StatusCode) {
     let driver = error.driver_debug.as_deref().unwrap_or("");
     let (panic_message, panic_location) = match &error.panic {
         Some(panic) => {
-            let PanicDetails { message, location } = panic.as_ref();
+            let PanicDetails {
+                message, location, ..
+            } = panic.as_ref();
             (message.as_str(), location.as_deref().unwrap_or(""))
         }
         None => ("", ""),
     };
     let backtrace = error.backtrace_lines().join("\n");
+    let failure_class = failure_class(error, status).unwrap_or("");
     if status.is_server_error() {
         tracing::error!(
             status = status.as_u16(),
             kind = error.kind.slug(),
+            failure_class,
             error = %error,
             chain = %chain,
             sql,
@@ -211,6 +212,16 @@ fn log_error(error: &AppError, status: StatusCode) {
             "request rejected"
         );
     }
+}
+
+/// The failure class a response teaches: the planted flaw's, or the catch-all lesson when
+/// a client mistake was answered as a server error (dev's renderer does that on purpose).
+fn failure_class(error: &AppError, status: StatusCode) -> Option<&'static str> {
+    let client_mistake = error.kind.status().is_client_error();
+    if status.is_server_error() && client_mistake {
+        return Some("antipattern.catch-all");
+    }
+    error.class
 }
 
 fn set_headers(response: &mut ServiceResponse<BoxBody>, mode: Mode, id: &str) {

@@ -63,6 +63,7 @@ pub fn install_hook() {
                 location: info
                     .location()
                     .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())),
+                class: crate::flaw::current(),
             };
             let backtrace = request_context::capture_backtrace();
             LAST_PANIC.with(|slot| *slot.borrow_mut() = Some((details, backtrace)));
@@ -79,6 +80,7 @@ pub fn take_last(payload: &(dyn Any + Send)) -> (PanicDetails, Option<Backtrace>
             let details = PanicDetails {
                 message: payload_message(payload),
                 location: None,
+                class: None,
             };
             (details, None)
         })

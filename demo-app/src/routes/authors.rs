@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, DbResultExt as _};
+use crate::flaw;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -30,6 +31,7 @@ pub async fn search(
         "SELECT id, name FROM authors WHERE name LIKE '%{}%' ORDER BY id",
         query.name
     );
+    let _flaw = flaw::arm("db.invalid-sql");
     let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .fetch_all(&state.db.pool)
         .await

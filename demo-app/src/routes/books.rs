@@ -6,6 +6,7 @@ use serde::Serialize;
 use anyhow::Context as _;
 
 use crate::error::{AppError, DbResultExt as _};
+use crate::flaw;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -68,9 +69,12 @@ pub async fn show(
     // unwrapped. Book 13 points at author 99, which does not exist: the unwrap panics,
     // Rust's null dereference. The fix: treat `None` as a case (an "unknown author"
     // placeholder, or a 404/409 that says the catalogue entry is broken).
+    let flaw = flaw::arm("crash.unwrap-none");
     #[expect(clippy::unwrap_used, reason = "deliberate flaw: crash.unwrap-none")]
     let author = author.unwrap();
+    drop(flaw);
     if state.release.in_experiment() {
+        let _flaw = flaw::arm("release.bad-deploy");
         // DELIBERATE (release.bad-deploy): release v2 shows 5% of book views a "readers
         // also bought" box. Its lookup table was never loaded in this environment, and the
         // code indexes it anyway: those views panic (index out of bounds). Nothing else
@@ -108,11 +112,13 @@ pub async fn cover(
             "Failed to find the book",
         )?;
     exists.ok_or_else(|| AppError::not_found(format!("book {id} does not exist")))?;
+    let flaw = flaw::arm("resource.file-handles");
     let mut file = std::fs::File::open(DEFAULT_COVER)
         .with_context(|| format!("Failed to open the cover {DEFAULT_COVER}"))?;
     let mut svg = Vec::new();
     std::io::Read::read_to_end(&mut file, &mut svg)
         .with_context(|| format!("Failed to read the cover {DEFAULT_COVER}"))?;
+    drop(flaw);
     // DELIBERATE (resource.file-handles): the open file is kept "to serve the next request
     // faster" in a list that nothing ever empties. Each request leaks one descriptor until
     // the process hits its open-files limit: then every open fails with "Too many open

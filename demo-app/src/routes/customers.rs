@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::flaw;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -86,9 +87,11 @@ pub async fn show(
     // top, where it becomes a 500 for a customer who did nothing wrong. The fix: decide
     // what an unknown tier means here (treat it as bronze and log a warning, or store
     // tiers as a checked enum) instead of letting an `Err` escape.
+    let flaw = flaw::arm("crash.unhandled-error");
     let tier: LoyaltyTier = tier
         .parse()
         .with_context(|| format!("Failed to read the loyalty tier of customer {id}"))?;
+    drop(flaw);
     Ok(HttpResponse::Ok().json(Customer {
         id,
         email,

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::error::{AppError, DbResultExt as _};
+use crate::flaw;
 use crate::state::AppState;
 
 struct OrderDetails {
@@ -54,8 +55,10 @@ pub async fn invoice(
     // invoice fails with "No such file or directory (os error 2)", the absolute path in
     // the error for anyone to read. prod checks the file before it starts (exit 78). The
     // fix: validate configured files at start-up, and keep paths out of error bodies.
+    let flaw = flaw::arm("config.missing-file");
     let template = std::fs::read_to_string(path)
         .with_context(|| format!("Failed to read the invoice template {path}"))?;
+    drop(flaw);
     let text = template
         .replace("{{order_id}}", &order.id.to_string())
         .replace("{{customer}}", &order.customer)
@@ -101,7 +104,8 @@ pub async fn invoice_pdf(
                     order.id,
                     deadline.as_millis()
                 ),
-            ));
+            )
+            .in_class("resource.worker-blocked"));
         }
     }
     pdf.extend_from_slice(b"%%EOF\n");
@@ -125,6 +129,7 @@ pub async fn receipt(
     // receipt is sent. Nobody set DEMO_APP_SMTP_URL, dev started anyway, and now each
     // receipt is a 500 that dumps the settings. prod refuses to start without it. The fix:
     // required settings are checked at start-up, with a message naming the variable.
+    let _flaw = flaw::arm("config.missing-env");
     let smtp_url = state
         .settings
         .smtp_url

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::db::Backend;
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::flaw;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -43,7 +44,9 @@ pub async fn daily_average(
     // DELIBERATE (crash.divide-by-zero): integer division by the order count panics
     // ("attempt to divide by zero") on a day without orders, e.g. 2026-11-22. The fix:
     // `total.checked_div(count)`, answering `average_cents: null` for an empty day.
+    let flaw = flaw::arm("crash.divide-by-zero");
     let average_cents = total / count;
+    drop(flaw);
     Ok(HttpResponse::Ok().json(DailyAverage {
         date: date.to_string(),
         orders: count,
@@ -122,7 +125,7 @@ pub async fn sales(
                         ),
                     );
                     error.sql = Some(sql.to_string());
-                    return Err(error);
+                    return Err(error.in_class("db.statement-timeout"));
                 }
             }
         }

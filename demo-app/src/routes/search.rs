@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, DbResultExt as _};
+use crate::flaw;
 use crate::state::AppState;
 
 /// The preview of a long query is cut after this many bytes.
@@ -45,11 +46,13 @@ pub async fn search(
     // 24 falls inside a multi-byte character (an emoji, an accented letter) the slice
     // panics: "byte index 24 is not a char boundary". The fix: cut at a char boundary,
     // e.g. `q.char_indices().nth(N)` or `str::floor_char_boundary`.
+    let flaw = flaw::arm("crash.char-boundary");
     let query_preview = if q.len() > PREVIEW_BYTES {
         format!("{}…", &q[..PREVIEW_BYTES])
     } else {
         q.to_string()
     };
+    drop(flaw);
     let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
     let rows: Vec<(i64, String)> = sqlx::query_as(SEARCH_SQL)
         .bind(pattern)

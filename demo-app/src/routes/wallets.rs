@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Backend;
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::flaw;
 use crate::state::AppState;
 
 /// Largest single transfer accepted (100,000.00).
@@ -102,6 +103,7 @@ pub async fn transfer(
     // (40P01); SQLite answers SQLITE_BUSY at once to the one that would have to wait for
     // the lock upgrade. The fix: lock in a global order (`ORDER BY id` / min id first) and
     // retry a transaction aborted as a deadlock victim, with backoff.
+    let flaw = flaw::arm("db.deadlock");
     let balance: Option<i64> = sqlx::query_scalar(lock_sql)
         .bind(from_wallet)
         .fetch_optional(&mut *tx)
@@ -139,6 +141,7 @@ pub async fn transfer(
         .execute(&mut *tx)
         .await
         .or_db_error(CREDIT_SQL, "Failed to credit the target wallet")?;
+    drop(flaw);
     let id: i64 = sqlx::query_scalar(RECORD_SQL)
         .bind(from_wallet)
         .bind(to_wallet)
