@@ -11,7 +11,7 @@ use super::ErrorReport;
 use super::html::escape;
 
 /// An RFC 9457 problem document plus the `correlation_id` extension member.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,

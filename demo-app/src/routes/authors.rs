@@ -2,13 +2,17 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use crate::error::{AppError, DbResultExt as _};
 use crate::flaw;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuthorQuery {
+    /// Part of the author's name.
+    #[param(example = "Klabnik")]
     name: String,
 }
 
@@ -18,6 +22,9 @@ struct Author {
     name: String,
 }
 
+#[utoipa::path(get, path = "/authors", params(AuthorQuery),
+    responses((status = 200, description = "Authors whose name contains the text"),
+              (status = 400, description = "A missing or malformed name", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn search(
     state: web::Data<AppState>,
     query: web::Query<AuthorQuery>,

@@ -28,6 +28,8 @@ struct Book {
 
 const LIST_SQL: &str = "SELECT id, title, price_cents FROM books ORDER BY id";
 
+#[utoipa::path(get, path = "/books",
+    responses((status = 200, description = "Every book, with id, title and price")))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let rows: Vec<(i64, String, i64)> = sqlx::query_as(LIST_SQL)
         .fetch_all(&state.db.pool)
@@ -48,6 +50,9 @@ const BOOK_SQL: &str =
     "SELECT id, title, author_id, price_cents, stock, description FROM books WHERE id = $1";
 const AUTHOR_SQL: &str = "SELECT name FROM authors WHERE id = $1";
 
+#[utoipa::path(get, path = "/books/{id}", params(("id" = i64, Path, description = "The book's id", example = 1)),
+    responses((status = 200, description = "The book with its author"),
+              (status = 404, description = "No such book", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -98,6 +103,9 @@ pub async fn show(
 /// The cover every book shows until its own is uploaded.
 const DEFAULT_COVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/cover.svg");
 
+#[utoipa::path(get, path = "/books/{id}/cover", params(("id" = i64, Path, description = "The book's id", example = 1)),
+    responses((status = 200, description = "The cover image", content_type = "image/svg+xml"),
+              (status = 404, description = "No such book", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn cover(
     state: web::Data<AppState>,
     id: web::Path<i64>,

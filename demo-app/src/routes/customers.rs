@@ -6,14 +6,17 @@ use std::str::FromStr;
 use actix_web::{HttpResponse, web};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
 use crate::flaw;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Registration {
+    #[schema(format = Email, example = "reader@example.com")]
     email: String,
+    #[schema(example = "Ada Reader", min_length = 1, max_length = 100)]
     name: String,
 }
 
@@ -70,6 +73,9 @@ impl LoyaltyTier {
 
 const CUSTOMER_SQL: &str = "SELECT id, email, name, loyalty_tier FROM customers WHERE id = $1";
 
+#[utoipa::path(get, path = "/customers/{id}", params(("id" = i64, Path, description = "The customer's id", example = 1)),
+    responses((status = 200, description = "The customer and their loyalty tier"),
+              (status = 404, description = "No such customer", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -103,6 +109,10 @@ pub async fn show(
 
 const REGISTER_SQL: &str = "INSERT INTO customers (email, name) VALUES ($1, $2) RETURNING id";
 
+#[utoipa::path(post, path = "/customers", request_body = Registration,
+    responses((status = 201, description = "Registered"),
+              (status = 400, description = "A malformed body", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 409, description = "The e-mail address is taken", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<Registration>,
@@ -171,6 +181,8 @@ const ORDER_COUNT_SQL: &str = "SELECT COUNT(*) FROM orders WHERE customer_id = $
 /// Reads the nightly reporting job's table, which this deployment never created.
 const ORDER_TOTAL_SQL: &str = "SELECT total_cents FROM order_totals WHERE customer_id = $1";
 
+#[utoipa::path(get, path = "/customers/{id}/summary", params(("id" = i64, Path, description = "The customer's id", example = 1)),
+    responses((status = 200, description = "How many orders, and their total")))]
 pub async fn order_summary(
     state: web::Data<AppState>,
     id: web::Path<i64>,

@@ -44,6 +44,9 @@ async fn order(state: &AppState, id: i64) -> Result<OrderDetails, AppError> {
     })
 }
 
+#[utoipa::path(get, path = "/orders/{id}/invoice", params(("id" = i64, Path, description = "The order's id", example = 1)),
+    responses((status = 200, description = "The invoice as text", content_type = "text/plain"),
+              (status = 404, description = "No such order", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn invoice(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -77,6 +80,9 @@ pub async fn invoice(
 /// Pages of the rendered PDF; the render checks its deadline between pages.
 const PDF_PAGES: u64 = 10;
 
+#[utoipa::path(get, path = "/orders/{id}/invoice.pdf", params(("id" = i64, Path, description = "The order's id", example = 1)),
+    responses((status = 200, description = "The invoice as a PDF", content_type = "application/pdf"),
+              (status = 404, description = "No such order", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn invoice_pdf(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -120,6 +126,9 @@ struct Receipt {
     status: &'static str,
 }
 
+#[utoipa::path(post, path = "/orders/{id}/receipt", params(("id" = i64, Path, description = "The order's id", example = 1)),
+    responses((status = 202, description = "The receipt is queued for the mail relay"),
+              (status = 404, description = "No such order", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn receipt(
     state: web::Data<AppState>,
     id: web::Path<i64>,

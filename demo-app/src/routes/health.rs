@@ -9,6 +9,9 @@ use crate::state::AppState;
 const PING_SQL: &str = "SELECT 1";
 
 /// 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz",
+    responses((status = 200, description = "The service and its database answer"),
+              (status = 503, description = "The database does not answer", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let _: i32 = sqlx::query_scalar(PING_SQL)
         .fetch_one(&state.db.pool)
@@ -17,6 +20,8 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
     Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok" })))
 }
 
+#[utoipa::path(get, path = "/metrics",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let body = state.metrics.render(
         &state.db.pool,

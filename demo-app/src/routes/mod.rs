@@ -6,11 +6,13 @@ mod books;
 mod customers;
 mod documents;
 mod health;
+pub mod openapi;
 mod ops;
 mod orders;
 mod problems;
 mod reports;
 mod search;
+mod table;
 mod wallets;
 
 use actix_web::body::BoxBody;
@@ -21,6 +23,7 @@ use actix_web::{HttpRequest, web};
 
 use crate::error::AppError;
 use crate::panics;
+use table::RouteTable;
 
 /// Largest JSON body accepted.
 pub const JSON_LIMIT_BYTES: usize = 64 * 1024;
@@ -32,43 +35,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(|err, _req| json_error(err).into()),
     )
     .app_data(web::PathConfig::default().error_handler(|err, req| path_error(err, req).into()))
-    .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()))
-    .service(resource("/healthz").get(health::healthz))
-    .service(resource("/metrics").get(health::metrics))
-    .service(resource("/books").get(books::list))
-    .service(resource("/books/{id}").get(books::show))
-    .service(resource("/books/{id}/cover").get(books::cover))
-    .service(resource("/search").get(search::search))
-    .service(resource("/authors").get(authors::search))
-    .service(resource("/customers").post(customers::register))
-    .service(resource("/customers/{id}").get(customers::show))
-    .service(resource("/customers/{id}/summary").get(customers::order_summary))
-    .service(resource("/reports/daily-average").get(reports::daily_average))
-    .service(resource("/reports/sales").get(reports::sales))
-    .service(resource("/wallets/{id}").get(wallets::show))
-    .service(resource("/transfers").post(wallets::transfer))
-    .service(resource("/orders").post(orders::place))
-    .service(resource("/orders/{id}/invoice").get(documents::invoice))
-    .service(resource("/orders/{id}/invoice.pdf").get(documents::invoice_pdf))
-    .service(resource("/orders/{id}/receipt").post(documents::receipt))
-    .service(
-        resource("/ops/errors")
-            .get(ops::list_errors)
-            .delete(ops::clear_errors),
-    )
-    .service(resource("/ops/reset").post(ops::reset))
-    .service(
-        resource("/ops/release")
-            .get(ops::current_release)
-            .post(ops::switch_release),
-    )
-    .service(resource("/problems/{slug}").get(problems::describe))
-    .default_service(web::to(not_found));
+    .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()));
+    table().register(cfg);
+    cfg.default_service(web::to(not_found));
+}
+
+/// Every route, once: its path and method come from the handler's `#[utoipa::path]`.
+fn table() -> RouteTable {
+    RouteTable::default()
+        .add::<health::__path_healthz, _, _>(health::healthz)
+        .add::<health::__path_metrics, _, _>(health::metrics)
+        .add::<openapi::__path_serve, _, _>(openapi::serve)
+        .add::<books::__path_list, _, _>(books::list)
+        .add::<books::__path_show, _, _>(books::show)
+        .add::<books::__path_cover, _, _>(books::cover)
+        .add::<search::__path_search, _, _>(search::search)
+        .add::<authors::__path_search, _, _>(authors::search)
+        .add::<customers::__path_register, _, _>(customers::register)
+        .add::<customers::__path_show, _, _>(customers::show)
+        .add::<customers::__path_order_summary, _, _>(customers::order_summary)
+        .add::<reports::__path_daily_average, _, _>(reports::daily_average)
+        .add::<reports::__path_sales, _, _>(reports::sales)
+        .add::<wallets::__path_show, _, _>(wallets::show)
+        .add::<wallets::__path_transfer, _, _>(wallets::transfer)
+        .add::<orders::__path_place, _, _>(orders::place)
+        .add::<documents::__path_invoice, _, _>(documents::invoice)
+        .add::<documents::__path_invoice_pdf, _, _>(documents::invoice_pdf)
+        .add::<documents::__path_receipt, _, _>(documents::receipt)
+        .add::<ops::__path_list_errors, _, _>(ops::list_errors)
+        .add::<ops::__path_clear_errors, _, _>(ops::clear_errors)
+        .add::<ops::__path_reset, _, _>(ops::reset)
+        .add::<ops::__path_current_release, _, _>(ops::current_release)
+        .add::<ops::__path_switch_release, _, _>(ops::switch_release)
+        .add::<problems::__path_describe, _, _>(problems::describe)
 }
 
 /// A resource whose handler panics are caught and turned into error responses.
-fn resource(
-    path: &str,
+pub(crate) fn resource(
+    path: String,
 ) -> actix_web::Resource<
     impl ServiceFactory<
         ServiceRequest,

@@ -40,6 +40,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+#[utoipa::path(get, path = "/ops/errors",
+    security(("ops_token" = [])),
+    responses((status = 200, description = "Errors grouped by fingerprint"),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn list_errors(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -48,6 +53,11 @@ pub async fn list_errors(
     Ok(HttpResponse::Ok().json(state.errors.groups()))
 }
 
+#[utoipa::path(delete, path = "/ops/errors",
+    security(("ops_token" = [])),
+    responses((status = 204, description = "The error list is emptied"),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn clear_errors(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -58,6 +68,11 @@ pub async fn clear_errors(
 }
 
 /// Closes the kept cover files and empties the error list: the operator's "fix it now".
+#[utoipa::path(post, path = "/ops/reset",
+    security(("ops_token" = [])),
+    responses((status = 200, description = "Kept files closed, error list emptied"),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     require_ops_token(&req, &state)?;
     let closed = {
@@ -71,12 +86,18 @@ pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(serde_json::json!({ "closed_files": closed })))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ReleaseSwitch {
+    #[schema(example = "v2", pattern = "^v[12]$")]
     version: String,
 }
 
 /// `POST /ops/release {"version": "v2"}`: the deploy (or the rollback).
+#[utoipa::path(post, path = "/ops/release", request_body = ReleaseSwitch,
+    security(("ops_token" = [])),
+    responses((status = 200, description = "The release switched"),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn switch_release(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -93,6 +114,11 @@ pub async fn switch_release(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "from": from, "to": state.release.name() })))
 }
 
+#[utoipa::path(get, path = "/ops/release",
+    security(("ops_token" = [])),
+    responses((status = 200, description = "The release serving traffic"),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn current_release(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -3,16 +3,22 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct OrderRequest {
+    #[schema(example = 1)]
     customer_id: i64,
+    #[schema(example = 1)]
     book_id: i64,
+    #[schema(minimum = 1, maximum = 10, example = 1)]
     quantity: i64,
+    /// ISO 4217 code; EUR when absent.
     #[serde(default = "euro")]
+    #[schema(example = "EUR", pattern = "^[A-Z]{3}$")]
     currency: String,
 }
 
@@ -35,6 +41,12 @@ const PRICE_SQL: &str = "SELECT price_cents FROM books WHERE id = $1";
 const INSERT_SQL: &str = "INSERT INTO orders (customer_id, book_id, quantity, total_cents, placed_on) \
      VALUES ($1, $2, $3, $4, $5) RETURNING id";
 
+#[utoipa::path(post, path = "/orders", request_body = OrderRequest,
+    responses((status = 201, description = "Placed"),
+              (status = 400, description = "A malformed body", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 409, description = "Not enough copies in stock", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 502, description = "The currency-rate service answered something unusable", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 504, description = "The currency-rate service did not answer in time", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn place(
     state: web::Data<AppState>,
     body: web::Json<OrderRequest>,

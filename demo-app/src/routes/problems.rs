@@ -54,6 +54,10 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+#[utoipa::path(get, path = "/problems/{slug}",
+    params(("slug" = String, Path, description = "A problem type, e.g. not-found", example = "not-found")),
+    responses((status = 200, description = "What the problem type means", content_type = "text/plain"),
+              (status = 404, description = "No such problem type", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn describe(slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (_, title, text) = PROBLEMS
         .iter()

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use std::time::Duration;
 
@@ -11,8 +12,11 @@ use crate::error::{AppError, DbResultExt as _, ErrorKind};
 use crate::flaw;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
+    /// The day, as YYYY-MM-DD.
+    #[param(format = Date, example = "2026-11-20")]
     date: String,
 }
 
@@ -26,6 +30,9 @@ struct DailyAverage {
 const DAY_TOTALS_SQL: &str = "SELECT CAST(COALESCE(SUM(total_cents), 0) AS BIGINT), COUNT(*) \
      FROM orders WHERE placed_on = $1";
 
+#[utoipa::path(get, path = "/reports/daily-average", params(DayQuery),
+    responses((status = 200, description = "The day's order count and average order value"),
+              (status = 400, description = "A malformed date", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn daily_average(
     state: web::Data<AppState>,
     query: web::Query<DayQuery>,
@@ -54,9 +61,14 @@ pub async fn daily_average(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
+    /// First day, as YYYY-MM-DD.
+    #[param(format = Date, example = "2026-11-01")]
     from: String,
+    /// Last day, as YYYY-MM-DD, not before `from`.
+    #[param(format = Date, example = "2026-11-30")]
     to: String,
 }
 
@@ -88,6 +100,10 @@ const SALES_SQL_POSTGRES: &str = "WITH RECURSIVE days(day) AS ( \
                  WHERE o.placed_on <= CAST(days.day AS TEXT)) AS running \
          FROM days) AS per_day";
 
+#[utoipa::path(get, path = "/reports/sales", params(RangeQuery),
+    responses((status = 200, description = "Days in the range and the revenue to date"),
+              (status = 400, description = "Malformed dates or a reversed range", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 503, description = "The report took longer than the statement timeout", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn sales(
     state: web::Data<AppState>,
     query: web::Query<RangeQuery>,

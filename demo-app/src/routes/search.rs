@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use crate::error::{AppError, DbResultExt as _};
 use crate::flaw;
@@ -12,8 +13,11 @@ const PREVIEW_BYTES: usize = 24;
 /// Longest query accepted.
 const MAX_QUERY_BYTES: usize = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Words of the title, 1 to 200 bytes.
+    #[param(example = "rust", min_length = 1, max_length = 200)]
     q: String,
 }
 
@@ -32,6 +36,9 @@ struct Hit {
 const SEARCH_SQL: &str =
     "SELECT id, title FROM books WHERE lower(title) LIKE $1 ESCAPE '\\' ORDER BY id";
 
+#[utoipa::path(get, path = "/search", params(SearchQuery),
+    responses((status = 200, description = "Matching titles and a preview of the query"),
+              (status = 400, description = "An empty or too long query", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn search(
     state: web::Data<AppState>,
     query: web::Query<SearchQuery>,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::db::Backend;
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
@@ -14,10 +15,11 @@ use crate::state::AppState;
 /// Largest single transfer accepted (100,000.00).
 const MAX_TRANSFER_CENTS: i64 = 10_000_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TransferRequest {
     from_wallet: i64,
     to_wallet: i64,
+    #[schema(minimum = 1, maximum = 10_000_000, example = 500)]
     amount_cents: i64,
 }
 
@@ -38,6 +40,9 @@ struct Wallet {
 
 const WALLET_SQL: &str = "SELECT id, customer_id, balance_cents FROM wallets WHERE id = $1";
 
+#[utoipa::path(get, path = "/wallets/{id}", params(("id" = i64, Path, description = "The wallet's id", example = 1)),
+    responses((status = 200, description = "The wallet and its balance"),
+              (status = 404, description = "No such wallet", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -67,6 +72,12 @@ const CREDIT_SQL: &str = "UPDATE wallets SET balance_cents = balance_cents + $1 
 const RECORD_SQL: &str = "INSERT INTO transfers (from_wallet, to_wallet, amount_cents) \
      VALUES ($1, $2, $3) RETURNING id";
 
+#[utoipa::path(post, path = "/transfers", request_body = TransferRequest,
+    responses((status = 201, description = "Transferred"),
+              (status = 400, description = "A malformed body or amount", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 404, description = "No such wallet", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 409, description = "Not enough money in the source wallet", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 503, description = "A concurrent transfer holds the wallets; retry", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn transfer(
     state: web::Data<AppState>,
     body: web::Json<TransferRequest>,

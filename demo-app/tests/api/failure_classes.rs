@@ -287,7 +287,7 @@ async fn client_mistakes_get_specific_codes_in_prod() {
         .await
         .expect("request reaches the app");
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "GET");
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
     assert_eq!(
         response.headers()["content-type"],
         "application/problem+json"
