@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod fuzz;
 pub mod leaks;
 pub mod load;
 pub mod report;

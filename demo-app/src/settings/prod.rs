@@ -50,10 +50,20 @@ impl Layers {
             ));
         }
         let parsed = reqwest::Url::parse(fx_api_url).ok();
-        if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
+        if parsed.as_ref().is_some_and(|u| u.scheme() == "https") {
+            // The FX client is built without TLS (the lab's upstream is a loopback fake):
+            // an https:// URL would start and then fail every conversion.
             return Err(self.invalid(
                 "fx_api_url",
-                format!("is `{fx_api_url}`, which is not an http:// or https:// URL"),
+                format!("is `{fx_api_url}`, but this build talks plain HTTP only"),
+                "Use the http:// address of the upstream (the lab's fake listens on loopback), \
+                 or put a TLS-terminating proxy in front of it.",
+            ));
+        }
+        if !parsed.is_some_and(|u| u.scheme() == "http" && u.host().is_some()) {
+            return Err(self.invalid(
+                "fx_api_url",
+                format!("is `{fx_api_url}`, which is not an http:// URL"),
                 "Write it as http://HOST:PORT, e.g. http://127.0.0.1:8099.",
             ));
         }

@@ -1,0 +1,566 @@
+//! `harness fuzz`: OpenAPI-driven input generation against demo-app or any HTTP(S) service.
+//!
+//! The pipeline: `spec` (the API description) → `strategy` (proptest strategies per
+//! operation and phase) → send, `check` every response → `bucket` failures by method,
+//! route, status and fingerprint → shrink each bucket's first input with proptest's value
+//! tree → a `curl` line to reproduce it. Nothing here prints; `report` renders `FuzzRun`.
+
+pub mod case;
+pub mod check;
+pub mod regressions;
+pub mod spec;
+pub mod strategy;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use proptest::strategy::{Strategy as _, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde::Serialize;
+
+use case::Case;
+use check::{Check, Observed, Profile, Verdict};
+use spec::Api;
+use strategy::Phase;
+
+/// The bounds and knobs of one fuzz run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Requests to send (replayed regressions included; shrinking excluded).
+    pub requests: usize,
+    /// Stop sending new inputs after this long.
+    pub max_duration: Duration,
+    pub seed: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// A response slower than this fails `response_time`.
+    pub time_limit: Duration,
+    /// Most requests spent shrinking one bucket's input.
+    pub shrink_steps: usize,
+    /// Accept self-signed certificates (only shown in the `curl` lines).
+    pub insecure: bool,
+}
+
+/// How many 503/429 answers with Retry-After an operation gets before the fuzzer stops
+/// sending it new inputs (the server asked to be left alone).
+const BACK_OFF_AFTER: usize = 3;
+/// The longest pause a Retry-After buys.
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+
+/// Where the requests go and how to read a 5xx's failure class.
+pub struct Target<'a> {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub profile: Profile,
+    /// demo-app only: the failure class the app logged for a correlation id.
+    pub class_of: Option<&'a (dyn Fn(&str) -> Option<String> + Sync)>,
+}
+
+/// One run against one target (one mode and backend for demo-app).
+#[derive(Debug, Clone, Serialize)]
+pub struct FuzzRun {
+    /// `dev`, `prod`, or null for a `--target`.
+    pub mode: Option<String>,
+    /// `sqlite`, `postgres`, or null for a `--target`.
+    pub backend: Option<String>,
+    pub target: String,
+    pub api: String,
+    pub seed: u64,
+    /// Requests sent for inputs (replayed regressions included).
+    pub requests: usize,
+    /// Extra requests spent shrinking.
+    pub shrink_requests: usize,
+    pub replayed: usize,
+    pub seconds: f64,
+    /// `requests` or `seconds`: which bound ended the run.
+    pub stopped_by: &'static str,
+    /// Requests per phase.
+    pub phases: BTreeMap<Phase, usize>,
+    /// Operations the fuzzer stopped sending after repeated 503/429 with Retry-After.
+    pub backed_off: Vec<String>,
+    pub buckets: Vec<Bucket>,
+}
+
+/// Failures that share method, route, status and fingerprint: one bug, however many inputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bucket {
+    pub method: String,
+    pub route: String,
+    /// `null` when no response came back.
+    pub status: Option<u16>,
+    /// The failure class the app logged (demo-app), else null.
+    pub class: Option<String>,
+    pub count: usize,
+    /// How many requests had been sent when the first input of this bucket was.
+    pub first_found_after: usize,
+    /// The checks it failed.
+    pub checks: Vec<Check>,
+    /// Leak rule ids that fired.
+    pub findings: Vec<String>,
+    /// The first finding's evidence per rule, for the reader.
+    pub evidence: Vec<String>,
+    /// The phase of the first input.
+    pub phase: Phase,
+    /// The smallest input found, after shrinking.
+    pub input: Case,
+    /// The request it makes, e.g. `GET /search?q=...`.
+    pub request: String,
+    /// A `curl` command that sends it.
+    pub repro: String,
+    pub shrunk_by: usize,
+    /// The response to the reproduction: status line and the start of the body.
+    pub response_excerpt: String,
+    /// The transport error, when there was no response.
+    pub error: Option<String>,
+}
+
+impl Bucket {
+    /// The bucket key as one line: `GET /search 500 crash.char-boundary`.
+    pub fn key(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.method,
+            self.route,
+            self.status.map_or("no-response".to_string(), |s| s.to_string()),
+            fingerprint(self.class.as_deref(), &self.findings, &self.checks)
+        )
+    }
+
+    /// A 5xx, a dropped connection or a leak: what makes `fuzz` exit 1.
+    pub fn is_severe(&self) -> bool {
+        self.checks
+            .iter()
+            .any(|c| matches!(c, Check::NotAServerError | Check::Responded | Check::LeakFree))
+    }
+}
+
+/// The class when the app named one, else the leak rules and checks that fired.
+fn fingerprint(class: Option<&str>, findings: &[String], checks: &[Check]) -> String {
+    if let Some(class) = class {
+        return class.to_string();
+    }
+    let mut parts: Vec<&str> = findings.iter().map(String::as_str).collect();
+    parts.extend(checks.iter().filter(|c| **c != Check::LeakFree).map(|c| c.name()));
+    parts.join("+")
+}
+
+/// The outcome of one request, as bucketing sees it.
+#[derive(Debug, Clone)]
+struct Outcome {
+    observed: Observed,
+    verdict: Verdict,
+    class: Option<String>,
+}
+
+impl Outcome {
+    fn key(&self, operation: &spec::Operation) -> Option<String> {
+        if self.verdict.passed() {
+            return None;
+        }
+        let findings: Vec<String> = rule_ids(&self.verdict);
+        Some(format!(
+            "{} {} {:?} {}",
+            operation.method,
+            operation.route,
+            self.observed.status,
+            fingerprint(self.class.as_deref(), &findings, &self.verdict.failed)
+        ))
+    }
+}
+
+fn rule_ids(verdict: &Verdict) -> Vec<String> {
+    let mut ids: Vec<String> = verdict.findings.iter().map(|f| f.rule.to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// One planned input: which operation, which phase, and its proptest value tree.
+struct Planned {
+    operation: usize,
+    phase: Phase,
+    tree: Box<dyn ValueTree<Value = Case>>,
+}
+
+/// Runs the fuzzer against `target` until `options.requests` or `options.max_duration`.
+pub async fn run(
+    api: &Api,
+    target: &Target<'_>,
+    options: &Options,
+    replay: &[regressions::Saved],
+) -> FuzzRun {
+    let started = Instant::now();
+    let mut plan = plan(api, options);
+    // Saved failures first: the bug they found should be gone before anything new counts.
+    let mut replayed = 0;
+    for (i, saved) in replay.iter().enumerate() {
+        if let Some(operation) = api
+            .operations
+            .iter()
+            .position(|o| o.method == saved.method && o.route == saved.route)
+        {
+            plan.insert(
+                i.min(plan.len()),
+                Planned {
+                    operation,
+                    phase: Phase::Valid,
+                    tree: Box::new(proptest::strategy::Just(saved.case.clone())),
+                },
+            );
+            replayed += 1;
+        }
+    }
+    plan.truncate(options.requests);
+
+    let pause_until = Mutex::new(Instant::now());
+    let refusals: Mutex<Vec<usize>> = Mutex::new(vec![0; api.operations.len()]);
+    let deadline = started + options.max_duration;
+    let mut results = futures_util::stream::iter(plan.into_iter().enumerate())
+        .take_while(|_| futures_util::future::ready(Instant::now() < deadline))
+        .map(|(index, planned)| {
+            let pause_until = &pause_until;
+            let refusals = &refusals;
+            async move {
+                let operation = &api.operations[planned.operation];
+                let backed_off = refusals.lock().unwrap_or_else(|p| p.into_inner())
+                    [planned.operation]
+                    >= BACK_OFF_AFTER;
+                if backed_off {
+                    return (index, planned, None);
+                }
+                let wait = {
+                    let until = *pause_until.lock().unwrap_or_else(|p| p.into_inner());
+                    until.saturating_duration_since(Instant::now())
+                };
+                tokio::time::sleep(wait).await;
+                let outcome = send(target, operation, &planned.tree.current(), options).await;
+                if let Some(pause) = retry_after(&outcome.observed) {
+                    *pause_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Instant::now() + pause;
+                    refusals.lock().unwrap_or_else(|p| p.into_inner())[planned.operation] += 1;
+                }
+                (index, planned, Some(outcome))
+            }
+        })
+        .buffered(options.concurrency.max(1));
+
+    let mut sent = 0;
+    let mut phases: BTreeMap<Phase, usize> = BTreeMap::new();
+    let mut found: Vec<Found> = Vec::new();
+    while let Some((_, planned, outcome)) = results.next().await {
+        let Some(outcome) = outcome else { continue };
+        sent += 1;
+        *phases.entry(planned.phase).or_default() += 1;
+        let operation = &api.operations[planned.operation];
+        let Some(key) = outcome.key(operation) else {
+            continue;
+        };
+        match found.iter_mut().find(|f| f.key == key) {
+            Some(existing) => existing.count += 1,
+            None => found.push(Found {
+                key,
+                operation: planned.operation,
+                phase: planned.phase,
+                count: 1,
+                first_found_after: sent,
+                tree: planned.tree,
+                outcome,
+            }),
+        }
+    }
+    drop(results);
+    let stopped_by = if Instant::now() >= deadline {
+        "seconds"
+    } else {
+        "requests"
+    };
+
+    let mut shrink_requests = 0;
+    let mut buckets = Vec::new();
+    for mut bucket in found {
+        let operation = &api.operations[bucket.operation];
+        let (best, outcome, steps) = shrink(
+            target,
+            operation,
+            options,
+            &mut bucket.tree,
+            &bucket.key,
+            bucket.outcome.clone(),
+        )
+        .await;
+        shrink_requests += steps;
+        buckets.push(to_bucket(target, operation, options, &bucket, best, outcome, steps));
+    }
+    let backed_off = refusals
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n >= BACK_OFF_AFTER)
+        .map(|(i, _)| format!("{} {}", api.operations[i].method, api.operations[i].route))
+        .collect();
+    FuzzRun {
+        mode: None,
+        backend: None,
+        target: target.base_url.clone(),
+        api: api.title.clone(),
+        seed: options.seed,
+        requests: sent,
+        shrink_requests,
+        replayed,
+        seconds: started.elapsed().as_secs_f64(),
+        stopped_by,
+        phases,
+        backed_off,
+        buckets,
+    }
+}
+
+/// A bucket while the run goes on.
+struct Found {
+    key: String,
+    operation: usize,
+    phase: Phase,
+    count: usize,
+    first_found_after: usize,
+    tree: Box<dyn ValueTree<Value = Case>>,
+    outcome: Outcome,
+}
+
+/// Every operation gets an equal share of the budget, split by phase, and the inputs of
+/// all operations are interleaved, so a run cut short by time still covers every route.
+fn plan(api: &Api, options: &Options) -> Vec<Planned> {
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng(options.seed));
+    let operations = api.operations.len().max(1);
+    let per_operation = options.requests.div_ceil(operations).max(Phase::ALL.len());
+    let mut queues: Vec<Vec<Planned>> = Vec::new();
+    for (index, operation) in api.operations.iter().enumerate() {
+        let mut queue = Vec::new();
+        for phase in Phase::ALL {
+            let strategy = strategy::cases(operation, phase);
+            let count = (per_operation * phase.share()).div_ceil(100);
+            for _ in 0..count {
+                // A strategy that cannot produce a value is skipped, not fatal.
+                if let Ok(tree) = strategy.new_tree(&mut runner) {
+                    queue.push(Planned {
+                        operation: index,
+                        phase,
+                        tree,
+                    });
+                }
+            }
+        }
+        queue.reverse();
+        queues.push(queue);
+    }
+    let mut plan = Vec::with_capacity(options.requests);
+    loop {
+        let mut any = false;
+        for queue in &mut queues {
+            if let Some(planned) = queue.pop() {
+                plan.push(planned);
+                any = true;
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    plan
+}
+
+/// The same inputs for the same seed, on every machine.
+fn rng(seed: u64) -> TestRng {
+    let mut bytes = [0u8; 32];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes());
+    }
+    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
+}
+
+/// Shrinks a bucket's input with its value tree: simpler while it still lands in the same
+/// bucket, bounded by `shrink_steps` requests.
+async fn shrink(
+    target: &Target<'_>,
+    operation: &spec::Operation,
+    options: &Options,
+    tree: &mut Box<dyn ValueTree<Value = Case>>,
+    key: &str,
+    first: Outcome,
+) -> (Case, Outcome, usize) {
+    let mut best = (tree.current(), first);
+    let mut failing = true;
+    let mut steps = 0;
+    while steps < options.shrink_steps {
+        let moved = if failing {
+            tree.simplify()
+        } else {
+            tree.complicate()
+        };
+        if !moved {
+            break;
+        }
+        let case = tree.current();
+        steps += 1;
+        let outcome = send(target, operation, &case, options).await;
+        failing = outcome.key(operation).as_deref() == Some(key);
+        if failing && case.weight() <= best.0.weight() {
+            best = (case, outcome);
+        }
+    }
+    (best.0, best.1, steps)
+}
+
+/// Sends one input and checks the answer.
+async fn send(
+    target: &Target<'_>,
+    operation: &spec::Operation,
+    case: &Case,
+    options: &Options,
+) -> Outcome {
+    let wire = case.wire(operation);
+    let method = reqwest::Method::from_bytes(wire.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let mut request = target
+        .client
+        .request(method, format!("{}{}", target.base_url, wire.target))
+        .timeout(options.time_limit * 2);
+    if let Some(content_type) = &wire.content_type {
+        request = request.header("content-type", content_type);
+    }
+    if let Some(body) = wire.body {
+        request = request.body(body);
+    }
+    let started = Instant::now();
+    let observed = match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            match response.bytes().await {
+                Ok(bytes) => Observed {
+                    status: Some(status),
+                    headers,
+                    body: String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_BODY)]).into_owned(),
+                    error: None,
+                    elapsed: started.elapsed(),
+                },
+                Err(e) => no_response(&e, started),
+            }
+        }
+        Err(e) => no_response(&e, started),
+    };
+    let verdict = check::check(&observed, target.profile, options.time_limit);
+    let class = match (&target.class_of, observed.status) {
+        (Some(class_of), Some(status)) if status >= 500 => {
+            let id = observed.header("x-request-id").unwrap_or("").to_string();
+            class_from_logs(class_of, &id).await
+        }
+        _ => None,
+    };
+    Outcome {
+        observed,
+        verdict,
+        class,
+    }
+}
+
+/// Longest body kept for checking.
+const MAX_BODY: usize = 256 * 1024;
+
+fn no_response(error: &reqwest::Error, started: Instant) -> Observed {
+    Observed {
+        status: None,
+        headers: Vec::new(),
+        body: String::new(),
+        error: Some(describe_transport_error(error)),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// reqwest's error with its causes, which say what actually happened (reset, TLS, ...).
+pub fn describe_transport_error(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The app writes its log line as it answers; give the reader of its stderr a moment.
+async fn class_from_logs(
+    class_of: &(dyn Fn(&str) -> Option<String> + Sync),
+    correlation_id: &str,
+) -> Option<String> {
+    if correlation_id.is_empty() {
+        return None;
+    }
+    for _ in 0..40 {
+        if let Some(class) = class_of(correlation_id) {
+            return Some(class);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    None
+}
+
+/// The pause a 503/429 asks for.
+fn retry_after(observed: &Observed) -> Option<Duration> {
+    if !matches!(observed.status, Some(503 | 429)) {
+        return None;
+    }
+    let seconds: u64 = observed.header("retry-after")?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_PAUSE))
+}
+
+fn to_bucket(
+    target: &Target<'_>,
+    operation: &spec::Operation,
+    options: &Options,
+    found: &Found,
+    input: Case,
+    outcome: Outcome,
+    steps: usize,
+) -> Bucket {
+    let wire = input.wire(operation);
+    let findings = rule_ids(&found.outcome.verdict);
+    let mut evidence = Vec::new();
+    for finding in &found.outcome.verdict.findings {
+        if !evidence.iter().any(|e: &String| e.starts_with(finding.rule)) {
+            evidence.push(format!("{}: {}", finding.rule, finding.evidence));
+        }
+    }
+    let observed = &outcome.observed;
+    let response_excerpt = match observed.status {
+        Some(status) => {
+            let body: String = observed.body.chars().take(300).collect();
+            format!("{status} {}\n{body}", observed.header("content-type").unwrap_or(""))
+        }
+        None => String::new(),
+    };
+    Bucket {
+        method: operation.method.clone(),
+        route: operation.route.clone(),
+        status: found.outcome.observed.status,
+        class: found.outcome.class.clone(),
+        count: found.count,
+        first_found_after: found.first_found_after,
+        checks: found.outcome.verdict.failed.clone(),
+        findings,
+        evidence,
+        phase: found.phase,
+        request: format!("{} {}", wire.method, wire.target),
+        repro: wire.curl(&target.base_url, options.insecure),
+        input,
+        shrunk_by: steps,
+        response_excerpt,
+        error: observed.error.clone(),
+    }
+}

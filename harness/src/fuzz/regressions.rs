@@ -1,0 +1,103 @@
+//! Failing inputs kept between runs (one JSON object per line), replayed before anything
+//! new is generated, the way proptest keeps its regression files.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::case::Case;
+
+/// One saved reproduction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub method: String,
+    pub route: String,
+    /// The bucket it reproduced, for the reader of the file.
+    pub bucket: String,
+    pub case: Case,
+}
+
+/// The file for one target inside `dir`: `demo-app.jsonl`, or the target's host and port.
+pub fn file_for(dir: &Path, target_name: &str) -> PathBuf {
+    let slug: String = target_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    dir.join(format!("{slug}.jsonl"))
+}
+
+/// Reads saved cases; a missing file is an empty list, a malformed line an error naming it.
+pub fn load(file: &Path) -> Result<Vec<Saved>, String> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| {
+                format!(
+                    "{}:{}: not a saved fuzz case ({e}); delete the line or the file",
+                    file.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
+/// Adds the cases not saved yet (one per bucket) and writes the file.
+pub fn save(file: &Path, found: &[Saved]) -> Result<usize, String> {
+    let mut saved = load(file)?;
+    let before = saved.len();
+    for case in found {
+        if !saved.iter().any(|s| s.bucket == case.bucket) {
+            saved.push(case.clone());
+        }
+    }
+    if saved.len() == before {
+        return Ok(0);
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut text = String::new();
+    for case in &saved {
+        let line = serde_json::to_string(case).map_err(|e| e.to_string())?;
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok(saved.len() - before)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_cases_round_trip_once_per_bucket_and_bad_lines_are_located() {
+        let dir = std::env::temp_dir().join(format!("fuzz-regressions-{}", std::process::id()));
+        let file = file_for(&dir, "127.0.0.1:8443");
+        assert!(file.ends_with("127_0_0_1_8443.jsonl"));
+        let case = Saved {
+            method: "GET".into(),
+            route: "/search".into(),
+            bucket: "GET /search 500 crash.char-boundary".into(),
+            case: Case {
+                path: vec![],
+                query: vec![("q".into(), Some("aaaaaaaaaaaaaaaaaaaaaaa🦀".into()))],
+                body: None,
+            },
+        };
+        assert_eq!(save(&file, &[case.clone(), case.clone()]), Ok(1));
+        assert_eq!(save(&file, &[case.clone()]), Ok(0));
+        assert_eq!(load(&file), Ok(vec![case]));
+        std::fs::write(&file, "{}\n").expect("write");
+        let error = load(&file).unwrap_err();
+        assert!(error.contains(".jsonl:1:"), "{error}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
