@@ -251,6 +251,8 @@ pub fn classify_database_error(error: &sqlx::Error) -> ErrorKind {
                 // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_BUSY_SNAPSHOT (517),
                 // SQLITE_BUSY_RECOVERY (261), SQLITE_BUSY_TIMEOUT (773).
                 Some("5" | "6" | "517" | "261" | "773") => ErrorKind::Unavailable,
+                // SQLite: SQLITE_INTERRUPT, the app's statement deadline (sqlite_deadline.rs).
+                Some(crate::sqlite_deadline::INTERRUPTED) => ErrorKind::Unavailable,
                 _ => ErrorKind::Internal,
             }
         }

@@ -45,6 +45,7 @@ pub fn of_database_error(error: &sqlx::Error) -> Option<&'static str> {
             match db.code().as_deref() {
                 Some("40P01" | "40001") => Some("db.deadlock"),
                 Some("57014") => Some("db.statement-timeout"),
+                Some(crate::sqlite_deadline::INTERRUPTED) => Some("db.statement-timeout"),
                 Some("57P01" | "57P02" | "57P03") => Some("db.connection-lost"),
                 Some(code) if code.starts_with("08") => Some("db.connection-lost"),
                 // SQLite: the database file is held by someone else.

@@ -136,6 +136,12 @@ impl RunningApp {
         self.logs.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The newest stderr line that `matches`, searched from the end (no copy of the rest).
+    pub fn find_log_line(&self, matches: impl Fn(&str) -> bool) -> Option<String> {
+        let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+        logs.iter().rev().find(|line| matches(line)).cloned()
+    }
+
     /// Whether the process is still running.
     pub fn is_alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

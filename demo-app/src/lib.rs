@@ -24,6 +24,7 @@ pub mod request_context;
 pub mod routes;
 pub mod scratch_db;
 pub mod settings;
+pub mod sqlite_deadline;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -8,8 +8,9 @@ use utoipa::IntoParams;
 use std::time::Duration;
 
 use crate::db::Backend;
-use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::error::{AppError, DbResultExt as _};
 use crate::flaw;
+use crate::sqlite_deadline;
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -83,8 +84,8 @@ struct SalesReport {
 // DELIBERATE (db.statement-timeout): the running total is a correlated subquery that
 // re-reads every order for every day of the range: O(days x orders). Over a short range it
 // is instant; over decades with a big order table it runs for seconds. PostgreSQL cancels
-// it at `statement_timeout` (SQLSTATE 57014); SQLite has no statement timeout, so the app
-// gives up at its own deadline while the statement keeps running on its connection.
+// it at `statement_timeout` (SQLSTATE 57014); on SQLite the app interrupts it at the same
+// deadline (see sqlite_deadline.rs; SQLITE_INTERRUPT).
 // The fix: `SUM(...) OVER (ORDER BY day)` over a GROUP BY, an index on placed_on, and a
 // bounded range.
 const SALES_SQL_SQLITE: &str = "WITH RECURSIVE days(day) AS ( \
@@ -118,33 +119,18 @@ pub async fn sales(
         Backend::Sqlite => SALES_SQL_SQLITE,
         Backend::Postgres => SALES_SQL_POSTGRES,
     };
-    let query = sqlx::query_as::<_, (i64, i64)>(sql)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&state.db.pool);
     let (days, revenue_to_date_cents) = match state.db.backend {
         // PostgreSQL enforces statement_timeout itself (set on every pooled connection).
-        Backend::Postgres => query.await,
-        // SQLite has no statement timeout: the app's own deadline answers on time, but
-        // dropping the future does not stop the statement, which runs on until done.
-        Backend::Sqlite => {
-            let deadline = Duration::from_millis(state.settings.statement_timeout_ms);
-            match tokio::time::timeout(deadline, query).await {
-                Ok(result) => result,
-                Err(_) => {
-                    let mut error = AppError::new(
-                        ErrorKind::Unavailable,
-                        anyhow::anyhow!(
-                            "statement still running after the app's {} ms deadline \
-                             (SQLite has no statement timeout)",
-                            deadline.as_millis()
-                        ),
-                    );
-                    error.sql = Some(sql.to_string());
-                    return Err(error.in_class("db.statement-timeout"));
-                }
-            }
+        Backend::Postgres => {
+            sqlx::query_as::<_, (i64, i64)>(sql)
+                .bind(from)
+                .bind(to)
+                .fetch_one(&state.db.pool)
+                .await
         }
+        // SQLite has none: the report runs on a connection of its own whose statements
+        // the app interrupts at its deadline, so the pool never waits on it.
+        Backend::Sqlite => sqlite_report(&state, sql, from, to).await,
     }
     .or_db_error(sql, "Failed to compute the sales report")?;
     Ok(HttpResponse::Ok().json(SalesReport {
@@ -153,6 +139,28 @@ pub async fn sales(
         days,
         revenue_to_date_cents,
     }))
+}
+
+/// The report on SQLite, interrupted at `statement_timeout_ms`.
+async fn sqlite_report(
+    state: &AppState,
+    sql: &'static str,
+    from: &str,
+    to: &str,
+) -> Result<(i64, i64), sqlx::Error> {
+    let mut connection = sqlite_deadline::connect(
+        &state.settings.database_url,
+        Duration::from_millis(state.settings.sqlite_busy_timeout_ms),
+        Duration::from_millis(state.settings.statement_timeout_ms),
+    )
+    .await?;
+    let result = sqlx::query_as::<_, (i64, i64)>(sql)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut connection)
+        .await;
+    sqlite_deadline::close(connection).await;
+    result
 }
 
 /// `YYYY-MM-DD` with a month from 1 to 12 and a day from 1 to 31.

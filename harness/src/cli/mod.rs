@@ -28,6 +28,7 @@ macro_rules! out {
     };
 }
 
+mod fuzz;
 mod new;
 mod run;
 mod scan;
@@ -127,6 +128,13 @@ enum Command {
     /// Run scenarios in dev and prod and compare the responses.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Fuzz an API from its OpenAPI description: demo-app in each mode and backend, or any
+    /// HTTP(S) service with --target. Failures are grouped in buckets (method, route,
+    /// status, failure class or leak rules), each with its smallest input as a curl line.
+    #[command(
+        after_help = "Exit codes:\n  0  nothing found\n  1  a bucket with a 5xx, a dropped connection or a leak\n  2  usage error, an unusable spec\n  3  runtime error: the app could not start, the target is unreachable or its certificate untrusted"
+    )]
+    Fuzz(fuzz::FuzzArgs),
     /// Scan a saved HTTP response (or a bare body) for leaks. `-` reads stdin.
     #[command(
         after_help = "A file that starts with `HTTP/` is read as a full response (status line, headers, blank line, body); anything else as a body.\n\nExit codes: 0 no finding, 1 findings, 2 unreadable input."
@@ -296,6 +304,7 @@ pub fn main() -> ExitCode {
             };
             run::load(options, json)
         }
+        Command::Fuzz(args) => fuzz::run(&args, &root),
         Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args)),
     }
 }

@@ -48,13 +48,14 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async {
-        let backends = match pick_backends(args.backend, &target).await {
-            Ok(backends) => backends,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(EXIT_RUNTIME);
-            }
-        };
+        let backends =
+            match pick_backends(args.backend, matches!(target, Target::External(_))).await {
+                Ok(backends) => backends,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(EXIT_RUNTIME);
+                }
+            };
         let plans = runner::plan(&selected, &modes, &backends, &target);
         if plans.is_empty() {
             eprintln!("error: the selected scenarios do not run in this mode/backend combination");
@@ -97,11 +98,11 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
 
 /// SQLite always; PostgreSQL when asked for (must be reachable) or, by default, when it
 /// answers (with a notice when it does not).
-async fn pick_backends(
+pub(super) async fn pick_backends(
     requested: Option<BackendArg>,
-    target: &Target,
+    external: bool,
 ) -> Result<Vec<BackendName>, String> {
-    if matches!(target, Target::External(_)) {
+    if external {
         return Ok(vec![BackendName::Sqlite]);
     }
     let admin_url = demo_app::scratch_db::postgres_admin_url();
@@ -126,7 +127,7 @@ async fn pick_backends(
 }
 
 /// demo-app as this very executable runs it (`harness serve-app`).
-fn own_app_command() -> Result<AppCommand, ExitCode> {
+pub(super) fn own_app_command() -> Result<AppCommand, ExitCode> {
     match std::env::current_exe() {
         Ok(exe) => Ok(AppCommand {
             program: exe,
@@ -139,7 +140,7 @@ fn own_app_command() -> Result<AppCommand, ExitCode> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -67,8 +67,13 @@ impl Case {
             target.push_str(&pairs.join("&"));
         }
         let (content_type, body) = match &self.body {
-            Some(Body::Json(value)) => (Some("application/json".to_string()), Some(value.to_string())),
-            Some(Body::Raw { content_type, text }) => (Some(content_type.clone()), Some(text.clone())),
+            Some(Body::Json(value)) => (
+                Some("application/json".to_string()),
+                Some(value.to_string()),
+            ),
+            Some(Body::Raw { content_type, text }) => {
+                (Some(content_type.clone()), Some(text.clone()))
+            }
             None => (None, None),
         };
         Wire {
@@ -79,16 +84,45 @@ impl Case {
         }
     }
 
+    /// Every text the request carries (values, JSON strings, the raw body), to tell a
+    /// response that echoes its input from one that discloses something.
+    pub fn texts(&self) -> Vec<String> {
+        let mut texts: Vec<String> = self.path.iter().map(|(_, v)| v.clone()).collect();
+        texts.extend(self.query.iter().filter_map(|(_, v)| v.clone()));
+        match &self.body {
+            Some(Body::Json(value)) => {
+                texts.push(value.to_string());
+                collect_strings(value, &mut texts);
+            }
+            Some(Body::Raw { text, .. }) => texts.push(text.clone()),
+            None => {}
+        }
+        texts
+    }
+
     /// How big the case is, for keeping the smallest reproduction of a bucket.
     pub fn weight(&self) -> usize {
         let path: usize = self.path.iter().map(|(_, v)| v.len()).sum();
-        let query: usize = self.query.iter().map(|(_, v)| v.as_ref().map_or(0, String::len)).sum();
+        let query: usize = self
+            .query
+            .iter()
+            .map(|(_, v)| v.as_ref().map_or(0, String::len))
+            .sum();
         let body = match &self.body {
             Some(Body::Json(value)) => value.to_string().len(),
             Some(Body::Raw { text, .. }) => text.len(),
             None => 0,
         };
         path + query + body
+    }
+}
+
+fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
     }
 }
 
@@ -103,12 +137,20 @@ impl Wire {
             let _ = write!(line, " -X {}", self.method);
         }
         if let Some(content_type) = &self.content_type {
-            let _ = write!(line, " -H {}", shell_quote(&format!("content-type: {content_type}")));
+            let _ = write!(
+                line,
+                " -H {}",
+                shell_quote(&format!("content-type: {content_type}"))
+            );
         }
         if let Some(body) = &self.body {
             let _ = write!(line, " --data-binary {}", shell_quote(body));
         }
-        let _ = write!(line, " {}", shell_quote(&format!("{base_url}{}", self.target)));
+        let _ = write!(
+            line,
+            " {}",
+            shell_quote(&format!("{base_url}{}", self.target))
+        );
         line
     }
 }
@@ -173,7 +215,9 @@ mod tests {
                 text: "{\"a\":\"$(id)\u{0}\"}".into(),
             }),
         };
-        let line = case.wire(&operation("POST", "/authors")).curl("http://127.0.0.1:1", false);
+        let line = case
+            .wire(&operation("POST", "/authors"))
+            .curl("http://127.0.0.1:1", false);
         assert_eq!(
             line,
             "curl -si -X POST -H 'content-type: application/json' --data-binary '{\"a\":\"$(id)'$'\\x00''\"}' 'http://127.0.0.1:1/authors?name=O%27Reilly'"

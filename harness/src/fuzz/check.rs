@@ -103,12 +103,18 @@ pub fn check(observed: &Observed, profile: Profile, time_limit: Duration) -> Ver
         verdict.failed.push(Check::LeakFree);
     }
     if status >= 400 {
-        let content_type = observed.header("content-type").unwrap_or("").to_ascii_lowercase();
+        let content_type = observed
+            .header("content-type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match profile {
             Profile::ProblemDetails => {
                 let has_id = serde_json::from_str::<serde_json::Value>(&observed.body)
                     .ok()
-                    .and_then(|v| v.get("correlation_id").and_then(|id| id.as_str().map(str::len)))
+                    .and_then(|v| {
+                        v.get("correlation_id")
+                            .and_then(|id| id.as_str().map(str::len))
+                    })
                     .is_some_and(|len| len > 0);
                 // HEAD answers carry no body by definition.
                 let bodiless = observed.body.is_empty() && content_type.contains("problem+json");
@@ -148,14 +154,21 @@ mod tests {
     #[test]
     fn a_problem_with_an_id_passes_and_a_bare_500_fails_twice() {
         let limit = Duration::from_secs(5);
-        let good = observed(404, "application/problem+json", r#"{"status":404,"correlation_id":"abc"}"#);
+        let good = observed(
+            404,
+            "application/problem+json",
+            r#"{"status":404,"correlation_id":"abc"}"#,
+        );
         assert!(check(&good, Profile::ProblemDetails, limit).passed());
         let bare = observed(500, "text/plain", "oops");
         assert_eq!(
             check(&bare, Profile::ProblemDetails, limit).failed,
             vec![Check::NotAServerError, Check::ProblemDetails]
         );
-        assert_eq!(check(&bare, Profile::Careless, limit).failed, vec![Check::NotAServerError]);
+        assert_eq!(
+            check(&bare, Profile::Careless, limit).failed,
+            vec![Check::NotAServerError]
+        );
         assert_eq!(
             check(&bare, Profile::Generic, limit).failed,
             vec![Check::NotAServerError, Check::StructuredError]
@@ -179,11 +192,17 @@ mod tests {
             error: Some("connection closed before message completed".into()),
             elapsed: Duration::from_millis(1),
         };
-        assert_eq!(check(&dropped, Profile::Generic, limit).failed, vec![Check::Responded]);
+        assert_eq!(
+            check(&dropped, Profile::Generic, limit).failed,
+            vec![Check::Responded]
+        );
         let slow = Observed {
             elapsed: Duration::from_secs(6),
             ..observed(200, "application/json", "{}")
         };
-        assert_eq!(check(&slow, Profile::Generic, limit).failed, vec![Check::ResponseTime]);
+        assert_eq!(
+            check(&slow, Profile::Generic, limit).failed,
+            vec![Check::ResponseTime]
+        );
     }
 }

@@ -54,7 +54,8 @@ pub struct Target<'a> {
     pub base_url: String,
     pub client: reqwest::Client,
     pub profile: Profile,
-    /// demo-app only: the failure class the app logged for a correlation id.
+    /// demo-app only: the failure class the app logged for a correlation id (`None` while
+    /// its line has not arrived, an empty string when the line names no class).
     pub class_of: Option<&'a (dyn Fn(&str) -> Option<String> + Sync)>,
 }
 
@@ -123,16 +124,20 @@ impl Bucket {
             "{} {} {} {}",
             self.method,
             self.route,
-            self.status.map_or("no-response".to_string(), |s| s.to_string()),
+            self.status
+                .map_or("no-response".to_string(), |s| s.to_string()),
             fingerprint(self.class.as_deref(), &self.findings, &self.checks)
         )
     }
 
     /// A 5xx, a dropped connection or a leak: what makes `fuzz` exit 1.
     pub fn is_severe(&self) -> bool {
-        self.checks
-            .iter()
-            .any(|c| matches!(c, Check::NotAServerError | Check::Responded | Check::LeakFree))
+        self.checks.iter().any(|c| {
+            matches!(
+                c,
+                Check::NotAServerError | Check::Responded | Check::LeakFree
+            )
+        })
     }
 }
 
@@ -142,7 +147,12 @@ fn fingerprint(class: Option<&str>, findings: &[String], checks: &[Check]) -> St
         return class.to_string();
     }
     let mut parts: Vec<&str> = findings.iter().map(String::as_str).collect();
-    parts.extend(checks.iter().filter(|c| **c != Check::LeakFree).map(|c| c.name()));
+    parts.extend(
+        checks
+            .iter()
+            .filter(|c| **c != Check::LeakFree)
+            .map(|c| c.name()),
+    );
     parts.join("+")
 }
 
@@ -160,6 +170,11 @@ impl Outcome {
             return None;
         }
         let findings: Vec<String> = rule_ids(&self.verdict);
+        if header_leak_only(&self.verdict) {
+            // A version banner rides on every response: one bucket for the whole service,
+            // not one per route and status.
+            return Some(format!("{SITE_WIDE} {}", findings.join("+")));
+        }
         Some(format!(
             "{} {} {:?} {}",
             operation.method,
@@ -170,8 +185,39 @@ impl Outcome {
     }
 }
 
+/// Method and route of a bucket that is about every response, not one route.
+const SITE_WIDE: &str = "* *";
+
+/// The only failure is a leak, and every finding is in a header.
+fn header_leak_only(verdict: &Verdict) -> bool {
+    verdict.failed == [Check::LeakFree]
+        && verdict
+            .findings
+            .iter()
+            .all(|f| f.location.starts_with("header:"))
+}
+
+/// Drops findings whose evidence is text the request itself sent: a search that echoes
+/// `; cat /etc/passwd` back discloses nothing.
+fn drop_reflected(verdict: &mut Verdict, case: &Case) {
+    let inputs = case.texts();
+    verdict.findings.retain(|finding| {
+        let evidence = finding.evidence.trim_end_matches('…').trim();
+        finding.location.starts_with("header:")
+            || evidence.is_empty()
+            || !inputs.iter().any(|input| input.contains(evidence))
+    });
+    if verdict.findings.is_empty() {
+        verdict.failed.retain(|c| *c != Check::LeakFree);
+    }
+}
+
 fn rule_ids(verdict: &Verdict) -> Vec<String> {
-    let mut ids: Vec<String> = verdict.findings.iter().map(|f| f.rule.to_string()).collect();
+    let mut ids: Vec<String> = verdict
+        .findings
+        .iter()
+        .map(|f| f.rule.to_string())
+        .collect();
     ids.sort();
     ids.dedup();
     ids
@@ -237,8 +283,7 @@ pub async fn run(
                 tokio::time::sleep(wait).await;
                 let outcome = send(target, operation, &planned.tree.current(), options).await;
                 if let Some(pause) = retry_after(&outcome.observed) {
-                    *pause_until.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Instant::now() + pause;
+                    *pause_until.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now() + pause;
                     refusals.lock().unwrap_or_else(|p| p.into_inner())[planned.operation] += 1;
                 }
                 (index, planned, Some(outcome))
@@ -291,7 +336,9 @@ pub async fn run(
         )
         .await;
         shrink_requests += steps;
-        buckets.push(to_bucket(target, operation, options, &bucket, best, outcome, steps));
+        buckets.push(to_bucket(
+            target, operation, options, &bucket, best, outcome, steps,
+        ));
     }
     let backed_off = refusals
         .into_inner()
@@ -329,33 +376,76 @@ struct Found {
     outcome: Outcome,
 }
 
-/// Every operation gets an equal share of the budget, split by phase, and the inputs of
-/// all operations are interleaved, so a run cut short by time still covers every route.
+/// Every operation gets an equal share of the budget, split by phase; an input is never
+/// planned twice, and the share an operation cannot use (a route without parameters has
+/// one input) goes to the others. The inputs of all operations are interleaved, so a run
+/// cut short by time still covers every route.
 fn plan(api: &Api, options: &Options) -> Vec<Planned> {
+    /// Redistribution rounds; a few are enough to spend what small operations leave.
+    const ROUNDS: usize = 4;
+    /// Draws per wanted input before a phase counts as exhausted.
+    const ATTEMPTS_PER_INPUT: usize = 8;
     let mut runner = TestRunner::new_with_rng(Config::default(), rng(options.seed));
-    let operations = api.operations.len().max(1);
-    let per_operation = options.requests.div_ceil(operations).max(Phase::ALL.len());
-    let mut queues: Vec<Vec<Planned>> = Vec::new();
-    for (index, operation) in api.operations.iter().enumerate() {
-        let mut queue = Vec::new();
-        for phase in Phase::ALL {
-            let strategy = strategy::cases(operation, phase);
-            let count = (per_operation * phase.share()).div_ceil(100);
-            for _ in 0..count {
-                // A strategy that cannot produce a value is skipped, not fatal.
-                if let Ok(tree) = strategy.new_tree(&mut runner) {
-                    queue.push(Planned {
-                        operation: index,
-                        phase,
-                        tree,
-                    });
+    let strategies: Vec<Vec<(Phase, proptest::strategy::BoxedStrategy<Case>)>> = api
+        .operations
+        .iter()
+        .map(|operation| {
+            Phase::ALL
+                .iter()
+                .map(|phase| (*phase, strategy::cases(operation, *phase)))
+                .collect()
+        })
+        .collect();
+    let count = api.operations.len();
+    let mut queues: Vec<Vec<Planned>> = (0..count).map(|_| Vec::new()).collect();
+    let mut seen: Vec<std::collections::HashSet<String>> = vec![Default::default(); count];
+    let mut exhausted = vec![[false; Phase::ALL.len()]; count];
+    let mut total = 0;
+    for _ in 0..ROUNDS {
+        let active = exhausted
+            .iter()
+            .filter(|phases| phases.contains(&false))
+            .count();
+        if active == 0 || total >= options.requests {
+            break;
+        }
+        let per_operation = (options.requests - total)
+            .div_ceil(active)
+            .max(Phase::ALL.len());
+        for (index, phases) in strategies.iter().enumerate() {
+            for (slot, (phase, strategy)) in phases.iter().enumerate() {
+                if exhausted[index][slot] {
+                    continue;
                 }
+                let want = (per_operation * phase.share()).div_ceil(100);
+                let mut made = 0;
+                for _ in 0..want * ATTEMPTS_PER_INPUT {
+                    if made == want {
+                        break;
+                    }
+                    // A strategy that cannot produce a value is skipped, not fatal.
+                    let Ok(tree) = strategy.new_tree(&mut runner) else {
+                        break;
+                    };
+                    let key = serde_json::to_string(&tree.current()).unwrap_or_default();
+                    if seen[index].insert(key) {
+                        queues[index].push(Planned {
+                            operation: index,
+                            phase: *phase,
+                            tree,
+                        });
+                        made += 1;
+                    }
+                }
+                exhausted[index][slot] = made < want;
+                total += made;
             }
         }
-        queue.reverse();
-        queues.push(queue);
     }
-    let mut plan = Vec::with_capacity(options.requests);
+    for queue in &mut queues {
+        queue.reverse();
+    }
+    let mut plan = Vec::with_capacity(total);
     loop {
         let mut any = false;
         for queue in &mut queues {
@@ -375,7 +465,9 @@ fn plan(api: &Api, options: &Options) -> Vec<Planned> {
 fn rng(seed: u64) -> TestRng {
     let mut bytes = [0u8; 32];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes());
+        chunk.copy_from_slice(
+            &(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes(),
+        );
     }
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
@@ -421,7 +513,8 @@ async fn send(
     options: &Options,
 ) -> Outcome {
     let wire = case.wire(operation);
-    let method = reqwest::Method::from_bytes(wire.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let method =
+        reqwest::Method::from_bytes(wire.method.as_bytes()).unwrap_or(reqwest::Method::GET);
     let mut request = target
         .client
         .request(method, format!("{}{}", target.base_url, wire.target))
@@ -439,7 +532,12 @@ async fn send(
             let headers: Vec<(String, String)> = response
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             match response.bytes().await {
                 Ok(bytes) => Observed {
@@ -454,7 +552,8 @@ async fn send(
         }
         Err(e) => no_response(&e, started),
     };
-    let verdict = check::check(&observed, target.profile, options.time_limit);
+    let mut verdict = check::check(&observed, target.profile, options.time_limit);
+    drop_reflected(&mut verdict, case);
     let class = match (&target.class_of, observed.status) {
         (Some(class_of), Some(status)) if status >= 500 => {
             let id = observed.header("x-request-id").unwrap_or("").to_string();
@@ -504,7 +603,7 @@ async fn class_from_logs(
     }
     for _ in 0..40 {
         if let Some(class) = class_of(correlation_id) {
-            return Some(class);
+            return (!class.is_empty()).then_some(class);
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -533,7 +632,10 @@ fn to_bucket(
     let findings = rule_ids(&found.outcome.verdict);
     let mut evidence = Vec::new();
     for finding in &found.outcome.verdict.findings {
-        if !evidence.iter().any(|e: &String| e.starts_with(finding.rule)) {
+        if !evidence
+            .iter()
+            .any(|e: &String| e.starts_with(finding.rule))
+        {
             evidence.push(format!("{}: {}", finding.rule, finding.evidence));
         }
     }
@@ -541,13 +643,22 @@ fn to_bucket(
     let response_excerpt = match observed.status {
         Some(status) => {
             let body: String = observed.body.chars().take(300).collect();
-            format!("{status} {}\n{body}", observed.header("content-type").unwrap_or(""))
+            format!(
+                "{status} {}\n{body}",
+                observed.header("content-type").unwrap_or("")
+            )
         }
         None => String::new(),
     };
+    let site_wide = header_leak_only(&found.outcome.verdict);
+    let (method, route) = if site_wide {
+        ("*".to_string(), "*".to_string())
+    } else {
+        (operation.method.clone(), operation.route.clone())
+    };
     Bucket {
-        method: operation.method.clone(),
-        route: operation.route.clone(),
+        method,
+        route,
         status: found.outcome.observed.status,
         class: found.outcome.class.clone(),
         count: found.count,

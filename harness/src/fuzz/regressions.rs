@@ -21,7 +21,13 @@ pub struct Saved {
 pub fn file_for(dir: &Path, target_name: &str) -> PathBuf {
     let slug: String = target_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     dir.join(format!("{slug}.jsonl"))
 }
@@ -61,7 +67,8 @@ pub fn save(file: &Path, found: &[Saved]) -> Result<usize, String> {
         return Ok(0);
     }
     if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let mut text = String::new();
     for case in &saved {

@@ -124,10 +124,12 @@ pub fn parse(text: &str) -> Result<Api, SpecError> {
             };
             let at = format!("paths.{route}.{method}");
             let mut params = Vec::new();
-            let listed = shared
-                .into_iter()
-                .flatten()
-                .chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten());
+            let listed = shared.into_iter().flatten().chain(
+                op.get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
             for (i, raw) in listed.enumerate() {
                 let raw = resolve(&doc, raw, &format!("{at}.parameters[{i}]"))?;
                 let location = match raw.get("in").and_then(Value::as_str) {
@@ -151,7 +153,10 @@ pub fn parse(text: &str) -> Result<Api, SpecError> {
                 params.retain(|p: &Param| p.name != name || p.location != location);
                 params.push(Param {
                     required: location == Location::Path
-                        || raw.get("required").and_then(Value::as_bool).unwrap_or(false),
+                        || raw
+                            .get("required")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
                     name,
                     location,
                     schema,
@@ -163,7 +168,10 @@ pub fn parse(text: &str) -> Result<Api, SpecError> {
                     let json = raw
                         .pointer("/content/application~1json/schema")
                         .or_else(|| raw.pointer("/content/application~1problem+json/schema"));
-                    let required = raw.get("required").and_then(Value::as_bool).unwrap_or(false);
+                    let required = raw
+                        .get("required")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
                     match json {
                         Some(s) => (
                             Some(schema(&doc, s, &format!("{at}.requestBody"), 0)?),
@@ -202,7 +210,10 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value, at: &str) -> Result<&'a Value, 
             return Ok(current);
         };
         let pointer = reference.strip_prefix('#').ok_or_else(|| {
-            error(at, format!("`$ref: {reference}` points outside the document"))
+            error(
+                at,
+                format!("`$ref: {reference}` points outside the document"),
+            )
         })?;
         current = doc
             .pointer(pointer)
@@ -219,7 +230,10 @@ fn schema(doc: &Value, raw: &Value, at: &str, depth: usize) -> Result<Schema, Sp
     let raw = resolve(doc, raw, at)?;
     // `anyOf`/`oneOf`/`allOf`: the first alternative is a fair stand-in for generation.
     for combinator in ["allOf", "oneOf", "anyOf"] {
-        if let Some(first) = raw.get(combinator).and_then(Value::as_array).and_then(|a| a.first())
+        if let Some(first) = raw
+            .get(combinator)
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
         {
             return schema(doc, first, at, depth + 1);
         }
@@ -259,7 +273,12 @@ fn schema(doc: &Value, raw: &Value, at: &str, depth: usize) -> Result<Schema, Sp
             let required = raw
                 .get("required")
                 .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default();
             Kind::Object {
                 properties,
@@ -274,8 +293,14 @@ fn schema(doc: &Value, raw: &Value, at: &str, depth: usize) -> Result<Schema, Sp
     }
     Ok(Schema {
         kind,
-        format: raw.get("format").and_then(Value::as_str).map(str::to_string),
-        pattern: raw.get("pattern").and_then(Value::as_str).map(str::to_string),
+        format: raw
+            .get("format")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        pattern: raw
+            .get("pattern")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         enumeration: raw
             .get("enum")
             .and_then(Value::as_array)
@@ -304,12 +329,18 @@ mod tests {
         .expect("valid document");
         assert_eq!(api.operations.len(), 2);
         let get = &api.operations[0];
-        assert_eq!((get.method.as_str(), get.route.as_str()), ("GET", "/books/{id}"));
+        assert_eq!(
+            (get.method.as_str(), get.route.as_str()),
+            ("GET", "/books/{id}")
+        );
         assert!(matches!(get.params[0].schema.kind, Kind::Integer));
         let post = &api.operations[1];
         assert!(post.secured && post.body_required);
         let Some(Schema {
-            kind: Kind::Object { properties, required },
+            kind: Kind::Object {
+                properties,
+                required,
+            },
             ..
         }) = &post.body
         else {
@@ -327,7 +358,10 @@ mod tests {
             r##"{"openapi":"3.0.0","paths":{"/a":{"get":{"parameters":[{"$ref":"#/nope"}]}}}}"##,
         )
         .unwrap_err();
-        assert!(dangling.to_string().contains("paths./a.get.parameters[0]"), "{dangling}");
+        assert!(
+            dangling.to_string().contains("paths./a.get.parameters[0]"),
+            "{dangling}"
+        );
         let cyclic = parse(
             r##"{"openapi":"3.0.0","paths":{"/a":{"get":{"parameters":[{"$ref":"#/x"}]}}},"x":{"$ref":"#/x"}}"##,
         )

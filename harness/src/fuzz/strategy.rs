@@ -43,12 +43,34 @@ impl Phase {
 /// Characters of 2, 3 and 4 bytes in UTF-8, and a combining sequence.
 const MULTI_BYTE: &[&str] = &["é", "ß", "€", "日", "🦀", "👍🏽", "e\u{301}"];
 const CONTROLS: &[&str] = &[
-    "\u{0}", "\u{1}", "\u{7}", "\u{8}", "\t", "\n", "\r\n", "\u{1b}[31m", "\u{7f}", "\u{85}",
-    "\u{2028}", "\u{202e}", "\u{feff}",
+    "\u{0}",
+    "\u{1}",
+    "\u{7}",
+    "\u{8}",
+    "\t",
+    "\n",
+    "\r\n",
+    "\u{1b}[31m",
+    "\u{7f}",
+    "\u{85}",
+    "\u{2028}",
+    "\u{202e}",
+    "\u{feff}",
 ];
 const ODD_TEXT: &[&str] = &[
-    "", " ", "   ", "\u{a0}", "null", "undefined", "İ", "ǅ", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "👩‍👩‍👧‍👦",
-    "\u{fffd}", "Ω≈ç√∫", "ÅÍÎÏ˝ÓÔÒÚÆ☃",
+    "",
+    " ",
+    "   ",
+    "\u{a0}",
+    "null",
+    "undefined",
+    "İ",
+    "ǅ",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "👩‍👩‍👧‍👦",
+    "\u{fffd}",
+    "Ω≈ç√∫",
+    "ÅÍÎÏ˝ÓÔÒÚÆ☃",
 ];
 /// Dates a careless check (`YYYY-MM-DD`, month 1-12, day 1-31) lets through.
 const IMPOSSIBLE_DATES: &[&str] = &[
@@ -68,8 +90,25 @@ const IMPOSSIBLE_DATES: &[&str] = &[
     "2026-11-20T25:00:00",
 ];
 const CONFUSED_TEXT: &[&str] = &[
-    "0", "-1", "1.5", "1e309", "NaN", "Infinity", "true", "null", "[]", "{}", "%", "%00", "\\",
-    "0x1A", "9223372036854775808", "-9223372036854775809", " 1", "1 ", "١٢٣",
+    "0",
+    "-1",
+    "1.5",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "%",
+    "%00",
+    "\\",
+    "0x1A",
+    "9223372036854775808",
+    "-9223372036854775809",
+    " 1",
+    "1 ",
+    "١٢٣",
 ];
 /// Shapes attackers try: SQL, markup, shell, path traversal, template and format strings,
 /// header splitting.
@@ -149,7 +188,11 @@ pub fn cases(operation: &Operation, phase: Phase) -> BoxedStrategy<Case> {
         );
     }
     if let Some(schema) = &operation.body {
-        valid.push(json_valid(schema, 0).prop_map(|v| Slot::Body(Some(Body::Json(v)))).boxed());
+        valid.push(
+            json_valid(schema, 0)
+                .prop_map(|v| Slot::Body(Some(Body::Json(v))))
+                .boxed(),
+        );
         hostile.push(body_hostile(schema, phase).prop_map(Slot::Body).boxed());
     }
     let names: Vec<(String, Location)> = operation
@@ -213,7 +256,9 @@ fn text_valid(schema: &Schema, required: bool) -> BoxedStrategy<Option<String>> 
 
 fn integer_valid(schema: &Schema) -> BoxedStrategy<i64> {
     let low = schema.minimum.map_or(0, |m| m.ceil() as i64);
-    let high = schema.maximum.map_or(low.saturating_add(30), |m| m.floor() as i64);
+    let high = schema
+        .maximum
+        .map_or(low.saturating_add(30), |m| m.floor() as i64);
     let range = if low <= high { low..=high } else { 0..=30 };
     let examples: Vec<i64> = schema.examples.iter().filter_map(Value::as_i64).collect();
     if examples.is_empty() {
@@ -232,7 +277,9 @@ fn string_valid(schema: &Schema) -> BoxedStrategy<String> {
         Some("date") => valid_date().boxed(),
         Some("date-time") => valid_date().prop_map(|d| format!("{d}T12:00:00Z")).boxed(),
         Some("email") => "[a-z]{1,8}@example\\.com".boxed(),
-        Some("uuid") => "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}".boxed(),
+        Some("uuid") => {
+            "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}".boxed()
+        }
         _ => match schema.pattern.as_deref().and_then(pattern_strategy) {
             Some(strategy) => strategy,
             None => {
@@ -257,7 +304,9 @@ fn string_valid(schema: &Schema) -> BoxedStrategy<String> {
 fn pattern_strategy(pattern: &str) -> Option<BoxedStrategy<String>> {
     let inner = pattern.strip_prefix('^').unwrap_or(pattern);
     let inner = inner.strip_suffix('$').unwrap_or(inner);
-    proptest::string::string_regex(inner).ok().map(|s| s.boxed())
+    proptest::string::string_regex(inner)
+        .ok()
+        .map(|s| s.boxed())
 }
 
 fn text_of(value: &Value) -> String {
@@ -285,7 +334,11 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 /// The phase's hostile value as text; `None` leaves the parameter out.
-fn text_hostile(schema: &Schema, phase: Phase, location: Location) -> BoxedStrategy<Option<String>> {
+fn text_hostile(
+    schema: &Schema,
+    phase: Phase,
+    location: Location,
+) -> BoxedStrategy<Option<String>> {
     let valid = match &schema.kind {
         Kind::Integer => integer_valid(schema).prop_map(|n| n.to_string()).boxed(),
         _ => string_valid(schema),
@@ -335,8 +388,8 @@ fn text_boundary(schema: &Schema, valid: BoxedStrategy<String>) -> BoxedStrategy
     // byte-index slice of the text lands inside that character for some prefix length.
     let multi_byte = (0usize..=48, select(MULTI_BYTE), 0usize..=8)
         .prop_map(|(before, c, after)| format!("{}{c}{}", "a".repeat(before), "b".repeat(after)));
-    let control = (valid.clone(), select(CONTROLS), valid)
-        .prop_map(|(a, c, b)| format!("{a}{c}{b}"));
+    let control =
+        (valid.clone(), select(CONTROLS), valid).prop_map(|(a, c, b)| format!("{a}{c}{b}"));
     let odd = select(ODD_TEXT).prop_map(str::to_string);
     let mut choices = vec![
         (1, long.boxed()),
@@ -397,8 +450,14 @@ fn json_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Value> {
     match (phase, &schema.kind) {
         (Phase::Valid, _) => json_valid(schema, 0),
         (Phase::Boundary, Kind::Integer | Kind::Number) => {
-            let mut values: Vec<Value> = INTEGER_BOUNDARIES.iter().map(|n| Value::from(*n)).collect();
-            values.extend([Value::from(u64::MAX), Value::from(1e300), Value::from(-0.0), Value::from(0.5)]);
+            let mut values: Vec<Value> =
+                INTEGER_BOUNDARIES.iter().map(|n| Value::from(*n)).collect();
+            values.extend([
+                Value::from(u64::MAX),
+                Value::from(1e300),
+                Value::from(-0.0),
+                Value::from(0.5),
+            ]);
             if let Some(max) = schema.maximum {
                 values.push(Value::from(max as i64 + 1));
             }
@@ -407,7 +466,9 @@ fn json_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Value> {
             }
             select(values).boxed()
         }
-        (Phase::Boundary, _) => text_boundary(schema, string_valid(schema)).prop_map(Value::from).boxed(),
+        (Phase::Boundary, _) => text_boundary(schema, string_valid(schema))
+            .prop_map(Value::from)
+            .boxed(),
         (Phase::Confusion, kind) => {
             let mut values = vec![
                 Value::Null,
@@ -428,7 +489,8 @@ fn json_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Value> {
         }
         (Phase::Injection, _) => prop_oneof![
             select(INJECTIONS).prop_map(Value::from),
-            (string_valid(schema), select(INJECTIONS)).prop_map(|(v, p)| Value::from(format!("{v}{p}"))),
+            (string_valid(schema), select(INJECTIONS))
+                .prop_map(|(v, p)| Value::from(format!("{v}{p}"))),
         ]
         .boxed(),
     }
@@ -443,7 +505,9 @@ fn body_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Option<Body>> {
                 .iter()
                 .map(|(name, prop)| {
                     let name = name.clone();
-                    json_hostile(prop, phase).prop_map(move |v| (name.clone(), v)).boxed()
+                    json_hostile(prop, phase)
+                        .prop_map(move |v| (name.clone(), v))
+                        .boxed()
                 })
                 .collect();
             let count = hostile.len();
@@ -457,7 +521,9 @@ fn body_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Option<Body>> {
                 })
                 .boxed()
         }
-        _ => json_hostile(schema, phase).prop_map(|v| Some(Body::Json(v))).boxed(),
+        _ => json_hostile(schema, phase)
+            .prop_map(|v| Some(Body::Json(v)))
+            .boxed(),
     };
     if phase != Phase::Confusion {
         return one_property;
@@ -484,7 +550,12 @@ fn body_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Option<Body>> {
     });
     let truncated = (valid.clone(), 1usize..64).prop_map(|(body, cut)| {
         let text = body.to_string();
-        let cut = text.char_indices().map(|(i, _)| i).filter(|&i| i <= cut).last().unwrap_or(0);
+        let cut = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .filter(|&i| i <= cut)
+            .last()
+            .unwrap_or(0);
         Some(Body::Raw {
             content_type: "application/json".to_string(),
             text: text[..cut].to_string(),
@@ -497,7 +568,14 @@ fn body_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Option<Body>> {
         Value::from(0),
     ])
     .prop_map(|v| Some(Body::Json(v)));
-    let wrong_content_type = (valid, select(vec!["text/plain", "application/x-www-form-urlencoded", "application/xml"]))
+    let wrong_content_type = (
+        valid,
+        select(vec![
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/xml",
+        ]),
+    )
         .prop_map(|(body, content_type)| {
             Some(Body::Raw {
                 content_type: content_type.to_string(),

@@ -1,5 +1,7 @@
 //! Rendering results. Each format only renders; none runs anything.
 
+pub mod fuzz;
+pub mod fuzz_html;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -14,11 +14,27 @@ const MAX_BODY_BYTES: usize = 512 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn client() -> reqwest::Client {
+    client_with(false).unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// An HTTP(S) client; `insecure` accepts any certificate (a self-signed test server).
+/// Redirects are not followed: a 302 is an answer to report, not to chase.
+pub fn client_with(insecure: bool) -> Result<reqwest::Client, reqwest::Error> {
+    install_tls_provider();
     reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(insecure)
         .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// rustls needs one process-wide crypto provider; ring is the one compiled in.
+fn install_tls_provider() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        // Err means another provider is already the default: that one serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 /// Replaces `{{name}}` with captured values.

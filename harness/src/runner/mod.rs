@@ -3,11 +3,12 @@
 
 pub mod expect;
 mod held;
-mod http;
+pub mod http;
 mod invariants;
 mod logs;
 mod metrics;
 mod result;
+pub mod serve;
 mod upstream;
 
 use std::collections::BTreeMap;

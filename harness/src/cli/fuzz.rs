@@ -1,0 +1,363 @@
+//! `harness fuzz`: find crash inputs from an OpenAPI description, against demo-app in each
+//! mode and backend, or against any HTTP(S) service given with `--target`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::run::{own_app_command, pick_backends, runtime};
+use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
+use crate::fuzz::check::Profile;
+use crate::fuzz::spec::{self, Api};
+use crate::fuzz::{self, FuzzRun, Options, regressions};
+use crate::report::{self, style::Style};
+use crate::runner::serve::Served;
+use crate::runner::{AppCommand, http};
+use crate::scenario::{BackendName, ModeName};
+
+#[derive(Debug, clap::Args)]
+pub struct FuzzArgs {
+    /// Operations to fuzz, as globs on `METHOD /route` or `/route` (`/search`, `GET /books/*`);
+    /// all when none is given.
+    patterns: Vec<String>,
+    /// Which modes of demo-app (ignored with --target).
+    #[arg(long, value_enum, default_value_t = ModeArg::Both)]
+    mode: ModeArg,
+    /// Which backends for demo-app [default: sqlite, plus postgres when reachable]
+    #[arg(long, value_enum)]
+    backend: Option<BackendArg>,
+    /// Fuzz a service that is already running (http:// or https://) instead of demo-app.
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
+    /// The OpenAPI 3 document (JSON), a file or an http(s) URL [default: TARGET/openapi.json].
+    #[arg(long, value_name = "FILE|URL")]
+    spec: Option<String>,
+    /// Requests per run, 1 to 1000000 (shrinking is extra).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    requests: u32,
+    /// Stop sending new inputs after this many seconds per run, 1 to 3600.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    seconds: u64,
+    /// The same seed sends the same inputs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Requests in flight at once, 1 to 64.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=64))]
+    concurrency: u8,
+    /// A response slower than this many milliseconds fails `response_time`.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    time_limit_ms: u64,
+    /// Accept a self-signed or otherwise invalid TLS certificate.
+    #[arg(long)]
+    insecure: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FuzzFormat::Text)]
+    format: FuzzFormat,
+    /// Also write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Where failing inputs are kept and replayed from [default: SCENARIOS/.fuzz-regressions]
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FuzzFormat {
+    Text,
+    Json,
+}
+
+/// Most requests spent shrinking one bucket's input.
+const SHRINK_STEPS: usize = 48;
+
+pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
+    if let Some(url) = &args.target
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        eprintln!("error: --target `{url}` is not an http:// or https:// URL");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let client = match http::client_with(args.insecure) {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("error: cannot build the HTTP client: {e}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    let options = Options {
+        requests: args.requests as usize,
+        max_duration: Duration::from_secs(args.seconds),
+        seed: args.seed,
+        concurrency: usize::from(args.concurrency),
+        time_limit: Duration::from_millis(args.time_limit_ms),
+        shrink_steps: SHRINK_STEPS,
+        insecure: args.insecure,
+    };
+    let save_dir = args
+        .save
+        .clone()
+        .unwrap_or_else(|| scenarios_root.join(".fuzz-regressions"));
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let outcome = runtime.block_on(async {
+        match &args.target {
+            Some(url) => fuzz_target(args, url, &client, &options, &save_dir).await,
+            None => fuzz_demo_app(args, &client, &options, &save_dir).await,
+        }
+    });
+    let runs = match outcome {
+        Ok(runs) => runs,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    match args.format {
+        FuzzFormat::Text => outln!("{}", report::fuzz::summary(&runs)),
+        FuzzFormat::Json => outln!("{}", report::fuzz::json(&runs)),
+    }
+    if let Some(path) = &args.report {
+        let written = report::fuzz_html::render(&runs)
+            .map_err(|e| e.to_string())
+            .and_then(|html| std::fs::write(path, html).map_err(|e| e.to_string()));
+        match written {
+            Ok(()) => eprintln!("report written to {}", path.display()),
+            Err(e) => {
+                eprintln!("error: could not write the report {}: {e}", path.display());
+                return ExitCode::from(EXIT_RUNTIME);
+            }
+        }
+    }
+    if runs.iter().flat_map(|r| &r.buckets).any(|b| b.is_severe()) {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::from(EXIT_OK)
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Runtime(String),
+}
+
+async fn fuzz_demo_app(
+    args: &FuzzArgs,
+    client: &reqwest::Client,
+    options: &Options,
+    save_dir: &Path,
+) -> Result<Vec<FuzzRun>, Failure> {
+    let app = own_app_command()
+        .map_err(|_| Failure::Runtime("cannot find the harness executable".into()))?;
+    let backends = pick_backends(args.backend, false)
+        .await
+        .map_err(Failure::Runtime)?;
+    let modes = match args.mode {
+        ModeArg::Dev => vec![ModeName::Dev],
+        ModeArg::Prod => vec![ModeName::Prod],
+        ModeArg::Both => vec![ModeName::Dev, ModeName::Prod],
+    };
+    let file = regressions::file_for(save_dir, "demo-app");
+    let replay = regressions::load(&file).map_err(Failure::Usage)?;
+    let mut runs = Vec::new();
+    for backend in &backends {
+        for mode in &modes {
+            let run = fuzz_one_app(&app, *mode, *backend, args, client, options, &replay).await?;
+            print_run(args, &run);
+            runs.push(run);
+        }
+    }
+    save(&file, &runs);
+    Ok(runs)
+}
+
+async fn fuzz_one_app(
+    app: &AppCommand,
+    mode: ModeName,
+    backend: BackendName,
+    args: &FuzzArgs,
+    client: &reqwest::Client,
+    options: &Options,
+    replay: &[regressions::Saved],
+) -> Result<FuzzRun, Failure> {
+    let served = Served::start(app, mode, backend)
+        .await
+        .map_err(|e| Failure::Runtime(format!("{e:#}")))?;
+    let base_url = served.app.base_url.clone();
+    let api = match &args.spec {
+        Some(spec) => load_spec(spec, client).await,
+        None => load_spec(&format!("{base_url}/openapi.json"), client).await,
+    };
+    let api = match api.and_then(|api| select(api, &args.patterns)) {
+        Ok(api) => api,
+        Err(e) => {
+            let _ = served.stop().await;
+            return Err(e);
+        }
+    };
+    let class_of = |id: &str| served.logged_class(id);
+    let target = fuzz::Target {
+        base_url,
+        client: client.clone(),
+        profile: match mode {
+            ModeName::Prod => Profile::ProblemDetails,
+            ModeName::Dev => Profile::Careless,
+        },
+        class_of: Some(&class_of),
+    };
+    eprintln!(
+        "fuzzing {}/{} ({} operations)…",
+        mode.as_str(),
+        backend.as_str(),
+        api.operations.len()
+    );
+    let mut run = fuzz::run(&api, &target, options, replay).await;
+    run.mode = Some(mode.as_str().to_string());
+    run.backend = Some(backend.as_str().to_string());
+    served
+        .stop()
+        .await
+        .map_err(|e| Failure::Runtime(format!("{e:#}")))?;
+    Ok(run)
+}
+
+async fn fuzz_target(
+    args: &FuzzArgs,
+    url: &str,
+    client: &reqwest::Client,
+    options: &Options,
+    save_dir: &Path,
+) -> Result<Vec<FuzzRun>, Failure> {
+    let base_url = url.trim_end_matches('/').to_string();
+    // One request first: an unreachable server or a certificate we do not trust ends the
+    // command here, as a runtime error with its cause, not as a bucket per request.
+    if let Err(e) = client.get(&base_url).send().await {
+        let cause = fuzz::describe_transport_error(&e);
+        let hint = if cause.contains("certificate") {
+            "\n  = help: a self-signed test server? pass --insecure"
+        } else {
+            ""
+        };
+        return Err(Failure::Runtime(format!(
+            "cannot reach {base_url}: {cause}{hint}"
+        )));
+    }
+    let spec = args
+        .spec
+        .clone()
+        .unwrap_or_else(|| format!("{base_url}/openapi.json"));
+    let api = select(load_spec(&spec, client).await?, &args.patterns)?;
+    let name = base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(&base_url)
+        .to_string();
+    let file = regressions::file_for(save_dir, &name);
+    let replay = regressions::load(&file).map_err(Failure::Usage)?;
+    let target = fuzz::Target {
+        base_url,
+        client: client.clone(),
+        profile: Profile::Generic,
+        class_of: None,
+    };
+    eprintln!(
+        "fuzzing {} ({} operations)…",
+        target.base_url,
+        api.operations.len()
+    );
+    let run = fuzz::run(&api, &target, options, &replay).await;
+    print_run(args, &run);
+    let runs = vec![run];
+    save(&file, &runs);
+    Ok(runs)
+}
+
+fn print_run(args: &FuzzArgs, run: &FuzzRun) {
+    if args.format == FuzzFormat::Text {
+        outln!("{}", report::fuzz::text(run, Style::detect()));
+    }
+}
+
+/// Keeps each severe bucket's smallest input for the next run; a failure to write is said,
+/// not fatal (the results are on screen).
+fn save(file: &Path, runs: &[FuzzRun]) {
+    let found: Vec<regressions::Saved> = runs
+        .iter()
+        .flat_map(|run| &run.buckets)
+        .filter(|b| b.is_severe())
+        .map(|b| regressions::Saved {
+            method: b.method.clone(),
+            route: b.route.clone(),
+            bucket: b.key(),
+            case: b.input.clone(),
+        })
+        .collect();
+    match regressions::save(file, &found) {
+        Ok(0) => {}
+        Ok(n) => eprintln!(
+            "saved {n} new failing input(s) to {} (replayed first next time)",
+            file.display()
+        ),
+        Err(e) => eprintln!("warning: {e}"),
+    }
+}
+
+/// The document from a file or an http(s) URL.
+async fn load_spec(source: &str, client: &reqwest::Client) -> Result<Api, Failure> {
+    let text = if source.starts_with("http://") || source.starts_with("https://") {
+        let response = client.get(source).send().await.map_err(|e| {
+            Failure::Runtime(format!(
+                "cannot fetch the spec {source}: {}",
+                fuzz::describe_transport_error(&e)
+            ))
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(Failure::Runtime(format!(
+                "the spec {source} answered {status}\n  = help: give the document with --spec FILE|URL"
+            )));
+        }
+        response
+            .text()
+            .await
+            .map_err(|e| Failure::Runtime(format!("cannot read the spec {source}: {e}")))?
+    } else {
+        std::fs::read_to_string(source)
+            .map_err(|e| Failure::Usage(format!("cannot read the spec {source}: {e}")))?
+    };
+    spec::parse(&text).map_err(|e| Failure::Usage(format!("the spec {source} is not usable: {e}")))
+}
+
+/// Keeps the operations that match a pattern (`METHOD /route` or `/route`, `*` globs).
+fn select(mut api: Api, patterns: &[String]) -> Result<Api, Failure> {
+    if patterns.is_empty() {
+        return Ok(api);
+    }
+    let mut matchers = Vec::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| Failure::Usage(format!("pattern `{pattern}`: {e}")))?
+            .compile_matcher();
+        matchers.push(glob);
+    }
+    api.operations.retain(|o| {
+        let full = format!("{} {}", o.method, o.route);
+        matchers
+            .iter()
+            .any(|m| m.is_match(&full) || m.is_match(&o.route))
+    });
+    if api.operations.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no operation matches {}\n  = help: patterns match `METHOD /route` or `/route`, e.g. `/search` or `GET /books/*`",
+            patterns.join(", ")
+        )));
+    }
+    Ok(api)
+}

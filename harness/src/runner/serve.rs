@@ -1,0 +1,73 @@
+//! One demo-app for a command that talks to it directly (`fuzz`): a fresh database, the
+//! mode's settings, loopback on port 0, stopped and dropped at the end.
+
+use demo_app::db::Backend;
+use demo_app::launch::{Launch, RunningApp, Started};
+use demo_app::scratch_db::ScratchDatabase;
+
+use super::{AppCommand, OPS_TOKEN};
+use crate::scenario::{BackendName, ModeName};
+
+pub struct Served {
+    pub app: RunningApp,
+    db: ScratchDatabase,
+}
+
+impl Served {
+    pub async fn start(
+        command: &AppCommand,
+        mode: ModeName,
+        backend: BackendName,
+    ) -> anyhow::Result<Served> {
+        let db = ScratchDatabase::create(match backend {
+            BackendName::Sqlite => Backend::Sqlite,
+            BackendName::Postgres => Backend::Postgres,
+        })
+        .await?;
+        let launch = Launch {
+            program: command.program.clone(),
+            args: command.args.clone(),
+            settings: vec![
+                ("mode".to_string(), mode.as_str().to_string()),
+                ("bind".to_string(), "127.0.0.1:0".to_string()),
+                ("database_url".to_string(), db.url.clone()),
+                ("ops_token".to_string(), OPS_TOKEN.to_string()),
+            ],
+        };
+        match launch.start().await {
+            Ok(Started::Running(app)) => Ok(Served { app: *app, db }),
+            Ok(Started::Failed(failure)) => {
+                let _ = db.drop_database().await;
+                anyhow::bail!(
+                    "demo-app did not start (exit code {:?}):\n{}",
+                    failure.exit_code,
+                    failure.stderr
+                )
+            }
+            Err(e) => {
+                let _ = db.drop_database().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The failure class the app logged for a request, by its correlation id: `None` while
+    /// no line is there yet, `Some("")` for a line that names no class.
+    pub fn logged_class(&self, correlation_id: &str) -> Option<String> {
+        let line = self.app.find_log_line(|line| {
+            line.contains(correlation_id) && line.contains("\"failure_class\"")
+        })?;
+        let entry: serde_json::Value = serde_json::from_str(&line).ok()?;
+        let logged_id = entry.pointer("/span/correlation_id")?.as_str()?;
+        if logged_id != correlation_id {
+            return None;
+        }
+        let class = entry.pointer("/fields/failure_class")?.as_str()?;
+        Some(class.to_string())
+    }
+
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.app.stop().await;
+        self.db.drop_database().await
+    }
+}
