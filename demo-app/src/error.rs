@@ -25,6 +25,13 @@ pub enum ErrorKind {
     MethodNotAllowed,
     /// The request conflicts with existing state, e.g. a duplicate e-mail (409).
     Conflict,
+    /// The body is larger than the service accepts (413).
+    PayloadTooLarge,
+    /// The body is not in a media type the route reads (415).
+    UnsupportedMediaType,
+    /// Well-formed, but it refers to something that does not exist, e.g. an order for an
+    /// unknown customer (422).
+    Unprocessable,
     /// A transient condition: overload, pool exhausted, deadlock, lost connection (503).
     Unavailable,
     /// An upstream answered with something unusable (502).
@@ -45,6 +52,9 @@ impl ErrorKind {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
             ErrorKind::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
@@ -61,6 +71,9 @@ impl ErrorKind {
             ErrorKind::NotFound => "not-found",
             ErrorKind::MethodNotAllowed => "method-not-allowed",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::PayloadTooLarge => "payload-too-large",
+            ErrorKind::UnsupportedMediaType => "unsupported-media-type",
+            ErrorKind::Unprocessable => "unprocessable",
             ErrorKind::Unavailable => "service-unavailable",
             ErrorKind::BadGateway => "bad-gateway",
             ErrorKind::GatewayTimeout => "gateway-timeout",
@@ -142,6 +155,12 @@ impl AppError {
     pub fn with_public_detail(mut self, detail: impl Into<String>) -> Self {
         self.public_detail = Some(detail.into());
         self
+    }
+
+    /// A client mistake of a specific kind (413, 415, 422); `message` is for the client.
+    pub fn client(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::new(kind, anyhow::anyhow!("{message}")).with_public_detail(message)
     }
 
     pub fn not_found(message: impl fmt::Display) -> Self {
@@ -239,6 +258,10 @@ pub fn classify_database_error(error: &sqlx::Error) -> ErrorKind {
         sqlx::Error::Database(db) => {
             if db.is_unique_violation() {
                 return ErrorKind::Conflict;
+            }
+            if db.is_foreign_key_violation() {
+                // The request named something that does not exist: the client's mistake.
+                return ErrorKind::Unprocessable;
             }
             match db.code().as_deref() {
                 // PostgreSQL: deadlock, serialization failure, lock timeout, statement

@@ -50,6 +50,9 @@ pub fn generic_detail(status: StatusCode) -> &'static str {
         404 => "There is nothing at this address.",
         405 => "This address does not accept this method; the Allow header lists the ones it does.",
         409 => "The request conflicts with the current state of the resource.",
+        413 => "The request body is too large.",
+        415 => "The request body is not in a media type this route reads.",
+        422 => "The request refers to something that does not exist.",
         502 => "An upstream service answered with something unusable. Try again later.",
         503 => {
             "The service is temporarily unable to handle the request. Retry after the time given in Retry-After."

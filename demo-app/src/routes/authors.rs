@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::error::{AppError, DbResultExt as _};
-use crate::flaw;
 use crate::state::AppState;
+use crate::{flaw, input};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -34,10 +34,8 @@ pub async fn search(
     // with a syntax error; a crafted name injects SQL. sqlx 0.9 will not take a runtime
     // string without `AssertSqlSafe`, which here is exactly the false promise. The fix: a
     // constant statement with a bind parameter (`... LIKE $1`), as in search.rs.
-    let sql = format!(
-        "SELECT id, name FROM authors WHERE name LIKE '%{}%' ORDER BY id",
-        query.name
-    );
+    let name = input::plain_text("name", &query.name)?;
+    let sql = format!("SELECT id, name FROM authors WHERE name LIKE '%{name}%' ORDER BY id");
     let _flaw = flaw::arm("db.invalid-sql");
     let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .fetch_all(&state.db.pool)

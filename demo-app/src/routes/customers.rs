@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
-use crate::flaw;
 use crate::state::AppState;
+use crate::{flaw, input};
 
 #[derive(Deserialize, ToSchema)]
 pub struct Registration {
@@ -118,6 +118,8 @@ pub async fn register(
     body: web::Json<Registration>,
 ) -> Result<HttpResponse, AppError> {
     let Registration { email, name } = body.into_inner();
+    input::plain_text("email", &email)?;
+    input::plain_text("name", &name)?;
     let email = email.trim().to_lowercase();
     let name = name.trim().to_string();
     if !is_plausible_email(&email) {

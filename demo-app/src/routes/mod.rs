@@ -21,7 +21,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, web};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorKind};
 use crate::panics;
 use table::RouteTable;
 
@@ -95,10 +95,18 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 fn json_error(err: JsonPayloadError) -> AppError {
     let public = match &err {
         JsonPayloadError::ContentType => {
-            "The request body must be sent with Content-Type: application/json.".to_string()
+            return AppError::client(
+                ErrorKind::UnsupportedMediaType,
+                "The request body must be sent with Content-Type: application/json.",
+            )
+            .with_cause(err);
         }
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            format!("The request body is larger than {JSON_LIMIT_BYTES} bytes.")
+            return AppError::client(
+                ErrorKind::PayloadTooLarge,
+                format!("The request body is larger than {JSON_LIMIT_BYTES} bytes."),
+            )
+            .with_cause(err);
         }
         JsonPayloadError::Deserialize(e) if e.is_data() => format!(
             "The JSON body does not have the expected fields or types (line {}, column {}).",

@@ -101,14 +101,15 @@ pub struct ReleaseSwitch {
 pub async fn switch_release(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<ReleaseSwitch>,
-) -> Result<HttpResponse, AppError> {
+    // Extracted as a `Result` so a malformed body is looked at only after the token:
+    // without credentials a caller learns nothing, not even what the body should be.
+    body: Result<web::Json<ReleaseSwitch>, actix_web::Error>,
+) -> Result<HttpResponse, actix_web::Error> {
     require_ops_token(&req, &state)?;
+    let body = body?;
     let from = state.release.name();
     if !state.release.switch(&body.version) {
-        return Err(AppError::bad_request(
-            "Field `version` must be `v1` or `v2`.",
-        ));
+        return Err(AppError::bad_request("Field `version` must be `v1` or `v2`.").into());
     }
     tracing::warn!(from, to = state.release.name(), "release switched");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "from": from, "to": state.release.name() })))

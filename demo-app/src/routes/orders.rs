@@ -18,7 +18,10 @@ pub struct OrderRequest {
     quantity: i64,
     /// ISO 4217 code; EUR when absent.
     #[serde(default = "euro")]
-    #[schema(example = "EUR", pattern = "^[A-Z]{3}$")]
+    #[schema(
+        example = "EUR",
+        pattern = "^(EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|CAD|AUD)$"
+    )]
     currency: String,
 }
 
@@ -36,6 +39,12 @@ struct Order {
     total_in_currency_cents: i64,
 }
 
+/// The currencies the shop prices in; anything else never reaches the FX upstream.
+pub const CURRENCIES: &[&str] = &[
+    "EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD",
+];
+
+const CUSTOMER_SQL: &str = "SELECT id FROM customers WHERE id = $1";
 const RESERVE_SQL: &str = "UPDATE books SET stock = stock - $1 WHERE id = $2 AND stock >= $1";
 const PRICE_SQL: &str = "SELECT price_cents FROM books WHERE id = $1";
 const INSERT_SQL: &str = "INSERT INTO orders (customer_id, book_id, quantity, total_cents, placed_on) \
@@ -44,6 +53,7 @@ const INSERT_SQL: &str = "INSERT INTO orders (customer_id, book_id, quantity, to
 #[utoipa::path(post, path = "/orders", request_body = OrderRequest,
     responses((status = 201, description = "Placed"),
               (status = 400, description = "A malformed body", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 422, description = "The customer or the book does not exist", content_type = "application/problem+json", body = crate::render::Problem),
               (status = 409, description = "Not enough copies in stock", content_type = "application/problem+json", body = crate::render::Problem),
               (status = 502, description = "The currency-rate service answered something unusable", content_type = "application/problem+json", body = crate::render::Problem),
               (status = 504, description = "The currency-rate service did not answer in time", content_type = "application/problem+json", body = crate::render::Problem)))]
@@ -62,9 +72,21 @@ pub async fn place(
             "Field `quantity` must be from 1 to 10.",
         ));
     }
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(AppError::bad_request(
-            "Field `currency` must be a three-letter code such as EUR or USD.",
+    if !CURRENCIES.contains(&currency.as_str()) {
+        return Err(AppError::bad_request(format!(
+            "Field `currency` must be one of {}.",
+            CURRENCIES.join(", ")
+        )));
+    }
+    let customer: Option<i64> = sqlx::query_scalar(CUSTOMER_SQL)
+        .bind(customer_id)
+        .fetch_optional(&state.db.pool)
+        .await
+        .or_db_error(CUSTOMER_SQL, "Failed to find the customer")?;
+    if customer.is_none() {
+        return Err(AppError::client(
+            ErrorKind::Unprocessable,
+            format!("Customer {customer_id} does not exist."),
         ));
     }
     let mut tx = state
@@ -84,8 +106,12 @@ pub async fn place(
         .fetch_optional(&mut *tx)
         .await
         .or_db_error(PRICE_SQL, "Failed to read the price")?;
-    let price =
-        price.ok_or_else(|| AppError::not_found(format!("book {book_id} does not exist")))?;
+    let price = price.ok_or_else(|| {
+        AppError::client(
+            ErrorKind::Unprocessable,
+            format!("Book {book_id} does not exist."),
+        )
+    })?;
     if reserved.rows_affected() == 0 {
         return Err(AppError::new(
             ErrorKind::Conflict,

@@ -33,6 +33,21 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
         "The request conflicts with existing data, e.g. a duplicate e-mail.",
     ),
     (
+        "payload-too-large",
+        "Payload Too Large",
+        "The request body is larger than the service accepts.",
+    ),
+    (
+        "unsupported-media-type",
+        "Unsupported Media Type",
+        "The request body is not in a media type the route reads (JSON routes need application/json).",
+    ),
+    (
+        "unprocessable",
+        "Unprocessable Content",
+        "The request is well-formed but refers to something that does not exist, e.g. an unknown customer.",
+    ),
+    (
         "service-unavailable",
         "Service Unavailable",
         "A transient condition; retry after the Retry-After delay.",

@@ -10,8 +10,8 @@ use std::time::Duration;
 use crate::db::Backend;
 use crate::error::{AppError, DbResultExt as _};
 use crate::flaw;
-use crate::sqlite_deadline;
 use crate::state::AppState;
+use crate::{input, sqlite_deadline};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -39,9 +39,9 @@ pub async fn daily_average(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, AppError> {
     let date = query.date.trim();
-    if !is_iso_date(date) {
+    if !input::is_calendar_date(date) {
         return Err(AppError::bad_request(
-            "Query parameter `date` must be a date such as 2026-11-20.",
+            "Query parameter `date` must be a calendar date such as 2026-11-20.",
         ));
     }
     let (total, count): (i64, i64) = sqlx::query_as(DAY_TOTALS_SQL)
@@ -110,9 +110,9 @@ pub async fn sales(
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (from, to) = (query.from.trim(), query.to.trim());
-    if !is_iso_date(from) || !is_iso_date(to) || from > to {
+    if !input::is_calendar_date(from) || !input::is_calendar_date(to) || from > to {
         return Err(AppError::bad_request(
-            "Query parameters `from` and `to` must be dates such as 2026-11-20, `from` first.",
+            "Query parameters `from` and `to` must be calendar dates such as 2026-11-20, `from` first.",
         ));
     }
     let sql = match state.db.backend {
@@ -161,39 +161,4 @@ async fn sqlite_report(
         .await;
     sqlite_deadline::close(connection).await;
     result
-}
-
-/// `YYYY-MM-DD` with a month from 1 to 12 and a day from 1 to 31.
-fn is_iso_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let digits_at = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return false;
-    }
-    if !(digits_at(0..4) && digits_at(5..7) && digits_at(8..10)) {
-        return false;
-    }
-    let month: u8 = text[5..7].parse().unwrap_or(0);
-    let day: u8 = text[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_iso_date;
-
-    #[test]
-    fn dates_are_checked_before_they_reach_the_database() {
-        assert!(is_iso_date("2026-11-22"));
-        for bad in [
-            "2026-13-01",
-            "2026-11-32",
-            "26-11-22",
-            "2026/11/22",
-            "2026-1a-22",
-            "🦀🦀🦀",
-        ] {
-            assert!(!is_iso_date(bad), "{bad}");
-        }
-    }
 }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::error::{AppError, DbResultExt as _};
-use crate::flaw;
 use crate::state::AppState;
+use crate::{flaw, input};
 
 /// The preview of a long query is cut after this many bytes.
 const PREVIEW_BYTES: usize = 24;
@@ -43,7 +43,7 @@ pub async fn search(
     state: web::Data<AppState>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.q.trim();
+    let q = input::plain_text("q", query.q.trim())?;
     if q.is_empty() || q.len() > MAX_QUERY_BYTES {
         return Err(AppError::bad_request(format!(
             "Query parameter `q` must hold 1 to {MAX_QUERY_BYTES} bytes."

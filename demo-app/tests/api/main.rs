@@ -3,6 +3,7 @@
 mod config;
 mod correlation;
 mod failure_classes;
+mod hardening;
 mod ops;
 mod reliability;
 mod resilience;

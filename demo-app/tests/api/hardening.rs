@@ -1,0 +1,154 @@
+//! prod against inputs nobody scripted: client mistakes get 4xx problems, personal data
+//! stays behind, and a burst of wide reports does not take SQLite's pool down.
+
+use std::time::{Duration, Instant};
+
+use demo_app::db::Backend;
+use demo_app::settings::Mode;
+use serde_json::{Value, json};
+
+use crate::support::{OPS_TOKEN, backends, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn client_mistakes_are_4xx_problems_in_prod_on_every_backend() {
+    for backend in backends().await {
+        let app = spawn_app(Mode::Prod, backend).await;
+        for (path, status) in [
+            ("/reports/daily-average?date=2026-02-30", 400),
+            ("/reports/daily-average?date=2025-02-29", 400),
+            ("/reports/daily-average?date=0000-01-01", 400),
+            ("/reports/sales?from=2026-11-31&to=2026-12-01", 400),
+            ("/authors?name=a%00b", 400),
+            ("/search?q=line%0Abreak", 400),
+        ] {
+            let response = app.get(path).await;
+            assert_eq!(response.status().as_u16(), status, "{backend:?} {path}");
+            assert_problem(response, backend, path).await;
+        }
+        let post = |body: Value| app.client.post(app.url("/orders")).json(&body).send();
+        for (body, status) in [
+            (
+                json!({"customer_id": 999, "book_id": 1, "quantity": 1}),
+                422,
+            ),
+            (
+                json!({"customer_id": 1, "book_id": 999, "quantity": 1}),
+                422,
+            ),
+            (
+                json!({"customer_id": 1, "book_id": 1, "quantity": 1, "currency": "ZZZ"}),
+                400,
+            ),
+        ] {
+            let response = post(body.clone()).await.expect("request reaches the app");
+            assert_eq!(response.status().as_u16(), status, "{backend:?} {body}");
+            assert_problem(response, backend, "/orders").await;
+        }
+        let wrong_type = app
+            .client
+            .post(app.url("/customers"))
+            .header("content-type", "text/plain")
+            .body(r#"{"email":"a@example.com","name":"A"}"#)
+            .send()
+            .await
+            .expect("request reaches the app");
+        assert_eq!(wrong_type.status(), 415);
+        let huge = app
+            .client
+            .post(app.url("/customers"))
+            .json(&json!({"email": "a@example.com", "name": "a".repeat(200_000)}))
+            .send()
+            .await
+            .expect("request reaches the app");
+        assert_eq!(huge.status(), 413);
+        let head = app
+            .client
+            .head(app.url("/books/1"))
+            .send()
+            .await
+            .expect("request reaches the app");
+        assert_eq!(head.status(), 200);
+        // No credentials: 401 whatever the body, so the body's shape is not disclosed.
+        let no_token = app
+            .client
+            .post(app.url("/ops/release"))
+            .body("not json")
+            .send()
+            .await
+            .expect("request reaches the app");
+        assert_eq!(no_token.status(), 401);
+        app.stop().await;
+    }
+}
+
+async fn assert_problem(response: reqwest::Response, backend: Backend, what: &str) {
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json",
+        "{backend:?} {what}"
+    );
+    let problem: Value = response.json().await.expect("json");
+    assert!(
+        problem["correlation_id"].is_string(),
+        "{backend:?} {what}: {problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_names_no_e_mail_address_and_no_relay() {
+    let app = spawn_app(Mode::Prod, Backend::Sqlite).await;
+    let response = app
+        .client
+        .post(app.url("/orders/1/receipt"))
+        .send()
+        .await
+        .expect("request reaches the app");
+    assert_eq!(response.status(), 202);
+    let body = response.text().await.expect("body");
+    assert!(!body.contains('@'), "{body}");
+    assert!(!body.contains("relay"), "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn five_wide_reports_at_once_leave_the_sqlite_pool_free_within_a_second() {
+    let app = spawn_app_with(
+        Mode::Prod,
+        Backend::Sqlite,
+        &[("statement_timeout_ms", "500"), ("ops_token", OPS_TOKEN)],
+    )
+    .await;
+    // Enough orders that a multi-decade report runs far past the deadline.
+    let seed = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+                INSERT INTO orders (customer_id, book_id, quantity, total_cents, placed_on) \
+                SELECT 1, 1, 1, 1499, '2020-01-01' FROM n";
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&app.db.url)
+        .await
+        .expect("test pool");
+    sqlx::raw_sql(seed)
+        .execute(&pool)
+        .await
+        .expect("seed orders");
+    pool.close().await;
+    let wide = "/reports/sales?from=1900-01-01&to=2030-12-31";
+    let started = Instant::now();
+    let answers = futures_util::future::join_all((0..5).map(|_| app.get(wide))).await;
+    let deadline_passed = started.elapsed();
+    for answer in answers {
+        assert_eq!(answer.status(), 503);
+    }
+    // The pool is free again at once: /healthz needs a pooled connection.
+    let probe = Instant::now();
+    let health = app.get("/healthz").await;
+    let recovery = probe.elapsed();
+    assert_eq!(health.status(), 200);
+    eprintln!(
+        "five wide reports answered 503 after {} ms; /healthz then answered in {} ms",
+        deadline_passed.as_millis(),
+        recovery.as_millis()
+    );
+    assert!(recovery < Duration::from_secs(1), "{recovery:?}");
+    app.stop().await;
+}
