@@ -74,7 +74,10 @@ pub struct FuzzRun {
     /// Extra requests spent shrinking.
     pub shrink_requests: usize,
     pub replayed: usize,
+    /// Time spent sending the inputs (what `requests` per second is computed over).
     pub seconds: f64,
+    /// Time spent shrinking afterwards.
+    pub shrink_seconds: f64,
     /// `requests` or `seconds`: which bound ended the run.
     pub stopped_by: &'static str,
     /// Requests per phase.
@@ -316,6 +319,7 @@ pub async fn run(
         }
     }
     drop(results);
+    let sending = started.elapsed();
     let stopped_by = if Instant::now() >= deadline {
         "seconds"
     } else {
@@ -357,7 +361,8 @@ pub async fn run(
         requests: sent,
         shrink_requests,
         replayed,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: sending.as_secs_f64(),
+        shrink_seconds: (started.elapsed() - sending).as_secs_f64(),
         stopped_by,
         phases,
         backed_off,
