@@ -21,20 +21,9 @@ struct RatesAnswer {
     rates: std::collections::BTreeMap<String, f64>,
 }
 
-/// In a workspace build reqwest comes with rustls (the harness reaches https:// targets),
-/// and a rustls-enabled reqwest refuses to build a client until a process-wide crypto
-/// provider exists, even one that only ever talks plain HTTP. ring is the one compiled in.
-fn install_tls_provider() {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        // Err: another provider is already installed, which serves as well.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 impl FxClient {
     pub fn new(settings: &Settings) -> anyhow::Result<FxClient> {
-        install_tls_provider();
+        crate::tls::install_provider();
         let timeout = Duration::from_millis(settings.fx_timeout_ms);
         let http = reqwest::Client::builder()
             .timeout(timeout)

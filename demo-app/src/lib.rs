@@ -29,3 +29,4 @@ pub mod sqlite_deadline;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tls;

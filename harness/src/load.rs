@@ -59,6 +59,7 @@ pub async fn run(app: &AppCommand, options: Options) -> anyhow::Result<Vec<Measu
     let dev_db = ScratchDatabase::create(Backend::Sqlite).await?;
     let prod = start(app, "prod", &prod_db).await?;
     let dev = start(app, "dev", &dev_db).await?;
+    crate::runner::http::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(options.concurrency)

@@ -78,17 +78,6 @@ pub async fn place(
             CURRENCIES.join(", ")
         )));
     }
-    let customer: Option<i64> = sqlx::query_scalar(CUSTOMER_SQL)
-        .bind(customer_id)
-        .fetch_optional(&state.db.pool)
-        .await
-        .or_db_error(CUSTOMER_SQL, "Failed to find the customer")?;
-    if customer.is_none() {
-        return Err(AppError::client(
-            ErrorKind::Unprocessable,
-            format!("Customer {customer_id} does not exist."),
-        ));
-    }
     let mut tx = state
         .db
         .pool
@@ -101,6 +90,19 @@ pub async fn place(
         .execute(&mut *tx)
         .await
         .or_db_error(RESERVE_SQL, "Failed to reserve stock")?;
+    // Read only after the write above: on SQLite a read first would make this deferred
+    // transaction upgrade its lock later, which concurrent orders turn into SQLITE_BUSY.
+    let customer: Option<i64> = sqlx::query_scalar(CUSTOMER_SQL)
+        .bind(customer_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .or_db_error(CUSTOMER_SQL, "Failed to find the customer")?;
+    if customer.is_none() {
+        return Err(AppError::client(
+            ErrorKind::Unprocessable,
+            format!("Customer {customer_id} does not exist."),
+        ));
+    }
     let price: Option<i64> = sqlx::query_scalar(PRICE_SQL)
         .bind(book_id)
         .fetch_optional(&mut *tx)

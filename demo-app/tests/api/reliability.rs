@@ -52,6 +52,7 @@ async fn storm(mode: Mode, backend: Backend) -> String {
     ];
     let app = spawn_app_with(mode, backend, &settings).await;
     let context = format!("{mode} on {}", backend.name());
+    demo_app::tls::install_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(STORM_SIZE)

@@ -119,7 +119,10 @@ pub async fn spawn_app_with(mode: Mode, backend: Backend, extra: &[(&str, &str)]
         Started::Running(app) => TestApp {
             app,
             db,
-            client: reqwest::Client::new(),
+            client: {
+                demo_app::tls::install_provider();
+                reqwest::Client::new()
+            },
         },
         Started::Failed(failure) => panic!("app did not start: {failure:?}"),
     }

@@ -29,7 +29,7 @@ pub fn client_with(insecure: bool) -> Result<reqwest::Client, reqwest::Error> {
 }
 
 /// rustls needs one process-wide crypto provider; ring is the one compiled in.
-fn install_tls_provider() {
+pub fn install_tls_provider() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         // Err means another provider is already the default: that one serves as well.
