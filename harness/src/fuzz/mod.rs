@@ -49,6 +49,9 @@ const BACK_OFF_AFTER: usize = 3;
 /// The longest pause a Retry-After buys.
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 
+/// Reads the failure class the app logged for a correlation id.
+pub type ClassLookup<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
+
 /// Where the requests go and how to read a 5xx's failure class.
 pub struct Target<'a> {
     pub base_url: String,
@@ -56,7 +59,7 @@ pub struct Target<'a> {
     pub profile: Profile,
     /// demo-app only: the failure class the app logged for a correlation id (`None` while
     /// its line has not arrived, an empty string when the line names no class).
-    pub class_of: Option<&'a (dyn Fn(&str) -> Option<String> + Sync)>,
+    pub class_of: Option<&'a ClassLookup<'a>>,
 }
 
 /// One run against one target (one mode and backend for demo-app).
@@ -599,10 +602,7 @@ pub fn describe_transport_error(error: &reqwest::Error) -> String {
 }
 
 /// The app writes its log line as it answers; give the reader of its stderr a moment.
-async fn class_from_logs(
-    class_of: &(dyn Fn(&str) -> Option<String> + Sync),
-    correlation_id: &str,
-) -> Option<String> {
+async fn class_from_logs(class_of: &ClassLookup<'_>, correlation_id: &str) -> Option<String> {
     if correlation_id.is_empty() {
         return None;
     }

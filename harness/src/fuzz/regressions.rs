@@ -100,10 +100,10 @@ mod tests {
             },
         };
         assert_eq!(save(&file, &[case.clone(), case.clone()]), Ok(1));
-        assert_eq!(save(&file, &[case.clone()]), Ok(0));
+        assert_eq!(save(&file, std::slice::from_ref(&case)), Ok(0));
         assert_eq!(load(&file), Ok(vec![case]));
         std::fs::write(&file, "{}\n").expect("write");
-        let error = load(&file).unwrap_err();
+        let error = load(&file).expect_err("refused");
         assert!(error.contains(".jsonl:1:"), "{error}");
         let _ = std::fs::remove_dir_all(dir);
     }

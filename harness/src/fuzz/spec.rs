@@ -352,12 +352,12 @@ mod tests {
 
     #[test]
     fn documents_we_cannot_use_are_errors_that_say_where() {
-        let swagger = parse(r#"{"swagger":"2.0","paths":{}}"#).unwrap_err();
+        let swagger = parse(r#"{"swagger":"2.0","paths":{}}"#).expect_err("refused");
         assert_eq!(swagger.at, "openapi");
         let dangling = parse(
             r##"{"openapi":"3.0.0","paths":{"/a":{"get":{"parameters":[{"$ref":"#/nope"}]}}}}"##,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert!(
             dangling.to_string().contains("paths./a.get.parameters[0]"),
             "{dangling}"
@@ -365,8 +365,13 @@ mod tests {
         let cyclic = parse(
             r##"{"openapi":"3.0.0","paths":{"/a":{"get":{"parameters":[{"$ref":"#/x"}]}}},"x":{"$ref":"#/x"}}"##,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert!(cyclic.problem.contains("does not end"));
-        assert!(parse("not json").unwrap_err().at.starts_with("line 1"));
+        assert!(
+            parse("not json")
+                .expect_err("refused")
+                .at
+                .starts_with("line 1")
+        );
     }
 }

@@ -553,8 +553,7 @@ fn body_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Option<Body>> {
         let cut = text
             .char_indices()
             .map(|(i, _)| i)
-            .filter(|&i| i <= cut)
-            .last()
+            .rfind(|&i| i <= cut)
             .unwrap_or(0);
         Some(Body::Raw {
             content_type: "application/json".to_string(),
