@@ -42,6 +42,7 @@ fn state() -> AppState {
         errors: ErrorLog::default(),
         open_covers: std::sync::Mutex::new(Vec::new()),
         release: demo_app::release::Release::new(),
+        probing: demo_app::probing::ProbeWatch::new(0),
     }
 }
 

@@ -91,10 +91,7 @@ impl Database {
             .connect(&settings.database_url)
             .await
             .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
-        migrator(backend)
-            .run(&pool)
-            .await
-            .context("Failed to migrate the database")?;
+        migrate(backend, &pool).await?;
         let version_sql = match backend {
             Backend::Sqlite => "SELECT sqlite_version()",
             Backend::Postgres => "SELECT version()",
@@ -117,6 +114,23 @@ impl Database {
             Backend::Postgres => "PostgreSQL",
         }
     }
+}
+
+/// Applies the embedded migrations, unless every one is applied already: an app role with
+/// table privileges only (no DDL) then starts against a schema its owner migrated.
+pub async fn migrate(backend: Backend, pool: &AnyPool) -> anyhow::Result<()> {
+    let migrator = migrator(backend);
+    let applied: Result<i64, sqlx::Error> =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await;
+    if applied.is_ok_and(|n| n == migrator.iter().count() as i64) {
+        return Ok(());
+    }
+    migrator
+        .run(pool)
+        .await
+        .context("Failed to migrate the database")
 }
 
 /// The embedded migrations for one engine: its schema, then the shared seed.

@@ -19,6 +19,7 @@ pub mod library_backtraces;
 pub mod metrics;
 pub mod middleware;
 pub mod panics;
+pub mod probing;
 pub mod release;
 pub mod render;
 pub mod request_context;

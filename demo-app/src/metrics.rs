@@ -40,7 +40,13 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, including the pool's current state.
-    pub fn render(&self, pool: &AnyPool, pool_max: u32, release: &str) -> String {
+    pub fn render(
+        &self,
+        pool: &AnyPool,
+        pool_max: u32,
+        release: &str,
+        probing_alerts: u64,
+    ) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP demo_app_http_requests_total HTTP responses by route, method and status class.\n\
@@ -72,7 +78,10 @@ impl Metrics {
              demo_app_db_pool_max_connections {pool_max}\n\
              # HELP demo_app_release_info The release serving traffic.\n\
              # TYPE demo_app_release_info gauge\n\
-             demo_app_release_info{{release=\"{release}\"}} 1\n",
+             demo_app_release_info{{release=\"{release}\"}} 1\n\
+             # HELP demo_app_suspected_probing_total Clients that crossed the probing threshold (one per client and window).\n\
+             # TYPE demo_app_suspected_probing_total counter\n\
+             demo_app_suspected_probing_total {probing_alerts}\n",
             self.panics.load(Ordering::Relaxed),
             size.saturating_sub(idle),
         );

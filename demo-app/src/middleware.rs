@@ -109,6 +109,9 @@ pub async fn handle(
     }
 
     let status = response.status();
+    if crate::probing::ProbeWatch::counts(status.as_u16()) {
+        watch_for_probing(&state, response.request(), status.as_u16(), &correlation_id);
+    }
     set_headers(&mut response, mode, &correlation_id);
     state
         .metrics
@@ -215,6 +218,41 @@ fn log_error(error: &AppError, status: StatusCode) {
             "request rejected"
         );
     }
+}
+
+/// Counts an error answer against its client and logs a suspected prober once per window.
+fn watch_for_probing(state: &AppState, request: &HttpRequest, status: u16, correlation_id: &str) {
+    let client = client_address(request, state.settings.trust_forwarded_for);
+    let now = std::time::Instant::now();
+    if let Some(suspicion) = state.probing.record(&client, status, correlation_id, now) {
+        tracing::warn!(
+            client = %suspicion.client,
+            errors_in_window = suspicion.errors_in_window,
+            client_errors = suspicion.client_errors,
+            server_errors = suspicion.server_errors,
+            window_s = crate::probing::WINDOW.as_secs(),
+            sample_correlation_ids = %suspicion.sample_correlation_ids.join(","),
+            "suspected probing"
+        );
+    }
+}
+
+/// The peer's IP address, or the first X-Forwarded-For hop when a proxy the operator runs
+/// is trusted to set it. Anything that does not parse as an address counts as the peer.
+fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let peer = request
+        .peer_addr()
+        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string());
+    if !trust_forwarded_for {
+        return peer;
+    }
+    request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
+        .map_or(peer, |ip| ip.to_string())
 }
 
 /// The failure class a response teaches: the planted flaw's, or the catch-all lesson when

@@ -1,6 +1,13 @@
 //! A fresh, empty database per run: an SQLite file in the temp directory, or a new
-//! PostgreSQL database on the local server. The app's migrations fill it on start-up;
-//! `drop_database` removes it afterwards. Used by the harness and the integration tests.
+//! PostgreSQL database on the local server. `drop_database` removes it afterwards. Used
+//! by the harness and the integration tests.
+//!
+//! On PostgreSQL the blast radius of the deliberate bugs is contained the way a real
+//! deployment would contain it: the schema is created by the admin role (the owner), and
+//! the app connects as `crash_course_app`, a role with table privileges only: no
+//! superuser, no `pg_read_server_files`, no DDL. The SQL injection lesson then shows what
+//! an injection can read through the app's own grants, and `pg_read_file('/etc/passwd')`
+//! is refused. On SQLite the app migrates its own file on start-up.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,12 +46,21 @@ pub async fn postgres_reachable(admin_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The role the app connects as on PostgreSQL, and its password. Cluster-wide and shared
+/// by every run; each database grants it table privileges only. The password is the
+/// lab's, like its other fake secrets (loopback only; ignored under trust auth).
+pub const APP_ROLE: &str = "crash_course_app";
+const APP_ROLE_PASSWORD: &str = "crash-course-lab";
+
 /// One run's own database.
 #[derive(Debug)]
 pub struct ScratchDatabase {
     pub backend: Backend,
-    /// What to pass to the app as `database_url`.
+    /// What to pass to the app as `database_url` (the least-privileged app role).
     pub url: String,
+    /// The same database as its owner, for setup, sabotage and invariant SQL that the app
+    /// itself could not run (terminating sessions, bulk inserts, checks).
+    pub admin_url: String,
     target: Target,
 }
 
@@ -61,9 +77,11 @@ impl ScratchDatabase {
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("crash-course-{id}.sqlite3"));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
                 Ok(ScratchDatabase {
                     backend,
-                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    admin_url: url.clone(),
+                    url,
                     target: Target::SqliteFile(path),
                 })
             }
@@ -80,12 +98,20 @@ impl ScratchDatabase {
                     .execute(sqlx::AssertSqlSafe(create))
                     .await
                     .with_context(|| format!("Could not create the database {name}"))?;
+                ensure_app_role(&mut admin).await?;
                 admin.close().await.ok();
-                Ok(ScratchDatabase {
+                let owner_url = with_database(&admin_url, &name);
+                let scratch = ScratchDatabase {
                     backend,
-                    url: with_database(&admin_url, &name),
+                    url: with_user(&owner_url, APP_ROLE, APP_ROLE_PASSWORD),
+                    admin_url: owner_url.clone(),
                     target: Target::Postgres { admin_url, name },
-                })
+                };
+                if let Err(e) = migrate_and_grant(&owner_url).await {
+                    let _ = scratch.drop_database().await;
+                    return Err(e);
+                }
+                Ok(scratch)
             }
         }
     }
@@ -110,6 +136,74 @@ impl ScratchDatabase {
             }
         }
     }
+}
+
+/// Creates the app role if this server does not have it yet. Parallel runs may race to
+/// create it: whoever loses finds it there, which is all that is needed.
+async fn ensure_app_role(admin: &mut AnyConnection) -> anyhow::Result<()> {
+    let create = format!(
+        "DO $$ BEGIN \
+           CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE_PASSWORD}' \
+             NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
+         END $$"
+    );
+    admin
+        .execute(sqlx::AssertSqlSafe(create))
+        .await
+        .with_context(|| format!("Could not create the role {APP_ROLE}"))?;
+    // A role of that name made by someone else must still be an ordinary one.
+    let (superuser, reads_files): (bool, bool) = sqlx::query_as(
+        "SELECT rolsuper, pg_has_role(rolname, 'pg_read_server_files', 'MEMBER') \
+         FROM pg_roles WHERE rolname = $1",
+    )
+    .bind(APP_ROLE)
+    .fetch_one(&mut *admin)
+    .await
+    .with_context(|| format!("Could not inspect the role {APP_ROLE}"))?;
+    if superuser || reads_files {
+        anyhow::bail!(
+            "the role {APP_ROLE} on this server is a superuser or may read server files; \
+             the lab runs its app with table privileges only (ALTER ROLE {APP_ROLE} NOSUPERUSER, \
+             REVOKE pg_read_server_files FROM {APP_ROLE})"
+        );
+    }
+    Ok(())
+}
+
+/// As the owner: the app's migrations (schema and seed), then table privileges for the app
+/// role and nothing more.
+async fn migrate_and_grant(owner_url: &str) -> anyhow::Result<()> {
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(owner_url)
+        .await
+        .context("Could not connect to the new database as its owner")?;
+    crate::db::migrate(Backend::Postgres, &pool).await?;
+    let grants = format!(
+        "GRANT USAGE ON SCHEMA public TO {APP_ROLE}; \
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}; \
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(grants))
+        .execute(&pool)
+        .await
+        .context("Could not grant the app role its table privileges")?;
+    pool.close().await;
+    Ok(())
+}
+
+/// The URL with its user (and password) replaced.
+fn with_user(url: &str, user: &str, password: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let host = match rest.find('@') {
+        Some(at) if rest.find('/').is_none_or(|slash| at < slash) => &rest[at + 1..],
+        _ => rest,
+    };
+    format!("{}{user}:{password}@{host}", &url[..scheme_end])
 }
 
 fn remove_sqlite_files(path: &std::path::Path) {
@@ -168,6 +262,22 @@ mod tests {
             "postgres://u:p@h/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+
+    #[test]
+    fn the_user_is_replaced_with_or_without_one_before() {
+        assert_eq!(
+            with_user("postgres://postgres@127.0.0.1:5432/x", "app", "pw"),
+            "postgres://app:pw@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_user("postgres://h/x", "app", "pw"),
+            "postgres://app:pw@h/x"
+        );
+        assert_eq!(
+            with_user("postgres://u:p@h/x?a=b@c", "app", "pw"),
+            "postgres://app:pw@h/x?a=b@c"
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ impl Application {
             .context("Failed to read the bound address")?;
         let workers = settings.workers;
         let fx = FxClient::new(&settings)?;
+        let probing = crate::probing::ProbeWatch::new(settings.probing_threshold);
         let state = web::Data::new(AppState {
             settings,
             db,
@@ -40,6 +41,7 @@ impl Application {
             fx,
             open_covers: std::sync::Mutex::new(Vec::new()),
             release: crate::release::Release::new(),
+            probing,
         });
         let server = HttpServer::new(move || {
             App::new()

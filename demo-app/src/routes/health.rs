@@ -27,6 +27,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         &state.db.pool,
         state.settings.pool_max_connections,
         state.release.name(),
+        state.probing.alerts(),
     );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

@@ -126,6 +126,18 @@ pub const KEYS: &[Key] = &[
         secret: false,
     },
     Key {
+        name: "probing_threshold",
+        help: "error answers (4xx, 500) from one client per minute above which the app logs `suspected probing` (0 turns it off)",
+        default: Some("30"),
+        secret: false,
+    },
+    Key {
+        name: "trust_forwarded_for",
+        help: "`true` behind a reverse proxy you run: the client is the first X-Forwarded-For hop, not the peer address",
+        default: Some("false"),
+        secret: false,
+    },
+    Key {
         name: "fx_api_key",
         help: "API key sent to the currency-rate upstream (the lab's value is fake)",
         default: Some(LAB_FX_API_KEY),

@@ -115,6 +115,8 @@ pub struct Settings {
     pub pdf_render_ms: u64,
     pub pdf_deadline_ms: u64,
     pub open_files_limit: u64,
+    pub probing_threshold: u32,
+    pub trust_forwarded_for: bool,
     /// Where each value came from (not serialized into dumps).
     #[serde(skip)]
     pub sources: BTreeMap<&'static str, Source>,
@@ -379,6 +381,9 @@ impl Layers {
             pdf_deadline_ms: self
                 .parse("pdf_deadline_ms", "Use a whole number of milliseconds.")?,
             open_files_limit,
+            probing_threshold: self
+                .parse("probing_threshold", "Use a whole number, 0 to turn it off.")?,
+            trust_forwarded_for: self.parse("trust_forwarded_for", "Use true or false.")?,
             sources,
             warnings,
         })

@@ -124,7 +124,7 @@ async fn five_wide_reports_at_once_leave_the_sqlite_pool_free_within_a_second() 
                 SELECT 1, 1, 1, 1499, '2020-01-01' FROM n";
     let pool = sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
-        .connect(&app.db.url)
+        .connect(&app.db.admin_url)
         .await
         .expect("test pool");
     sqlx::raw_sql(seed)

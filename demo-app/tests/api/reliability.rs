@@ -113,7 +113,7 @@ async fn storm(mode: Mode, backend: Backend) -> String {
 
     let pool = AnyPoolOptions::new()
         .max_connections(1)
-        .connect(&app.db.url)
+        .connect(&app.db.admin_url)
         .await
         .expect("db");
     let mut total = 0;
@@ -252,7 +252,7 @@ async fn after_its_connections_are_killed_the_app_serves_again_without_a_restart
     join_all((0..3).map(|_| app.get("/books/1"))).await;
     let admin = AnyPoolOptions::new()
         .max_connections(1)
-        .connect(&app.db.url)
+        .connect(&app.db.admin_url)
         .await
         .expect("db");
     let killed: Vec<bool> = sqlx::query_scalar(
@@ -303,7 +303,7 @@ async fn after_another_process_lets_go_of_the_sqlite_file_the_app_serves_again()
     .await;
     assert_eq!(app.get("/books/1").await.status(), 200);
     sqlx::any::install_default_drivers();
-    let mut job = AnyConnection::connect(&app.db.url).await.expect("db");
+    let mut job = AnyConnection::connect(&app.db.admin_url).await.expect("db");
     sqlx::raw_sql("BEGIN EXCLUSIVE")
         .execute(&mut job)
         .await

@@ -242,7 +242,7 @@ async fn run_with_database(
     let pool = sqlx::any::AnyPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_lazy(&db.url)?;
+        .connect_lazy(&db.admin_url)?;
     let mut held = HeldConnections::default();
     let outcome = run_steps(scenario, &running, &pool, &mut held, result).await;
     held.release_all().await;
