@@ -26,6 +26,7 @@ pub mod request_context;
 pub mod routes;
 pub mod scratch_db;
 pub mod settings;
+pub mod single_statement;
 pub mod sqlite_deadline;
 pub mod startup;
 pub mod state;

@@ -81,6 +81,11 @@ async fn client_mistakes_are_4xx_problems_in_prod_on_every_backend() {
     }
 }
 
+/// `/authors?name=...` with the name percent-encoded.
+fn authors_url(app: &crate::support::TestApp, name: &str) -> reqwest::Url {
+    reqwest::Url::parse_with_params(&app.url("/authors"), &[("name", name)]).expect("url")
+}
+
 async fn assert_problem(response: reqwest::Response, backend: Backend, what: &str) {
     assert_eq!(
         response.headers()["content-type"],
@@ -92,6 +97,73 @@ async fn assert_problem(response: reqwest::Response, backend: Backend, what: &st
         problem["correlation_id"].is_string(),
         "{backend:?} {what}: {problem}"
     );
+}
+
+#[tokio::test]
+async fn the_sqlite_injection_can_neither_attach_a_file_nor_stack_a_statement() {
+    let app = spawn_app(Mode::Prod, Backend::Sqlite).await;
+    let target = std::env::temp_dir().join(format!("attached-{}.db", std::process::id()));
+    let attach = format!("'; ATTACH DATABASE '{}' AS x; --", target.display());
+    let stacked = "zz'; DELETE FROM wallets; --";
+    for name in [attach.as_str(), stacked] {
+        let response = app
+            .client
+            .get(authors_url(&app, name))
+            .send()
+            .await
+            .expect("request reaches the app");
+        assert_eq!(response.status(), 500, "{name}");
+    }
+    assert!(!target.exists(), "ATTACH created {}", target.display());
+    assert_eq!(
+        app.get("/wallets/1").await.status(),
+        200,
+        "the stacked DELETE ran"
+    );
+    // The UNION, one statement, still reads what the app may read: the lesson stays.
+    let union = app
+        .client
+        .get(authors_url(
+            &app,
+            "' UNION SELECT 1, sql FROM sqlite_master WHERE sql IS NOT NULL --",
+        ))
+        .send()
+        .await
+        .expect("request reaches the app");
+    assert_eq!(union.status(), 200);
+    assert!(
+        union
+            .text()
+            .await
+            .expect("body")
+            .contains("CREATE TABLE customers")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn on_postgres_the_injection_cannot_read_a_host_file() {
+    if !backends().await.contains(&Backend::Postgres) {
+        return;
+    }
+    let app = spawn_app(Mode::Dev, Backend::Postgres).await;
+    let response = app
+        .client
+        .get(authors_url(
+            &app,
+            "' UNION SELECT 1, pg_read_file('/etc/passwd') --",
+        ))
+        .send()
+        .await
+        .expect("request reaches the app");
+    assert_eq!(response.status(), 500);
+    let body = response.text().await.expect("body");
+    assert!(
+        body.contains("permission denied for function pg_read_file"),
+        "{body}"
+    );
+    assert!(!body.contains("root:x:0:0"), "{body}");
+    app.stop().await;
 }
 
 #[tokio::test]
