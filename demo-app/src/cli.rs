@@ -112,7 +112,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             }
         };
     }
-    telemetry::init();
+    let _log_writer = telemetry::init();
     if settings.open_files_limit > 0 {
         // Lowers the soft limit of this process only (never raises, never the hard limit),
         // so the file-handle lesson reaches the limit quickly without touching the machine.

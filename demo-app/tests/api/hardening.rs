@@ -224,3 +224,65 @@ async fn five_wide_reports_at_once_leave_the_sqlite_pool_free_within_a_second() 
     assert!(recovery < Duration::from_secs(1), "{recovery:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_burst_of_hostile_requests_is_noticed_once_and_ordinary_traffic_is_not() {
+    let app = spawn_app_with(Mode::Prod, Backend::Sqlite, &[("probing_threshold", "20")]).await;
+    // Ordinary traffic, a few honest mistakes among it: no warning.
+    for path in [
+        "/books",
+        "/books/1",
+        "/books/999",
+        "/search?q=rust",
+        "/authors?name=Knuth",
+    ] {
+        app.get(path).await;
+    }
+    assert!(
+        !app.app
+            .log_lines()
+            .iter()
+            .any(|l| l.contains("suspected probing"))
+    );
+    // A fuzzer's burst: forty hostile requests in a row.
+    let hostile = [
+        "/books/abc",
+        "/books/-1",
+        "/authors?name=%27",
+        "/search?q=%00",
+        "/nope",
+    ];
+    let mut last_id = String::new();
+    for i in 0..40 {
+        let response = app.get(hostile[i % hostile.len()]).await;
+        last_id = response.headers()["x-request-id"]
+            .to_str()
+            .expect("id")
+            .to_string();
+    }
+    app.log_lines_for(&last_id).await;
+    let warnings: Vec<String> = app
+        .app
+        .log_lines()
+        .into_iter()
+        .filter(|l| l.contains("suspected probing"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning per client and window: {warnings:?}"
+    );
+    let warning: Value = serde_json::from_str(&warnings[0]).expect("json");
+    assert_eq!(warning["fields"]["client"], "127.0.0.1");
+    assert!(
+        warning["fields"]["sample_correlation_ids"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(
+        metrics.contains("demo_app_suspected_probing_total 1"),
+        "{metrics}"
+    );
+    app.stop().await;
+}
