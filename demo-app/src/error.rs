@@ -230,21 +230,6 @@ impl AppError {
     pub fn chain(&self) -> Vec<String> {
         self.error.chain().map(|cause| cause.to_string()).collect()
     }
-
-    /// A stable grouping key for the ops error list: the kind plus the innermost cause
-    /// with digits removed (ids and pids vary, the bug does not).
-    pub fn fingerprint(&self) -> String {
-        let root = match &self.panic {
-            Some(panic) => panic.location.clone().unwrap_or_default(),
-            None => self.error.root_cause().to_string(),
-        };
-        let shape: String = root
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '#' } else { c })
-            .take(120)
-            .collect();
-        format!("{}: {shape}", self.kind.slug())
-    }
 }
 
 /// Maps what the engine reported to what the client should be told in prod.

@@ -1,68 +1,154 @@
-//! The ops error list: errors grouped by fingerprint with counts, first and last seen, and
-//! sample correlation ids, the way an error aggregator (Sentry and friends) shows them.
+//! The ops error list (`/ops/errors`): 5xx errors grouped by fingerprint (see
+//! `grouping.rs`), with counts, first and last seen, distinct clients, sample correlation
+//! ids and the release, the way an error aggregator shows them. Like one, it says when a
+//! group is new and when a resolved group comes back (a regression): the two moments an
+//! aggregator alerts on. `DELETE /ops/errors` resolves every group; a resolved group is
+//! hidden until it happens again.
+//!
+//! Groups live in shards, so two errors of different defects never wait on one lock.
 
-use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::grouping;
 
 /// How many correlation ids each group keeps (the newest ones).
 const SAMPLES: usize = 5;
+/// Distinct clients counted per group; past this the count stops growing.
+const MAX_CLIENTS: usize = 1000;
+const SHARDS: usize = 16;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ErrorLog {
-    groups: Mutex<HashMap<String, ErrorGroup>>,
+    shards: Vec<Mutex<HashMap<String, ErrorGroup>>>,
+}
+
+impl Default for ErrorLog {
+    fn default() -> Self {
+        ErrorLog {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorGroup {
     pub fingerprint: String,
+    pub fingerprint_version: u32,
     pub kind: &'static str,
     pub status: u16,
     pub route: String,
+    /// A panic's `file:line:col`, or the error site's context.
+    pub location: String,
+    /// The cause with input and ids replaced by placeholders.
+    pub message: String,
     pub count: u64,
     pub first_seen_unix_ms: u128,
     pub last_seen_unix_ms: u128,
+    /// Distinct client addresses (up to 1000).
+    pub clients: usize,
     pub sample_correlation_ids: Vec<String>,
+    /// The release serving traffic when the group was first seen, and the last time.
+    pub first_release: String,
+    pub last_release: String,
+    /// First seen since the service started, never resolved.
+    pub new: bool,
+    /// Seen again after `DELETE /ops/errors` resolved it.
+    pub regressed: bool,
+    #[serde(skip)]
+    resolved: bool,
+    #[serde(skip)]
+    client_set: HashSet<String>,
+}
+
+/// One 5xx, as the response middleware saw it.
+pub struct Occurrence<'a> {
+    pub error: &'a AppError,
+    pub status: u16,
+    pub route: &'a str,
+    pub correlation_id: &'a str,
+    pub client: &'a str,
+    pub release: &'a str,
+}
+
+/// What an aggregator would alert on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alert {
+    NewGroup,
+    Regression,
 }
 
 impl ErrorLog {
-    pub fn record(&self, error: &AppError, status: u16, route: &str, correlation_id: &str) {
+    /// Files the error in its group; says whether this is a new group or a regression.
+    pub fn record(&self, occurrence: &Occurrence<'_>) -> (String, Option<Alert>) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis())
             .unwrap_or_default();
-        let fingerprint = format!("{route} {}", error.fingerprint());
-        let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        let group = groups
-            .entry(fingerprint.clone())
-            .or_insert_with(|| ErrorGroup {
-                fingerprint,
-                kind: error.kind.slug(),
-                status,
-                route: route.to_string(),
+        let fingerprint = grouping::fingerprint(occurrence.error, occurrence.route);
+        let mut groups = self
+            .shard(&fingerprint.key)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut alert = None;
+        let group = groups.entry(fingerprint.key.clone()).or_insert_with(|| {
+            alert = Some(Alert::NewGroup);
+            ErrorGroup {
+                fingerprint: fingerprint.key.clone(),
+                fingerprint_version: grouping::FINGERPRINT_VERSION,
+                kind: occurrence.error.kind.slug(),
+                status: occurrence.status,
+                route: occurrence.route.to_string(),
+                location: fingerprint.location.clone(),
+                message: fingerprint.message.clone(),
                 count: 0,
                 first_seen_unix_ms: now,
                 last_seen_unix_ms: now,
+                clients: 0,
                 sample_correlation_ids: Vec::new(),
-            });
+                first_release: occurrence.release.to_string(),
+                last_release: occurrence.release.to_string(),
+                new: true,
+                regressed: false,
+                resolved: false,
+                client_set: HashSet::new(),
+            }
+        });
+        if group.resolved {
+            group.resolved = false;
+            group.new = false;
+            group.regressed = true;
+            alert = Some(Alert::Regression);
+        }
         group.count += 1;
         group.last_seen_unix_ms = now;
+        group.last_release = occurrence.release.to_string();
+        if group.client_set.len() < MAX_CLIENTS {
+            group.client_set.insert(occurrence.client.to_string());
+            group.clients = group.client_set.len();
+        }
         if group.sample_correlation_ids.len() == SAMPLES {
             group.sample_correlation_ids.remove(0);
         }
         group
             .sample_correlation_ids
-            .push(correlation_id.to_string());
+            .push(occurrence.correlation_id.to_string());
+        (fingerprint.key, alert)
     }
 
-    /// Every group, most frequent first.
+    /// Every unresolved group, most frequent first.
     pub fn groups(&self) -> Vec<ErrorGroup> {
-        let groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        let mut list: Vec<ErrorGroup> = groups.values().cloned().collect();
+        let mut list: Vec<ErrorGroup> = Vec::new();
+        for shard in &self.shards {
+            let groups = shard.lock().unwrap_or_else(|p| p.into_inner());
+            list.extend(groups.values().filter(|g| !g.resolved).cloned());
+        }
         list.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
@@ -71,10 +157,24 @@ impl ErrorLog {
         list
     }
 
+    /// Resolves every group: hidden from the list, remembered so a recurrence is known as
+    /// a regression. Counts start again from the regression.
     pub fn clear(&self) {
-        self.groups
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        for shard in &self.shards {
+            let mut groups = shard.lock().unwrap_or_else(|p| p.into_inner());
+            for group in groups.values_mut() {
+                group.resolved = true;
+                group.count = 0;
+                group.client_set.clear();
+                group.clients = 0;
+                group.sample_correlation_ids.clear();
+            }
+        }
+    }
+
+    fn shard(&self, key: &str) -> &Mutex<HashMap<String, ErrorGroup>> {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        &self.shards[(hasher.finish() as usize) % SHARDS]
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod error_log;
 pub mod flaw;
 pub mod fx;
+pub mod grouping;
 pub mod input;
 pub mod launch;
 pub mod library_backtraces;

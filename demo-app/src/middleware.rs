@@ -24,6 +24,7 @@ use crate::build_info;
 use crate::correlation;
 use crate::error::PanicDetails;
 use crate::error::{AppError, ErrorKind};
+use crate::error_log::{Alert, Occurrence};
 use crate::panics;
 use crate::render::{self, ErrorReport};
 use crate::request_context::{self, RequestScope};
@@ -149,9 +150,26 @@ impl Failure<'_> {
         let status = response.status();
         log_error(error, status);
         if status.is_server_error() {
-            self.state
-                .errors
-                .record(error, status.as_u16(), self.route, self.correlation_id);
+            let client = client_address(self.request, self.state.settings.trust_forwarded_for);
+            let (fingerprint, alert) = self.state.errors.record(&Occurrence {
+                error,
+                status: status.as_u16(),
+                route: self.route,
+                correlation_id: self.correlation_id,
+                client: &client,
+                release: self.state.release.name(),
+            });
+            // The alerts an aggregator sends: a defect never seen before, or one that
+            // was resolved and is back.
+            match alert {
+                Some(Alert::NewGroup) => {
+                    tracing::warn!(fingerprint, route = self.route, "new error group")
+                }
+                Some(Alert::Regression) => {
+                    tracing::warn!(fingerprint, route = self.route, "error group regressed")
+                }
+                None => {}
+            }
         }
         response
     }

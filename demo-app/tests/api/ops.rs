@@ -103,3 +103,95 @@ async fn prod_without_an_ops_token_serves_the_shop_and_closes_the_ops_routes() {
     );
     app.stop().await;
 }
+
+/// GET /ops/errors with the token, as JSON.
+async fn error_groups(app: &crate::support::TestApp) -> Vec<serde_json::Value> {
+    let response = app
+        .client
+        .get(app.url("/ops/errors"))
+        .bearer_auth(OPS_TOKEN)
+        .send()
+        .await
+        .expect("answer");
+    response.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn three_defects_hit_with_many_inputs_make_three_groups_and_a_cleared_one_regresses() {
+    for backend in crate::support::backends().await {
+        let app = spawn_app(Mode::Prod, backend).await;
+        // Three defects, each reached with different inputs.
+        for name in ["O'Hara", "D'Arcy", "O'Brien", "L'Engle"] {
+            let url = reqwest::Url::parse_with_params(&app.url("/authors"), &[("name", name)])
+                .expect("url");
+            assert_eq!(
+                app.client.get(url).send().await.expect("answer").status(),
+                500
+            );
+        }
+        for date in ["2026-11-22", "2026-11-23", "2027-01-05"] {
+            app.get(&format!("/reports/daily-average?date={date}"))
+                .await;
+        }
+        // Byte 24 falls inside the last character of each.
+        for query in [
+            format!("{}🦀", "a".repeat(23)),
+            format!("{}é", "b".repeat(23)),
+        ] {
+            let url = reqwest::Url::parse_with_params(&app.url("/search"), &[("q", &query)])
+                .expect("url");
+            assert_eq!(
+                app.client.get(url).send().await.expect("answer").status(),
+                500
+            );
+        }
+        let groups = error_groups(&app).await;
+        assert_eq!(groups.len(), 3, "{backend:?}: {groups:#?}");
+        let authors = groups
+            .iter()
+            .find(|g| g["route"] == "/authors")
+            .expect("an /authors group");
+        assert_eq!(authors["count"], 4, "{backend:?}: {authors}");
+        assert_eq!(authors["new"], true);
+        assert_eq!(authors["clients"], 1);
+        assert!(
+            authors["fingerprint"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("v2 "))
+        );
+
+        // Resolve everything; the /search defect comes back: a regression, alone.
+        let cleared = app
+            .client
+            .delete(app.url("/ops/errors"))
+            .bearer_auth(OPS_TOKEN)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(cleared.status(), 204);
+        assert!(error_groups(&app).await.is_empty());
+        let url = reqwest::Url::parse_with_params(
+            &app.url("/search"),
+            &[("q", format!("{}€", "c".repeat(22)))],
+        )
+        .expect("url");
+        let again = app.client.get(url).send().await.expect("answer");
+        let id = again.headers()["x-request-id"]
+            .to_str()
+            .expect("id")
+            .to_string();
+        let groups = error_groups(&app).await;
+        assert_eq!(groups.len(), 1, "{groups:#?}");
+        assert_eq!(groups[0]["regressed"], true);
+        assert_eq!(groups[0]["new"], false);
+        assert_eq!(groups[0]["count"], 1);
+        let lines = app.log_lines_for(&id).await;
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["fields"]["message"] == "error group regressed"),
+            "{lines:#?}"
+        );
+        app.stop().await;
+    }
+}
