@@ -1,4 +1,4 @@
-# Crash Course recipes. `just` lists them; each is a plain cargo command you can copy.
+# Crash Course recipes. `just` lists them; each is a plain command you can copy.
 
 # List the recipes
 default:
@@ -55,6 +55,25 @@ load *args:
 postgres:
     pg_isready -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
     pg_isready -h 127.0.0.1 -p 5432
+
+# Prometheus on 127.0.0.1:9090 with the 5xx alert rules, scraping the demo-app of `just serve prod` on 8080 (start that first, in another terminal)
+monitor:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v prometheus >/dev/null 2>&1; then
+        echo "prometheus is not installed (Debian/Ubuntu: apt-get install prometheus)" >&2
+        exit 127
+    fi
+    echo "Scraping http://127.0.0.1:8080/metrics every 5 s: run demo-app there with 'just serve prod' in another terminal"
+    echo "(with DEMO_APP_OPS_TOKEN set to a token you know, to deploy v2: docs/operations.md#watch-the-alerts-fire)."
+    echo "Alerts: http://127.0.0.1:9090/alerts   Ctrl-C stops Prometheus; its data is a temporary folder, removed then."
+    data=$(mktemp -d)
+    trap 'rm -rf "$data"' EXIT
+    prometheus --config.file=demo-app/monitoring/prometheus.yml --web.listen-address=127.0.0.1:9090 --storage.tsdb.path="$data"
+
+# Check the Prometheus rules and run their unit tests (needs promtool: apt-get install prometheus)
+monitor-check:
+    bash demo-app/monitoring/check.sh
 
 # What CI runs
 ci:
