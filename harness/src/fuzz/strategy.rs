@@ -254,17 +254,26 @@ fn text_valid(schema: &Schema, required: bool) -> BoxedStrategy<Option<String>> 
     }
 }
 
+/// Bounded integers anywhere in their range; unbounded ones (ids, mostly) mostly small,
+/// where a seeded database keeps its rows, so that every early id is tried.
 fn integer_valid(schema: &Schema) -> BoxedStrategy<i64> {
-    let low = schema.minimum.map_or(0, |m| m.ceil() as i64);
-    let high = schema
-        .maximum
-        .map_or(low.saturating_add(30), |m| m.floor() as i64);
-    let range = if low <= high { low..=high } else { 0..=30 };
+    let range = match (schema.minimum, schema.maximum) {
+        (Some(low), Some(high)) if low <= high => (low.ceil() as i64..=high.floor() as i64).boxed(),
+        (low, None) => {
+            let low = low.map_or(0, |m| m.ceil() as i64);
+            prop_oneof![
+                4 => low.max(1)..=low.max(1).saturating_add(19),
+                1 => low..=low.saturating_add(1000),
+            ]
+            .boxed()
+        }
+        _ => (0i64..=30).boxed(),
+    };
     let examples: Vec<i64> = schema.examples.iter().filter_map(Value::as_i64).collect();
     if examples.is_empty() {
-        range.boxed()
+        range
     } else {
-        prop_oneof![3 => range, 1 => select(examples)].boxed()
+        prop_oneof![5 => range, 1 => select(examples)].boxed()
     }
 }
 
@@ -388,12 +397,22 @@ fn text_boundary(schema: &Schema, valid: BoxedStrategy<String>) -> BoxedStrategy
     // byte-index slice of the text lands inside that character for some prefix length.
     let multi_byte = (0usize..=48, select(MULTI_BYTE), 0usize..=8)
         .prop_map(|(before, c, after)| format!("{}{c}{}", "a".repeat(before), "b".repeat(after)));
+    // Text dense with characters of 2, 3 and 4 bytes after a 0-3 byte ASCII skew: almost
+    // every byte index of it falls inside a character, whatever length a careless slice
+    // cuts at.
+    let dense = (0usize..4, 6usize..40).prop_map(|(skew, chars)| {
+        let cycle = ['é', '€', '🦀', '日', 'ß'];
+        let mut text = "a".repeat(skew);
+        text.extend((0..chars).map(|i| cycle[i % cycle.len()]));
+        text
+    });
     let control =
         (valid.clone(), select(CONTROLS), valid).prop_map(|(a, c, b)| format!("{a}{c}{b}"));
     let odd = select(ODD_TEXT).prop_map(str::to_string);
     let mut choices = vec![
         (1, long.boxed()),
-        (4, multi_byte.boxed()),
+        (2, multi_byte.boxed()),
+        (3, dense.boxed()),
         (3, control.boxed()),
         (2, odd.boxed()),
     ];
