@@ -1,0 +1,196 @@
+//! The lab's own rules (Rust, sqlx, actix-web) and the generic ones: paths, SQL, versions,
+//! secrets, addresses. Their order is the order findings have always been reported in.
+
+use super::{BODY, Rule, Scope, Severity};
+
+// One rule per entry, laid out as a table: rustfmt would put every anchor and sample on a
+// line of its own.
+#[rustfmt::skip]
+pub(super) const RULES: &[Rule] = &[
+    Rule {
+        id: "rust.panic-message",
+        title: "Rust panic message",
+        cwe: &["CWE-209", "CWE-248"],
+        pattern: r"panicked at|handler panicked|called `(?:Option|Result)::(?:unwrap|expect)\(\)`|attempt to (?:divide|calculate the remainder) (?:by|with a divisor of) zero|attempt to (?:add|subtract|multiply|negate|shift left|shift right) with overflow|is not a char boundary|index out of bounds: the len is",
+        anchors: &["panicked at", "handler panicked", "::unwrap()`", "::expect()`", "attempt to divide", "attempt to calculate", " with overflow", "is not a char boundary", "index out of bounds: the len is"],
+        guard: "Only the exact texts the Rust standard library panics with; ordinary prose such as 'panic' alone never matches.",
+        samples: &["thread 'main' panicked at src/main.rs:3:5", "called `Option::unwrap()` on a `None` value", r#"{"panic":"attempt to divide by zero"}"#],
+        lookalikes: &["Don't panic, it is fine.", "We panicked a little at the launch party."],
+        ..BODY
+    },
+    Rule {
+        id: "rust.source-location",
+        title: "Source file and line of Rust code",
+        severity: Severity::Medium,
+        zap: Some(10023),
+        pattern: r"[\w./-]{0,200}\b(?:src|library|tests|benches|examples)/[\w./-]{1,200}\.rs:\d{1,6}(?::\d{1,6})?",
+        anchors: &[".rs:"],
+        guard: "Requires a `.rs` file under src/, library/, tests/, benches/ or examples/ followed by `:LINE`; a bare file name or a URL path does not match.",
+        samples: &["demo-app/src/routes/books.rs:70:25", "at /rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/ops/function.rs:250:5"],
+        lookalikes: &["see /books/13 and file.rs", "the crate's src/lib.rs is tiny"],
+        ..BODY
+    },
+    Rule {
+        id: "rust.backtrace",
+        title: "Backtrace frames",
+        pattern: r"[Ss]tack backtrace:|\b\d{1,3}: (?:<|__)?[A-Za-z_]\w{0,64}(?:::[\w<>{}#]{1,64}){2,16}|at /rustc/[0-9a-f]{8,40}",
+        anchors: &["tack backtrace:", "::", "at /rustc/"],
+        guard: "A numbered frame must name a path of at least three `::` segments (`0: core::ops::function`), or the text must carry rustc's or anyhow's own markers.",
+        samples: &["   0: core::ops::function::FnOnce::call_once", "stack backtrace:\n   0: rust_begin_unwind", "Stack backtrace:\n   0: anyhow::error::<impl anyhow::Error>::msg"],
+        lookalikes: &["step 1: add::two numbers", "a C++ note: std::vector is fine"],
+        ..BODY
+    },
+    Rule {
+        id: "path.absolute",
+        title: "Absolute file system path",
+        severity: Severity::Medium,
+        cwe: &["CWE-200", "CWE-209"],
+        // Path segments are ASCII and bounded: that bounds the window the scanner searches
+        // around each anchor. A non-ASCII segment ends the evidence early, nothing worse.
+        pattern: r#"(?:^|[\s"'=(\[:,])(?P<leak>/(?:home|root|usr|var|tmp|opt|etc|srv|app|work|workspace|Users|private|mnt|proc|run)/[\w.@-]{1,64}(?:/[\w.@-]{1,64}){0,24}|/(?:[\w.@-]{1,64}/){3,24}[\w@-][\w.@-]{0,64}\.(?:rs|toml|lock|sql|sqlite3?|db|txt|j2|tera|pem|key|env|log|conf|ya?ml)|/(?:[\w.@-]{1,64}/){2,24}(?:assets|templates|static|public|resources|uploads|storage)/(?:[\w.@-]{1,64}/){0,12}[\w@-][\w.@-]{0,64}\.(?:svg|png|jpe?g|gif|webp|pdf|html?|css|js))|\b[A-Za-z]:(?:\\{1,4}[\w .-]{1,64}){1,24}\\{1,4}[\w .-]{0,64}"#,
+        anchors: &["/home/", "/root/", "/usr/", "/var/", "/tmp/", "/opt/", "/etc/", "/srv/", "/app/", "/work", "/Users/", "/private/", "/mnt/", "/proc/", "/run/", ".rs", ".toml", ".lock", ".sql", ".db", ".txt", ".j2", ".tera", ".pem", ".key", ".env", ".log", ".conf", ".yml", ".yaml", "/assets/", "/templates/", "/static/", "/public/", "/resources/", "/uploads/", "/storage/", ":\\"],
+        guard: "A path counts under a well-known root directory (/home, /root, /usr, /var, /tmp, ...); under any root when it is at least three directories deep and names a source, template, key, database or config file (.rs, .toml, .sql, .sqlite3, .txt, .pem, .env, .yaml, ...), or names a web asset inside an application's assets/templates/static folder at least two directories down; or after a Windows drive letter. std's remapped `/rustc/<commit>/...` paths are left to rust.source-location; API paths like /books/13, URLs and shallow asset links (/static/img/logo.svg) never match.",
+        // std's sources as rustc remaps them: not this server's file system, and
+        // `rust.source-location` already reports them.
+        exempt_prefixes: &["/rustc/"],
+        samples: &["cwd \"/home/ada/lab/target\"", r#"{"backtrace":"at /builds/ci-7/demo-app/src/request_context.rs:35:9"}"#, r#"{"error":"No such file: /ci/7/demo-app/assets/cover.svg"}"#, r"Source File: c:\inetpub\wwwroot\Shop\Default.aspx.cs"],
+        lookalikes: &["GET /books/13 then /problems/not-found", r#"<link href="/static/css/site.css"> <img src="/assets/img/logo.svg">"#, "see https://example.com/docs/a/b/page.html"],
+        ..BODY
+    },
+    Rule {
+        id: "sql.statement",
+        title: "SQL statement text",
+        cwe: &["CWE-209", "CWE-89"],
+        pattern: r"\bSELECT\s{1,16}(?:DISTINCT\s{1,16})?[A-Za-z0-9_*.,()'\s]{1,200}?\s{1,16}FROM\s{1,16}\w{1,64}|\bINSERT\s{1,16}INTO\s{1,16}\w{1,64}|\bUPDATE\s{1,16}\w{1,64}\s{1,16}SET\s{1,16}\w{1,64}|\bDELETE\s{1,16}FROM\s{1,16}\w{1,64}|\b(?i-u:select\s{1,16}[A-Za-z0-9_*.,()\s]{1,200}?\s{1,16}from\s{1,16}\w{1,64}\s{1,16}(?:where|join|order\s{1,16}by|group\s{1,16}by|limit))\b|\b(?i-u:insert\s{1,16}into\s{1,16}\w{1,64}\s{0,16}\([\w\s,]{1,300}\)\s{0,16}values)\b|\b(?i-u:update\s{1,16}\w{1,64}\s{1,16}set\s{1,16}\w{1,64}\s{0,4}=)|\b(?i-u:delete\s{1,16}from\s{1,16}\w{1,64}\s{1,16}where)\b",
+        anchors: &["(?i)select", "(?i)insert", "(?i)update", "(?i)delete"],
+        guard: "Needs a statement's shape (SELECT ... FROM table, INSERT INTO table, UPDATE t SET c, DELETE FROM t) with upper-case keywords; lower-case SQL (as ORMs log it) must go on with WHERE/JOIN/ORDER BY/GROUP BY/LIMIT, a column list and VALUES, or `SET column =`, so prose like 'select a book from the list' passes.",
+        samples: &["SELECT id, name FROM authors WHERE 1", "insert into books (title, author_id) values (?, ?)", r#""sql":"update wallets set balance_cents = balance_cents - $1 where id = $2""#],
+        lookalikes: &["Please select a book from the list.", "Update your settings from the menu.", "Insert into the slot, then delete from memory."],
+        ..BODY
+    },
+    Rule {
+        id: "db.engine-error",
+        title: "Database engine error text (PostgreSQL, SQLite, sqlx)",
+        pattern: r#"error returned from database|syntax error at or near|near {q}[^"\\&]{0,40}{q}: syntax error|UNIQUE constraint failed|duplicate key value violates unique constraint|violates (?:foreign key|check|not-null) constraint|deadlock detected|database is locked|canceling statement due to|terminating connection due to administrator command|PgDatabaseError|SqliteError|MySqlDatabaseError"#,
+        anchors: &["error returned from database", "syntax error at or near", ": syntax error", "UNIQUE constraint failed", "violates ", "deadlock detected", "database is locked", "canceling statement due to", "terminating connection due to", "PgDatabaseError", "SqliteError", "MySqlDatabaseError"],
+        guard: "Exact PostgreSQL and SQLite message texts and sqlx's error type names only; the other engines have rules of their own.",
+        samples: &["error returned from database: boom", r#"(code: 1) near \"Reilly\": syntax error"#, "ERROR: deadlock detected"],
+        lookalikes: &["the database is fine", "a deadlock-free design"],
+        ..BODY
+    },
+    Rule {
+        id: "db.sqlstate",
+        title: "SQLSTATE or engine error code",
+        severity: Severity::Medium,
+        pattern: r#"SQLSTATE\[?\s{0,4}[0-9A-Z]{5}|SQLState: [0-9A-Z]{5}|\bcode: \\?"[0-9A-Z]{5}\\?"|\(code: \d{1,4}\)"#,
+        anchors: &["SQLSTATE", "SQLState: ", "code: "],
+        guard: "A five-character SQLSTATE next to the word SQLSTATE (or JDBC's `SQLState:`) or a driver's `code:` field; five digits elsewhere (ids, prices, promo codes) do not match.",
+        samples: &[r#"PgDatabaseError { code: "40P01" }"#, "SQLSTATE[23000]: Integrity constraint violation", "(code: 2067) UNIQUE", "SQL Error: 0, SQLState: 23505"],
+        lookalikes: &["order 40501 shipped in 12345 ms", "Promo code: SAVE10"],
+        ..BODY
+    },
+    Rule {
+        id: "framework.error-text",
+        title: "sqlx or actix-web error text",
+        severity: Severity::Medium,
+        pattern: r"pool timed out while waiting for an open connection|attempted to acquire a connection on a closed pool|Json deserialize error|Query deserialize error|Path deserialize error|Json payload size is bigger than allowed|Content type error|\bsqlx(?:_core|_postgres|_sqlite|_mysql)?::|\bactix_(?:web|http|server|router)::",
+        anchors: &["pool timed out while waiting", "attempted to acquire a connection", " deserialize error", "Json payload size", "Content type error", "sqlx::", "sqlx_", "actix_"],
+        guard: "Library-specific messages and module paths only; the words 'sqlx' or 'actix' in prose do not match.",
+        samples: &["Json deserialize error: EOF", "at sqlx_core::pool::inner::PoolInner::acquire"],
+        lookalikes: &["json is a format", "We use sqlx and actix in production."],
+        ..BODY
+    },
+    Rule {
+        id: "version.disclosure",
+        title: "Software versions in the body",
+        severity: Severity::Low,
+        cwe: &["CWE-200"],
+        zap: Some(10023),
+        // Forms: a dependency map (`"actix-web":"4.18.1"`), a server signature
+        // (`Apache/2.4.57`), a product next to a version field (`"engine":"SQLite",
+        // "version":"3.51"`, also as an HTML table), a version label on a debug page
+        // (`Django Version:`, `ASP.NET Version:`), an engine's version() string.
+        pattern: r#"\b(?:actix-web|actix-http|sqlx|tokio|hyper|axum|rustc|django|Django|flask|Flask|werkzeug|Werkzeug|rails|Rails|express|Express|laravel/framework|symfony/http-kernel|spring-boot|spring-core|PostgreSQL|postgresql|MySQL|mysql|MariaDB|SQLite|sqlite|Redis|redis|MongoDB|mongodb|nginx|Apache)(?:{q}\s{0,4}:\s{0,4}{q}|/)v?\d{1,4}\.\d{1,4}(?:\.\d{1,6})?|\b(?:openresty|Microsoft-IIS|LiteSpeed|Kestrel|Jetty|Tomcat|Apache-Coyote|gunicorn|uvicorn|Python|CPython|PHP|OpenSSL|Phusion_Passenger|Passenger|Puma|WEBrick|Node\.js|Ruby|Cowboy|Rust|Envoy|Varnish|Caddy|OpenJDK|ASP\.NET|Elasticsearch)/v?\d{1,4}\.\d{1,4}(?:\.\d{1,6})?|\b(?:engine|server|product|database|runtime|platform|framework){q}?{gap}:?{gap}{q}?(?:PostgreSQL|MySQL|MariaDB|SQLite|Redis|MongoDB|Elasticsearch|nginx|Apache|Python|PHP|Ruby|Node\.js|Java|OpenJDK){q}?{gap},?{gap}{q}?version{q}?{gap}:?{gap}{q}?v?\d{1,4}\.\d{1,4}(?:\.\d{1,6})?|(?:\b(?:Django|Python|PHP|Ruby|Rails|Node|Java|Werkzeug|Flask|Laravel|Symfony|Spring Boot|Elixir|Erlang|Phoenix|Server|Engine|Database)|ASP\.NET|\.NET Framework|\.NET) [Vv]ersion:?{gap}v?\d{1,4}\.\d{1,4}|\b(?:PostgreSQL|MySQL|MariaDB|SQLite|Redis|MongoDB) v?\d{1,4}\.\d{1,4}(?:\.\d{1,6})?[\w.+~-]{0,40}(?: \([^()\n]{1,100}\))? on [\w-]{2,40}|\bMicrosoft SQL Server \d{4} [^\n]{0,40}?- \d{1,4}\.\d{1,4}|\bOracle Database \d{1,2}[a-z]{1,2} [\w ]{0,60}?Release \d{1,4}\.\d{1,4}|\d{1,4}\.\d{1,4}\.\d{1,4}-MariaDB|Jetty:// ?\d{1,4}\.\d{1,4}|(?:^|\n|\\n)Node\.js v\d{1,4}\.\d{1,4}"#,
+        anchors: &["actix-", "sqlx", "tokio", "hyper", "axum", "rustc", "(?i)django", "(?i)flask", "(?i)werkzeug", "(?i)rails", "(?i)express", "laravel/", "symfony/", "spring-", "(?i)postgresql", "(?i)mysql", "MariaDB", "(?i)sqlite", "(?i)redis", "(?i)mongodb", "nginx", "Apache", "openresty", "Microsoft-IIS", "LiteSpeed", "Kestrel", "Jetty", "Tomcat", "gunicorn", "uvicorn", "Python", "PHP", "OpenSSL", "Passenger", "Puma", "WEBrick", "Node.js", "Ruby", "Cowboy", "Rust/", "Envoy", "Varnish", "Caddy", "OpenJDK", "ASP.NET", "Elasticsearch", "Java", "(?i)ersion", "Microsoft SQL Server", "Oracle Database"],
+        guard: "Versions only where they disclose the stack: a product's name as a dependency-map key or in a server signature (`name/1.2`), a product beside a version field, a version label of a debug page or error footer, an engine's own version() string. A product name followed by a version in prose or a catalogue ('Learning Python 3.12') does not match, nor does a browser's User-Agent.",
+        samples: &[r#""actix-web":"4.18.1""#, "<address>Apache/2.4.57 (Debian) Server at shop.example Port 80</address>", "<th>Django Version:</th>\n      <td>4.2.7</td>", "Microsoft .NET Framework Version:4.0.30319; ASP.NET Version:4.8.4465.0", "PostgreSQL 15.14 (Debian 15.14-0+deb12u1) on x86_64-pc-linux-gnu", r#"{"engine":"SQLite","version":"3.51.3"}"#],
+        lookalikes: &["Built with Rust and love", "Learning Python 3.12", r#"{"title":"PostgreSQL 16 Administration Cookbook","edition":2,"version":"2.1"}"#, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "Django 5.0 for beginners, Node.js v20 in action"],
+        ..BODY
+    },
+    Rule {
+        id: "header.server-version",
+        title: "Server header with a version",
+        severity: Severity::Low,
+        cwe: &["CWE-200"],
+        zap: Some(10036),
+        scope: Scope::Header("server"),
+        pattern: r"\d",
+        guard: "As ZAP 10036: only a Server header that contains a digit; `Server: demo` passes.",
+        samples: &["actix-web/4.18.1"],
+        lookalikes: &["demo"],
+        ..BODY
+    },
+    Rule {
+        id: "header.x-powered-by",
+        title: "X-Powered-By header",
+        severity: Severity::Low,
+        cwe: &["CWE-200"],
+        zap: Some(10037),
+        scope: Scope::Header("x-powered-by"),
+        pattern: r".",
+        guard: "As ZAP 10037: any non-empty X-Powered-By header.",
+        samples: &["Express"],
+        lookalikes: &[""],
+        ..BODY
+    },
+    Rule {
+        id: "secret.connection-string",
+        title: "Database or broker connection string",
+        cwe: &["CWE-200", "CWE-522"],
+        zap: None,
+        pattern: r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|sqlite)://[^\s\x22'<>]{1,300}|\bjdbc:(?:postgresql|mysql|mariadb|sqlserver|oracle:thin):[^\s\x22'<>]{1,300}|\b(?:Server|Data Source|Host)=[^;\x22<>\n]{1,200};[^\x22<>\n]{0,300}?\b(?:Password|password|PASSWORD|Pwd|pwd|PWD)=[^;\x22<>\s]{1,100}",
+        anchors: &["postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "redis://", "rediss://", "amqp://", "amqps://", "sqlite://", "jdbc:", "Password=", "password=", "PASSWORD=", "Pwd=", "pwd=", "PWD="],
+        guard: "A URL with a database or broker scheme, a JDBC URL, or an ADO.NET connection string that names a server and a password; http(s) URLs never match.",
+        samples: &["postgres://app:hunter2@db.internal/shop", "Server=tcp:sql01.corp.local,1433;Database=Shop;User Id=app;Password=Sup3rS3cret!;", "jdbc:mysql://db.internal:3306/shop?user=app&password=hunter2"],
+        lookalikes: &["see https://example.com/a", "Use a PostgreSQL database for production."],
+        ..BODY
+    },
+    Rule {
+        id: "secret.credential",
+        title: "API key, token or password",
+        cwe: &["CWE-200", "CWE-522"],
+        zap: None,
+        pattern: r#"(?i-u:api[_-]?key|secret|token|passw(?:or)?d|private[_-]?key|access[_-]?key)\\?"?[ \t]{0,16}[:=][ \t]{0,16}\\?"?[^\s"\\<,}]{8,200}|\b(?:sk_live_|rk_live_|fxk_live_|ghp_|gho_|github_pat_|glpat-|xox[bp]-|AKIA|AIza)[A-Za-z0-9_-]{8,200}|-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----"#,
+        anchors: &["(?i)apikey", "(?i)api_key", "(?i)api-key", "(?i)secret", "(?i)token", "(?i)passw", "(?i)private_key", "(?i)private-key", "(?i)privatekey", "(?i)access_key", "(?i)access-key", "(?i)accesskey", "sk_live_", "rk_live_", "fxk_live_", "ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "AKIA", "AIza", "PRIVATE KEY-----"],
+        guard: "A credential-named key with a value of eight or more characters (so `token: null` or `password: ***` pass), a well-known key prefix (Stripe, GitHub, GitLab, Slack, AWS, Google), or a PEM private key header.",
+        samples: &[r#""fx_api_key":"fxk_live_LAB_FAKE_7c1e0b9a52d34f6e""#, "DB_PASSWORD=Sup3rS3cret!", "AKIAIOSFODNN7EXAMPLE", "-----BEGIN RSA PRIVATE KEY-----"],
+        lookalikes: &[r#""token": null, "password": "***""#, "Forgot your password? Reset it from the settings page."],
+        ..BODY
+    },
+    Rule {
+        id: "network.private-ip",
+        title: "Private IP address",
+        severity: Severity::Low,
+        cwe: &["CWE-200"],
+        zap: Some(10062),
+        pattern: r"\b(?:10\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])|192\.168)\.\d{1,3}\.\d{1,3}\b",
+        anchors: &["10.", "172.", "192.168."],
+        guard: "RFC 1918 ranges only, as ZAP 10062; loopback and public addresses, prices and version numbers do not match.",
+        samples: &["upstream 10.0.3.7 refused", "host 192.168.1.20"],
+        lookalikes: &["version 1.2.3.4 and 127.0.0.1", "price 10.99 EUR"],
+        ..BODY
+    },
+    Rule {
+        id: "debug.page",
+        title: "The lab's debug page",
+        severity: Severity::Medium,
+        cwe: &["CWE-215", "CWE-489"],
+        zap: Some(10023),
+        pattern: r"You are seeing this page because",
+        anchors: &["You are seeing this page because"],
+        guard: "The banner of demo-app's own debug page; other stacks' debug pages have rules of their own (framework.*).",
+        samples: &["You are seeing this page because demo-app runs in dev mode"],
+        lookalikes: &["You are welcome"],
+        ..BODY
+    },
+];
