@@ -48,6 +48,26 @@ fn scanner() -> &'static scanner::Scanner {
 /// Longest evidence excerpt kept.
 const EVIDENCE_CHARS: usize = 120;
 
+/// A saved response (`HTTP/1.1 500 ...`, headers, a blank line, the body) split into its
+/// headers (names lower-cased) and body; any other text is a bare body. What `harness scan`
+/// reads.
+pub fn split_saved_response(text: &str) -> (Vec<(String, String)>, &str) {
+    if !text.starts_with("HTTP/") {
+        return (Vec::new(), text);
+    }
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .or_else(|| text.split_once("\n\n"))
+        .unwrap_or((text, ""));
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (headers, body)
+}
+
 /// Every finding in a response: one per rule and place (the first match of each body rule,
 /// which is enough to prove the leak and keeps reports short).
 pub fn scan(response: &Response<'_>) -> Vec<Finding> {
@@ -95,7 +115,12 @@ fn findings(
     let body = response.body;
     for (r, body_rule) in scanner.body.iter().enumerate() {
         if let Some((offset, end)) = first_leak(r, body) {
-            let start = word_start(body, offset);
+            // A `leak` group marks the evidence itself; a bare match may start inside the
+            // identifier it belongs to.
+            let start = match body_rule.has_leak_group() {
+                true => offset,
+                false => word_start(body, offset),
+            };
             findings.push(Finding {
                 rule: body_rule.rule.id,
                 severity: body_rule.rule.severity,

@@ -140,6 +140,10 @@ impl BodyRule {
             .map(move |found| self.leak_span(body, found))
     }
 
+    pub(super) fn has_leak_group(&self) -> bool {
+        self.leak_group.is_some()
+    }
+
     /// The rule's leak spans over the whole body: the plain scan.
     pub(super) fn spans<'b>(&'b self, body: &'b str) -> impl Iterator<Item = (usize, usize)> + 'b {
         self.regex

@@ -62,10 +62,10 @@ pub(super) const RULES: &[Rule] = &[
         // Dotted (Java, Python, .NET), `::` (Ruby) or backslashed (PHP) class names, or a
         // bare `FooException`/`FooError`, as the value of an exception-named key; a trace-
         // named key whose value starts with such a class.
-        pattern: r"{q}(?:exception|exception_class|exceptionClass|exception_type|exceptionType|error_class|errorClass){q}\s{0,4}:\s{0,4}{q}(?:#<)?(?:(?:[A-Za-z_][\w$]{0,60}(?:\.|::|{bs})){1,15}[A-Za-z_][\w$]{0,60}|[A-Z][\w$]{0,80}(?:Exception|Error)\b)|{q}(?:trace|stackTrace|stack_trace|stacktrace|stack|backtrace|traceback){q}\s{0,4}:\s{0,4}\[?\s{0,4}{q}(?:#<)?[\w$.\\:]{0,200}(?:Exception|Error)\b",
+        pattern: r"{q}(?:exception|exception_class|exceptionClass|exception_type|exceptionType|error_class|errorClass){q}\s{0,4}:\s{0,4}{q}(?:#{lt})?(?:(?:[A-Za-z_][\w$]{0,60}(?:\.|::|{bs})){1,15}[A-Za-z_][\w$]{0,60}|[A-Z][\w$]{0,80}(?:Exception|Error)\b)|{q}(?:trace|stackTrace|stack_trace|stacktrace|stack|backtrace|traceback){q}\s{0,4}:\s{0,4}\[?\s{0,4}{q}(?:#{lt})?[\w$.\\:]{0,200}(?:Exception|Error)\b",
         anchors: &["xception", "error_class", "errorClass", "trace", "Trace", "stack"],
         guard: "The key must name an exception or a trace and the value must be a class name (qualified, or ending in Exception/Error); `trace_id` fields, W3C trace ids and `\"exception\":\"none\"` do not match.",
-        samples: &[r#"{"exception":"java.lang.IllegalStateException","message":"boom"}"#, r#"{"message":"Server Error","exception":"Illuminate\\Database\\QueryException"}"#, r#""trace":"java.lang.NullPointerException: Cannot invoke \"com.shop.Book.getTitle()\"\n\tat com.shop.BookController.show(BookController.java:42)""#],
+        samples: &[r#"{"exception":"java.lang.IllegalStateException","message":"boom"}"#, r#"{"message":"Server Error","exception":"Illuminate\\Database\\QueryException"}"#, r##"{"exception":"#\u003cActiveRecord::RecordNotUnique: PG::UniqueViolation\u003e"}"##, r#""trace":"java.lang.NullPointerException: Cannot invoke \"com.shop.Book.getTitle()\"\n\tat com.shop.BookController.show(BookController.java:42)""#],
         lookalikes: &[r#"{"type":"about:blank","title":"Internal Server Error","status":500,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}"#, r#"{"exception":"none","trace":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}"#],
         ..BODY
     },
