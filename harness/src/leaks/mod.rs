@@ -175,6 +175,10 @@ fn word_start(body: &str, start: usize) -> usize {
     while at > 0 && start - at < 24 && is_word(bytes[at - 1]) {
         at -= 1;
     }
+    // `\nInvalid`: the `n` belongs to a JSON escape, not to the word.
+    if at < start && at > 0 && bytes[at - 1] == b'\\' && matches!(bytes[at], b'n' | b't' | b'r') {
+        at += 1;
+    }
     at
 }
 

@@ -22,15 +22,15 @@ pub(super) const RULES: &[Rule] = &[
         ..BODY
     },
     Rule {
-        id: "framework.werkzeug",
-        title: "Werkzeug/Flask interactive debugger",
+        id: "framework.python-debugger",
+        title: "Werkzeug/Flask or Starlette/FastAPI debugger page",
         cwe: &["CWE-215", "CWE-489"],
         zap: Some(10023),
-        pattern: r"Werkzeug Debugger|The debugger caught an exception in your WSGI application|__debugger__|Werkzeug powered traceback interpreter",
-        anchors: &["Werkzeug Debugger", "The debugger caught an exception", "__debugger__", "Werkzeug powered traceback"],
-        guard: "The debugger page's title, banner and resource URLs (`?__debugger__=yes`); Flask's plain production 500 page does not match.",
+        pattern: r"Werkzeug Debugger|The debugger caught an exception in your WSGI application|__debugger__|Werkzeug powered traceback interpreter|Starlette Debugger|class={q}traceback-container{q}",
+        anchors: &["Werkzeug Debugger", "The debugger caught an exception", "__debugger__", "Werkzeug powered traceback", "Starlette Debugger", "traceback-container"],
+        guard: "The debugger pages' titles, banners and resource URLs (`?__debugger__=yes`, Starlette's traceback container); Flask's and FastAPI's plain production 500 answers do not match.",
         samples: &["<title>ZeroDivisionError: division by zero // Werkzeug Debugger</title>", "<script src=\"?__debugger__=yes&amp;cmd=resource&amp;f=debugger.js\"></script>"],
-        lookalikes: &["Internal Server Error: The server encountered an internal error and was unable to complete your request.", "Werkzeug is a WSGI toolkit."],
+        lookalikes: &["Internal Server Error: The server encountered an internal error and was unable to complete your request.", "Werkzeug is a WSGI toolkit.", "Internal Server Error"],
         ..BODY
     },
     Rule {
@@ -109,10 +109,10 @@ pub(super) const RULES: &[Rule] = &[
         id: "rust.web-error",
         title: "Rust web stack error text (axum, hyper, reqwest, warp, tokio, std::io)",
         severity: Severity::Medium,
-        pattern: r"Failed to deserialize the JSON body into the target type|Failed to parse the request body as JSON|Failed to deserialize (?:query string|form|path params|the form body)|Failed to buffer the request body|Expected request with `Content-Type: |Wrong number of path arguments for `Path`|\bhyper(?:_util)?::(?:Error|client|proto)|\b(?:hyper::Error|reqwest::Error)\s{0,2}\{|error trying to connect: |connection closed before message completed|\bJoinError::Panic|\btask \d{1,12} panicked|Request body deserialize error: |Invalid request body: |\(os error \d{1,5}\)",
-        anchors: &["Failed to deserialize ", "Failed to parse the request body", "Failed to buffer the request body", "Expected request with `Content-Type", "Wrong number of path arguments", "hyper", "reqwest::Error", "error trying to connect: ", "connection closed before message completed", "JoinError::Panic", " panicked", "Request body deserialize error", "Invalid request body: ", "(os error "],
+        pattern: r"Failed to deserialize the JSON body into the target type|Failed to parse the request body as JSON|Failed to deserialize (?:query string|form|path params|the form body)|Failed to buffer the request body|Expected request with `Content-Type: |requests must have `Content-Type: |Wrong number of path arguments for `Path`|Cannot parse `[^`\n]{0,100}` to a `[\w:<>]{1,60}`|\bhyper(?:_util)?::(?:Error|client|proto)|\b(?:hyper::Error|reqwest::Error)\s{0,2}\{|error trying to connect: |connection closed before message completed|\bJoinError::Panic|\btask \d{1,12} panicked|Request body deserialize error: |Invalid request body: |\(os error \d{1,5}\)",
+        anchors: &["Failed to deserialize ", "Failed to parse the request body", "Failed to buffer the request body", "Expected request with `Content-Type", "requests must have `Content-Type", "Wrong number of path arguments", "` to a `", "hyper", "reqwest::Error", "error trying to connect: ", "connection closed before message completed", "JoinError::Panic", " panicked", "Request body deserialize error", "Invalid request body: ", "(os error "],
         guard: "The exact rejection and error texts of axum, warp, hyper and reqwest, tokio's JoinError, and std::io's `(os error N)` suffix; ordinary 'failed to' prose does not match.",
-        samples: &["Failed to deserialize the JSON body into the target type: title: invalid type: integer `42`, expected a string at line 1 column 13", "hyper::Error(IncompleteMessage)", "error trying to connect: tcp connect error: Connection refused (os error 111)"],
+        samples: &["Failed to deserialize the JSON body into the target type: title: invalid type: integer `42`, expected a string at line 1 column 13", "Invalid URL: Cannot parse `abc` to a `u32`", "hyper::Error(IncompleteMessage)", "error trying to connect: tcp connect error: Connection refused (os error 111)"],
         lookalikes: &["Failed to save your changes, please retry.", "We love hyper-fast delivery.", "Connection refused. Please try again later."],
         ..BODY
     },

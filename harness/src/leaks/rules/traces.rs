@@ -10,9 +10,9 @@ pub(super) const RULES: &[Rule] = &[
     Rule {
         id: "stacktrace.python",
         title: "Python traceback",
-        pattern: r"Traceback \(most recent call last\)|During handling of the above exception, another exception occurred|(?:[A-Za-z]:)?[\w./~-]{0,300}(?:{bs}[\w.~ -]{1,64}){0,16}\.py{q}?{gap}, line {gap}\d{1,7}",
-        anchors: &["Traceback (most recent call last)", "During handling of the above exception", ", line "],
-        guard: "Python's own traceback header, or a frame: a `.py` file followed by `, line N` (as Python prints it, JSON-escaped, or in Django's and Werkzeug's HTML with tags between).",
+        pattern: r"Traceback \(most recent call last\)|During handling of the above exception, another exception occurred|(?:[A-Za-z]:)?[\w./~-]{0,300}(?:{bs}[\w.~ -]{1,64}){0,16}\.py{q}?{gap},{ws}line{gap}\d{1,7}",
+        anchors: &["Traceback (most recent call last)", "During handling of the above exception", ".py"],
+        guard: "Python's own traceback header, or a frame: a `.py` file followed by `, line N` (as Python prints it, JSON-escaped, or in Django's, Werkzeug's and Starlette's HTML with tags and line breaks between).",
         samples: &["Traceback (most recent call last):", "  File \"/app/shop/views.py\", line 42, in show", "<code class=\"fname\">/app/shop/views.py</code>, line 12, in show", r#"File \"/srv/app/main.py\", line 7, in <module>"#, r#"<cite class="filename">"C:\Users\ada\shop\app.py"</cite>, line <em class="line">12</em>"#],
         lookalikes: &["trace back your steps", "See chapter 3, line 12 of the book.", "the file views.py is short"],
         ..BODY
@@ -22,9 +22,9 @@ pub(super) const RULES: &[Rule] = &[
         title: "Java stack trace",
         // A frame inside a JSON string follows an escaped tab (`\n\tat ...`): the `t` of
         // `\t` would defeat the word boundary, so it is matched as context.
-        pattern: r"(?:\\t|\b)(?P<leak>at [\w$./]{1,300}\.[\w$<>]{1,100}\((?:[\w$ -]{1,100}\.(?:java|kt|scala|groovy|clj):\d{1,6}|Native Method|Unknown Source)\))|Exception in thread {q}|\b(?:java|javax|jakarta)\.[\w$.]{1,200}(?:Exception|Error)\b|Caused by: [\w$.]{1,200}(?:Exception|Error)\b",
+        pattern: r"(?:\\t|\b)(?P<leak>at [\w$./]{1,300}\.[\w$<>]{1,100}\((?:[\w$ -]{1,100}\.(?:java|kt|scala|groovy|clj):\d{1,6}|Native Method|Unknown Source)\))|\b[a-z][\w$]{0,60}(?:\.[\w$]{1,60}){1,30}\.[\w$<>]{1,100}\([\w$ -]{1,100}\.(?:java|kt|scala|groovy):\d{1,6}\)|Exception in thread {q}|\b(?:java|javax|jakarta)\.[\w$.]{1,200}(?:Exception|Error)\b|Caused by: [\w$.]{1,200}(?:Exception|Error)\b",
         anchors: &[".java:", ".kt:", ".scala:", ".groovy:", ".clj:", "(Native Method)", "(Unknown Source)", "Exception in thread", "java.", "javax.", "jakarta.", "Caused by: "],
-        guard: "Frames must have the `at pkg.Class.method(File.java:N)` shape (also after an escaped `\\t`); exception classes must be fully qualified in java.*, javax.* or jakarta.*, or follow `Caused by:`.",
+        guard: "Frames must have the `at pkg.Class.method(File.java:N)` shape (also after an escaped `\\t`, or without `at` as Tomcat prints them); exception classes must be fully qualified in java.*, javax.* or jakarta.*, or follow `Caused by:`.",
         samples: &["at com.shop.Api.get(Api.java:42)", r#""trace":"java.lang.IllegalStateException: boom\n\tat com.shop.BookService.find(BookService.java:42)""#, "Exception in thread \"main\" java.lang.NullPointerException"],
         lookalikes: &["at home (on Sunday)", "Java is a language; javascript is another."],
         ..BODY
@@ -71,11 +71,11 @@ pub(super) const RULES: &[Rule] = &[
     },
     Rule {
         id: "stacktrace.go",
-        title: "Go panic or goroutine dump",
-        pattern: r"\bgoroutine \d{1,9} \[[a-zA-Z ,0-9]{1,60}\]:|\bpanic: runtime error: |[\w./-]{1,300}\.go:\d{1,6} \+0x[0-9a-f]{1,16}|\bhttp: panic serving [\w.:\[\]%-]{3,80}: ",
-        anchors: &["goroutine ", "panic: runtime error: ", ".go:", "http: panic serving "],
-        guard: "The runtime's own dump: `goroutine N [state]:`, `panic: runtime error:`, frames `file.go:LINE +0xOFF`, net/http's `http: panic serving`; the word goroutine in prose does not match.",
-        samples: &["goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d", "panic: runtime error: invalid memory address or nil pointer dereference", r#""stack":"goroutine 42 [running]:\nmain.handler(...)\n\t/src/app/handler.go:31 +0x65""#],
+        title: "Go panic, goroutine dump or runtime error",
+        pattern: r"\bgoroutine \d{1,9} \[[a-zA-Z ,0-9]{1,60}\]:|\bpanic: runtime error: |[\w./-]{1,300}\.go:\d{1,6} \+0x[0-9a-f]{1,16}|\bhttp: panic serving [\w.:\[\]%-]{3,80}: |\bruntime error: (?:invalid memory address or nil pointer dereference|index out of range \[|integer divide by zero|slice bounds out of range|makeslice: |hash of unhashable type|comparing uncomparable type)|assignment to entry in nil map|all goroutines are asleep - deadlock!|\bsql: (?:no rows in result set|database is closed|Scan error on column index|transaction has already been committed or rolled back|connection is already closed)",
+        anchors: &["goroutine ", "panic: runtime error: ", ".go:", "http: panic serving ", "runtime error: ", "assignment to entry in nil map", "all goroutines are asleep", "sql: "],
+        guard: "The runtime's own dump: `goroutine N [state]:`, `panic: runtime error:`, frames `file.go:LINE +0xOFF`, net/http's `http: panic serving`, the runtime's and database/sql's own error texts; the word goroutine in prose does not match.",
+        samples: &["goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d", "panic: runtime error: invalid memory address or nil pointer dereference", r#"{"message":"runtime error: index out of range [5] with length 3"}"#, "sql: no rows in result set", r#""stack":"goroutine 42 [running]:\nmain.handler(...)\n\t/src/app/handler.go:31 +0x65""#],
         lookalikes: &["goroutines are cheap: start thousands of goroutine workers", "Don't panic: read the Go blog", "main.go is the entry point"],
         ..BODY
     },
