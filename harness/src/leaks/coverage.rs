@@ -130,7 +130,7 @@ impl Summary<'_> {
                             .iter()
                             .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
                             .sum();
-                        (count <= 8).then(|| {
+                        (count <= 16).then(|| {
                             c.ranges()
                                 .iter()
                                 .flat_map(|r| r.start()..=r.end())
@@ -144,7 +144,7 @@ impl Summary<'_> {
                             .iter()
                             .map(|r| usize::from(r.end() - r.start()) + 1)
                             .sum();
-                        (count <= 8).then(|| {
+                        (count <= 16).then(|| {
                             c.ranges()
                                 .iter()
                                 .flat_map(|r| r.start()..=r.end())
@@ -256,7 +256,7 @@ impl Summary<'_> {
                         Some(joined) => self.uncovered(joined),
                         None => {
                             if exact {
-                                prefix = Some(unknown());
+                                prefix = Some(run.clone());
                             }
                             exact = false;
                             unknown()
@@ -273,10 +273,12 @@ impl Summary<'_> {
                         None => unknown(),
                     };
                     if exact {
-                        prefix = Some(if n || joined.is_empty() {
-                            unknown()
-                        } else {
+                        // Every match starts with what came before (exactly `run`) and,
+                        // unless this part can be empty, goes on with its start.
+                        prefix = Some(if !n && !joined.is_empty() {
                             joined.clone()
+                        } else {
+                            run.clone()
                         });
                     }
                     exact = false;

@@ -7,8 +7,9 @@
 //! regex over the whole body would (tested), at a fraction of the cost on clean bodies
 //! (docs/performance.md). Headers are checked rule by rule.
 
+mod clean_traffic;
 mod prefilter;
-mod rules;
+pub(crate) mod rules;
 mod scanner;
 mod table;
 
@@ -16,6 +17,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
+pub use clean_traffic::clean_json_lines;
 pub use rules::{RULES, Rule, Scope, Severity, rule};
 pub use table::{rules_markdown, rules_table};
 

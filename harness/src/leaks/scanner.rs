@@ -1,24 +1,25 @@
 //! The compiled rules and the two ways of running them over a body.
 //!
-//! Anchored (what [`super::scan`] uses): one multi-literal pass finds every rule's anchors
-//! (Aho-Corasick, exact and ASCII-case-insensitive automata), then each rule's regex runs
-//! only on the windows around its anchors. Every match of a rule contains one of its anchors
-//! and is at most `reach` bytes long (both proved for every rule by the tests), so a window
-//! of `reach` bytes on each side of an anchor holds every match that contains it; the
-//! windows of a rule are merged and searched left to right with the same leftmost-first,
-//! non-overlapping iteration as a plain scan, with look-around assertions (`\b`, `^`)
-//! seeing the text outside the window. The result is exactly the plain scan's.
+//! Anchored (what [`super::scan`] uses): one multi-literal pass finds every occurrence of
+//! every rule's anchors (`prefilter.rs`: sampled, exact, tested against Aho-Corasick), then
+//! each rule's regex runs only on the windows around its anchors. Every match of a rule
+//! contains one of its anchors and is at most `reach` bytes long (both proved for every
+//! rule by the tests), so a window of `reach` bytes on each side of an anchor holds every
+//! match that contains it; the windows of a rule are merged and searched left to right
+//! with the same leftmost-first, non-overlapping iteration as a plain scan, with look-around
+//! assertions (`\b`, `^`) seeing the text outside the window. The result is exactly the
+//! plain scan's. A rule is compiled the first time one of its anchors turns up.
 //!
 //! Plain (the reference the tests and the bench compare against): each rule's regex over
 //! the whole body.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input, PatternID};
 
-use super::prefilter::Prefilter;
+use super::prefilter::{Anchor, AnchorFinder};
 use super::rules::{RULES, Rule, Scope};
 
 pub(super) struct Scanner {
@@ -33,8 +34,14 @@ pub(super) struct HeaderRule {
     pub(super) regex: Regex,
 }
 
+/// A body rule, compiled when first needed: most bodies wake only a few rules, and a
+/// one-shot `harness scan` should not pay for compiling all of them.
 pub(super) struct BodyRule {
     pub(super) rule: &'static Rule,
+    compiled: OnceLock<Compiled>,
+}
+
+struct Compiled {
     regex: Regex,
     /// The index of the pattern's `leak` group, if it names one.
     leak_group: Option<usize>,
@@ -42,12 +49,11 @@ pub(super) struct BodyRule {
     reach: usize,
 }
 
-/// Every body rule's anchors, found in one pass per case mode.
+/// Every body rule's anchors, found in one pass.
 struct Anchors {
-    /// (automaton, for each of its patterns the body rules that own it).
-    automata: Vec<(AhoCorasick, Vec<Vec<usize>>)>,
-    /// Skips the text no anchor can start in.
-    prefilter: Prefilter,
+    finder: AnchorFinder,
+    /// For each anchor, the body rules it anchors.
+    owners: Vec<Vec<usize>>,
 }
 
 impl Scanner {
@@ -57,25 +63,16 @@ impl Scanner {
         let mut body = Vec::new();
         let mut headers = Vec::new();
         for rule in RULES {
-            let source = rule.regex();
-            let regex = Regex::builder()
-                .configure(Regex::config().nfa_size_limit(Some(64 << 20)))
-                .build(&source)
-                .unwrap_or_else(|e| panic!("leak rule {} has an invalid pattern: {e}", rule.id));
             match rule.scope {
-                Scope::Header(name) => headers.push(HeaderRule { rule, name, regex }),
-                Scope::Body => {
-                    let reach = longest_match(&source).unwrap_or_else(|| {
-                        panic!("leak rule {} has an unbounded pattern", rule.id)
-                    });
-                    let leak_group = regex.group_info().to_index(PatternID::ZERO, "leak");
-                    body.push(BodyRule {
-                        rule,
-                        regex,
-                        leak_group,
-                        reach,
-                    });
-                }
+                Scope::Header(name) => headers.push(HeaderRule {
+                    rule,
+                    name,
+                    regex: compile(rule, &rule.regex()),
+                }),
+                Scope::Body => body.push(BodyRule {
+                    rule,
+                    compiled: OnceLock::new(),
+                }),
             }
         }
         let anchors = Anchors::new(&body);
@@ -89,27 +86,65 @@ impl Scanner {
     /// For each body rule, the merged windows its matches can lie in.
     pub(super) fn windows(&self, body: &str) -> Vec<Vec<Range<usize>>> {
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.body.len()];
-        for region in self.anchors.prefilter.regions(body.as_bytes()) {
-            for (automaton, owners) in &self.anchors.automata {
-                let input = aho_corasick::Input::new(body).span(region.clone());
-                for found in automaton.find_overlapping_iter(input) {
-                    for &r in &owners[found.pattern().as_usize()] {
-                        let reach = self.body[r].reach;
-                        let start = floor_char_boundary(body, found.end().saturating_sub(reach));
-                        let end = ceil_char_boundary(body, found.start().saturating_add(reach));
-                        windows[r].push(start..end);
-                    }
-                }
+        let anchors = self.anchors.finder.anchors();
+        self.anchors.finder.find(body.as_bytes(), |id, start| {
+            let end = start + anchors[id].text.len();
+            for &r in &self.anchors.owners[id] {
+                let reach = self.body[r].compiled().reach;
+                let from = floor_char_boundary(body, end.saturating_sub(reach));
+                let to = ceil_char_boundary(body, start.saturating_add(reach));
+                windows[r].push(from..to);
             }
-        }
+        });
         for list in &mut windows {
             merge(list);
         }
         windows
     }
+
+    /// Every anchor occurrence (anchor text, start), sorted: what the finder reports.
+    #[cfg(test)]
+    pub(super) fn anchor_occurrences(&self, body: &str) -> Vec<(Vec<u8>, usize)> {
+        let anchors = self.anchors.finder.anchors();
+        let mut found = Vec::new();
+        self.anchors.finder.find(body.as_bytes(), |id, start| {
+            found.push((anchors[id].text.clone(), start))
+        });
+        found.sort();
+        found
+    }
+
+    #[cfg(test)]
+    pub(super) fn finder(&self) -> &AnchorFinder {
+        &self.anchors.finder
+    }
+}
+
+/// Compiles a rule's pattern. The rules are constants checked by the tests; a broken one
+/// is a programming error, reported with the rule's id.
+fn compile(rule: &Rule, source: &str) -> Regex {
+    Regex::builder()
+        .configure(Regex::config().nfa_size_limit(Some(64 << 20)))
+        .build(source)
+        .unwrap_or_else(|e| panic!("leak rule {} has an invalid pattern: {e}", rule.id))
 }
 
 impl BodyRule {
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            let source = self.rule.regex();
+            let regex = compile(self.rule, &source);
+            let leak_group = regex.group_info().to_index(PatternID::ZERO, "leak");
+            let reach = longest_match(&source)
+                .unwrap_or_else(|| panic!("leak rule {} has an unbounded pattern", self.rule.id));
+            Compiled {
+                regex,
+                leak_group,
+                reach,
+            }
+        })
+    }
+
     /// The rule's leak spans inside `windows` (sorted, disjoint): the same spans, in the
     /// same order, as [`BodyRule::spans`] over the whole body.
     pub(super) fn spans_in<'b>(
@@ -121,11 +156,11 @@ impl BodyRule {
         windows
             .iter()
             .flat_map(move |window| {
+                let regex = &self.compiled().regex;
                 let mut matches = Vec::new();
                 let mut at = window.start.max(pos);
                 while at < window.end {
-                    let Some(found) = self.regex.search(&Input::new(body).range(at..window.end))
-                    else {
+                    let Some(found) = regex.search(&Input::new(body).range(at..window.end)) else {
                         break;
                     };
                     matches.push(found.range());
@@ -141,12 +176,19 @@ impl BodyRule {
     }
 
     pub(super) fn has_leak_group(&self) -> bool {
-        self.leak_group.is_some()
+        self.compiled().leak_group.is_some()
+    }
+
+    /// Compiles the rule now (the tests check every rule compiles).
+    #[cfg(test)]
+    pub(super) fn compile_now(&self) -> usize {
+        self.compiled().reach
     }
 
     /// The rule's leak spans over the whole body: the plain scan.
     pub(super) fn spans<'b>(&'b self, body: &'b str) -> impl Iterator<Item = (usize, usize)> + 'b {
-        self.regex
+        self.compiled()
+            .regex
             .find_iter(body)
             .map(move |found| self.leak_span(body, found.range()))
     }
@@ -156,12 +198,13 @@ impl BodyRule {
     /// match. Groups are resolved only for the matches found, so the search stays a `find`.
     fn leak_span(&self, body: &str, found: Range<usize>) -> (usize, usize) {
         let whole = (found.start, found.end);
-        let Some(group) = self.leak_group else {
+        let compiled = self.compiled();
+        let Some(group) = compiled.leak_group else {
             return whole;
         };
-        let mut caps = self.regex.create_captures();
+        let mut caps = compiled.regex.create_captures();
         let input = Input::new(body).range(found).anchored(Anchored::Yes);
-        self.regex.search_captures(&input, &mut caps);
+        compiled.regex.search_captures(&input, &mut caps);
         caps.get_group(group)
             .map_or(whole, |leak| (leak.start, leak.end))
     }
@@ -169,8 +212,8 @@ impl BodyRule {
 
 impl Anchors {
     fn new(body: &[BodyRule]) -> Anchors {
-        let mut exact: Vec<(&str, Vec<usize>)> = Vec::new();
-        let mut folded: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut anchors: Vec<Anchor> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
         for (r, body_rule) in body.iter().enumerate() {
             let rule = body_rule.rule;
             assert!(
@@ -178,54 +221,34 @@ impl Anchors {
                 "leak rule {} has no anchor",
                 rule.id
             );
-            for anchor in rule.anchors {
-                match anchor.strip_prefix("(?i)") {
-                    Some(text) => add_owner(&mut folded, text.to_ascii_lowercase(), r),
-                    None => add_owner(&mut exact, *anchor, r),
+            for written in rule.anchors {
+                let anchor = match written.strip_prefix("(?i)") {
+                    Some(text) => Anchor {
+                        text: text.to_ascii_lowercase().into_bytes(),
+                        folded: true,
+                    },
+                    None => Anchor {
+                        text: written.as_bytes().to_vec(),
+                        folded: false,
+                    },
+                };
+                match anchors
+                    .iter()
+                    .position(|a| a.text == anchor.text && a.folded == anchor.folded)
+                {
+                    Some(id) if !owners[id].contains(&r) => owners[id].push(r),
+                    Some(_) => {}
+                    None => {
+                        anchors.push(anchor);
+                        owners.push(vec![r]);
+                    }
                 }
             }
         }
-        let prefilter = Prefilter::new(
-            exact
-                .iter()
-                .map(|(a, _)| (a.as_bytes(), false))
-                .chain(folded.iter().map(|(a, _)| (a.as_bytes(), true))),
-        );
-        let automata = [
-            (
-                exact
-                    .iter()
-                    .map(|(a, o)| (a.to_string(), o.clone()))
-                    .collect::<Vec<_>>(),
-                false,
-            ),
-            (folded, true),
-        ]
-        .into_iter()
-        .filter(|(list, _)| !list.is_empty())
-        .map(|(list, fold)| {
-            let (patterns, owners): (Vec<String>, Vec<Vec<usize>>) = list.into_iter().unzip();
-            let automaton = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(fold)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&patterns)
-                .unwrap_or_else(|e| panic!("leak rule anchors do not build: {e}"));
-            (automaton, owners)
-        })
-        .collect();
         Anchors {
-            automata,
-            prefilter,
+            finder: AnchorFinder::new(anchors),
+            owners,
         }
-    }
-}
-
-fn add_owner<A: PartialEq>(list: &mut Vec<(A, Vec<usize>)>, anchor: A, rule: usize) {
-    match list.iter_mut().find(|(a, _)| *a == anchor) {
-        Some((_, owners)) if !owners.contains(&rule) => owners.push(rule),
-        Some(_) => {}
-        None => list.push((anchor, vec![rule])),
     }
 }
 

@@ -20,7 +20,9 @@ fn header_findings(name: &str, value: &str) -> Vec<&'static str> {
 
 #[test]
 fn every_rule_compiles_and_ids_are_unique() {
-    let _ = scanner();
+    for rule in &scanner().body {
+        assert!(rule.compile_now() > 0, "{}", rule.rule.id);
+    }
     let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
     ids.sort();
     ids.dedup();
@@ -112,6 +114,108 @@ fn the_windowed_scan_equals_the_plain_scan_at_window_edges() {
             body: text,
         };
         assert_eq!(scan(&response), scan_plain(&response), "on {text:?}");
+    }
+}
+
+#[test]
+fn the_clean_benchmark_traffic_is_clean() {
+    let text = clean_json_lines(2 << 20);
+    assert!(text.len() >= 2 << 20 && text.ends_with('\n'));
+    assert_eq!(text, clean_json_lines(2 << 20), "deterministic");
+    let response = Response {
+        headers: &[],
+        body: &text,
+    };
+    let findings = scan(&response);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(findings, scan_plain(&response));
+}
+
+#[test]
+fn the_anchor_finder_finds_every_occurrence_an_automaton_finds() {
+    // Anchors glued together and to odd bytes, in random case, overlapping, at the very
+    // start and end of the text: every occurrence, exactly as Aho-Corasick reports them.
+    let scanner = scanner();
+    let mut pieces: Vec<String> = vec![
+        "é".into(),
+        "😀".into(),
+        " ".into(),
+        "\n".into(),
+        "x".into(),
+        ":".into(),
+    ];
+    for rule in RULES {
+        pieces.extend(
+            rule.anchors
+                .iter()
+                .map(|a| a.trim_start_matches("(?i)").to_string()),
+        );
+    }
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    // The reference: Aho-Corasick automata (exact, and ASCII case-insensitive) over the
+    // whole text, every overlapping match.
+    let automata: Vec<(aho_corasick::AhoCorasick, Vec<Vec<u8>>)> = [false, true]
+        .into_iter()
+        .map(|folded| {
+            let texts: Vec<Vec<u8>> = scanner
+                .finder()
+                .anchors()
+                .iter()
+                .filter(|a| a.folded == folded)
+                .map(|a| a.text.clone())
+                .collect();
+            let automaton = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .ascii_case_insensitive(folded)
+                .build(&texts)
+                .expect("anchors build");
+            (automaton, texts)
+        })
+        .collect();
+    let by_automaton = |text: &str| {
+        let mut found: Vec<(Vec<u8>, usize)> = automata
+            .iter()
+            .flat_map(|(automaton, texts)| {
+                automaton
+                    .find_overlapping_iter(text)
+                    .map(|m| (texts[m.pattern().as_usize()].clone(), m.start()))
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let mut texts = vec![clean_json_lines(256 << 10)];
+    for _ in 0..2000 {
+        let mut text = String::new();
+        for _ in 0..next(6) + 1 {
+            let piece = &pieces[next(pieces.len())];
+            let cased: String = piece
+                .chars()
+                .map(|c| {
+                    if next(3) == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            text.push_str(&cased);
+        }
+        texts.push(text);
+    }
+    for text in &texts {
+        assert_eq!(
+            scanner.anchor_occurrences(text),
+            by_automaton(text),
+            "on {:?}",
+            text.get(..200).unwrap_or(text)
+        );
     }
 }
 
@@ -277,6 +381,130 @@ fn print_rule_sizes() {
                 t.elapsed()
             ),
             Err(e) => eprintln!("{:28} ERR {e}", rule.id),
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn print_anchor_stats() {
+    let mut all: Vec<&str> = RULES
+        .iter()
+        .flat_map(|r| r.anchors.iter().copied())
+        .collect();
+    all.sort();
+    all.dedup();
+    let mut by_len = std::collections::BTreeMap::new();
+    for a in &all {
+        let len = a.trim_start_matches("(?i)").len();
+        by_len.entry(len.min(12)).or_insert_with(Vec::new).push(*a);
+    }
+    eprintln!("{} anchors", all.len());
+    for (len, list) in by_len {
+        eprintln!(
+            "{len:>2}: {:>3} {}",
+            list.len(),
+            if len < 8 {
+                format!("{list:?}")
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn print_rule_costs() {
+    let text = clean_json_lines(16 << 20);
+    let scanner = scanner();
+    eprintln!(
+        "finder stats (samples, passed, keyed, top keys): {:?}",
+        scanner.finder().stats(text.as_bytes())
+    );
+    let best = |f: &mut dyn FnMut()| {
+        (0..7)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                f();
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let mut sum = 0u64;
+    eprintln!(
+        "baseline (sum of bytes): {:?}",
+        best(&mut || sum = sum.wrapping_add(text.bytes().map(u64::from).sum::<u64>()))
+    );
+    eprintln!(
+        "anchor finder (best of 7): {:?}",
+        best(&mut || {
+            let mut n = 0;
+            scanner.finder().find(text.as_bytes(), |_, _| n += 1);
+            assert!(n > 0);
+        })
+    );
+    let t = std::time::Instant::now();
+    let found = scanner.anchor_occurrences(&text);
+    eprintln!(
+        "anchor finder: {:?}, {} occurrences",
+        t.elapsed(),
+        found.len()
+    );
+    let t = std::time::Instant::now();
+    let windows = scanner.windows(&text);
+    eprintln!("anchors+windows: {:?}", t.elapsed());
+    for (r, rule) in scanner.body.iter().enumerate() {
+        let covered: usize = windows[r].iter().map(|w| w.len()).sum();
+        let t = std::time::Instant::now();
+        let n = rule.spans_in(&text, &windows[r]).count();
+        let anchored = t.elapsed();
+        let t = std::time::Instant::now();
+        let m = rule.spans(&text).count();
+        let plain = t.elapsed();
+        eprintln!(
+            "{:28} windows {:6} covering {:5.1}% anchored {:>10.3?} plain {:>10.3?} ({n}/{m})",
+            rule.rule.id,
+            windows[r].len(),
+            100.0 * covered as f64 / text.len() as f64,
+            anchored,
+            plain
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn print_uncovered_alternatives() {
+    for rule in RULES.iter().filter(|r| r.scope == Scope::Body) {
+        // Top-level alternatives of the source pattern (split at depth-0 `|`).
+        let src = rule.pattern;
+        let (mut depth, mut in_class, mut escaped, mut start) = (0i32, false, false, 0);
+        let mut parts = Vec::new();
+        for (i, c) in src.char_indices() {
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            match c {
+                '\\' => escaped = true,
+                '[' if !in_class => in_class = true,
+                ']' if in_class => in_class = false,
+                '(' if !in_class => depth += 1,
+                ')' if !in_class => depth -= 1,
+                '|' if !in_class && depth == 0 => {
+                    parts.push(&src[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push(&src[start..]);
+        for part in parts {
+            if !coverage::anchors_cover(&rules::expand_for_tests(part), rule.anchors) {
+                eprintln!("{}: {part}", rule.id);
+            }
         }
     }
 }

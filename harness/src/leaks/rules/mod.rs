@@ -102,6 +102,10 @@ const WS: &str = r"(?:\s{1,16}|&nbsp;|&#160;|\\[nrt]|\\\\[nrt]|<br\s?/?>)";
 /// An HTML tag, raw or escaped (attributes in printable ASCII, bounded).
 const TAG: &str = r"(?:</?[a-zA-Z][\x20-;=?-~]{0,64}>|&lt;/?[a-zA-Z][\x20-%'-;=?-~]{0,64}&gt;|\\u003[cC]/?[a-zA-Z][\x20-;=?-\[\]-~]{0,64}\\u003[eE])";
 
+/// A table cell's or inline element's tag, raw or escaped: what separates a label from its
+/// value in a debug page's table (shorter than any tag, so windows stay small).
+const CELL: &str = r"(?:</?(?:td|th|tr|code|span|b|strong|em|i|pre|dd|dt)(?: [\x20-;=?-~]{0,32})?>|&lt;/?(?:td|th|tr|code|span|b|strong|em|i|pre|dd|dt)&gt;|\\u003c/?(?:td|th|tr|code|span|b|strong|em|i|pre|dd|dt)\\u003e)";
+
 /// The placeholders of [`Rule::pattern`] and what each stands for.
 fn placeholder(name: &str) -> Option<String> {
     Some(match name {
@@ -112,6 +116,7 @@ fn placeholder(name: &str) -> Option<String> {
         "bs" => r"\\{1,4}".to_string(),
         "ws" => format!("{WS}{{0,12}}"),
         "gap" => format!("(?:{WS}|{TAG}){{0,8}}"),
+        "cell" => format!("(?:{WS}|{CELL}){{0,6}}"),
         _ => return None,
     })
 }
@@ -120,6 +125,11 @@ fn placeholder(name: &str) -> Option<String> {
 /// makes `\w`, `\d`, `\s` and `\b` ASCII: a bounded repetition of a Unicode class is
 /// hundreds of automaton states per copy (seconds to compile), and a Unicode word boundary
 /// stops the lazy DFA at the first non-ASCII byte.
+#[cfg(test)]
+pub(super) fn expand_for_tests(pattern: &str) -> String {
+    expand(pattern)
+}
+
 fn expand(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() * 2);
     let mut in_class = false;
