@@ -130,7 +130,7 @@ impl Summary<'_> {
                             .iter()
                             .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
                             .sum();
-                        (count <= 16).then(|| {
+                        (count <= 32).then(|| {
                             c.ranges()
                                 .iter()
                                 .flat_map(|r| r.start()..=r.end())
@@ -144,7 +144,7 @@ impl Summary<'_> {
                             .iter()
                             .map(|r| usize::from(r.end() - r.start()) + 1)
                             .sum();
-                        (count <= 16).then(|| {
+                        (count <= 32).then(|| {
                             c.ranges()
                                 .iter()
                                 .flat_map(|r| r.start()..=r.end())

@@ -6,11 +6,11 @@
 //! (docs/performance.md). Clean bodies hold almost no anchor, so this finder samples them:
 //!
 //! - every anchor of at least [`WINDOW`] bytes is keyed by one window of that length, the
-//!   one made of the rarest bytes; the trigrams starting at the first [`STRIDE`] offsets
+//!   one made of the rarest bytes; the four-byte grams starting at the first [`STRIDE`] offsets
 //!   of that window go into a two-hash Bloom filter, ASCII letters folded (so
 //!   case-insensitive anchors need nothing extra);
-//! - the text is read one trigram every [`STRIDE`] bytes: an occurrence of a window always
-//!   puts one of its inserted trigrams on a sample, so none is missed. Where the filter
+//! - the text is read one gram every [`STRIDE`] bytes: an occurrence of a window always
+//!   puts one of its inserted grams on a sample, so none is missed. Where the filter
 //!   says maybe, the windows that could cover that sample are looked up exactly, and each
 //!   anchor keyed by one is compared with the text (exactly, or ignoring ASCII case);
 //! - the few anchors shorter than a window (`::`) are found with `aho-corasick`'s packed
@@ -21,14 +21,14 @@
 
 use aho_corasick::packed;
 
-/// Trigrams are sampled: short enough for the shortest keyed anchors.
-const Q: usize = 3;
+/// Four-byte grams are sampled: one load each, and selective.
+const Q: usize = 4;
 /// Anchors at least this long are keyed by a window this long; shorter ones are packed.
-pub(super) const WINDOW: usize = 4;
-/// Samples are this far apart: any window holds a whole trigram that starts on a sample.
+pub(super) const WINDOW: usize = 5;
+/// Samples are this far apart: any window holds a whole gram that starts on a sample.
 const STRIDE: usize = WINDOW - Q + 1;
-/// The filter's bits per hash (2^16: two 8 KiB tables, they stay in the L1 cache).
-const BITS: u32 = 16;
+/// The filter's bits per hash (2^17: two 16 KiB tables, they stay in the L1 cache).
+const BITS: u32 = 17;
 
 /// One anchor: its text and whether it ignores ASCII case.
 pub(super) struct Anchor {
@@ -55,14 +55,28 @@ pub(super) struct AnchorFinder {
     bloom: [Vec<u64>; 2],
     /// Folded window -> (anchor, where the window starts in it).
     keyed: Keyed,
-    /// The anchors shorter than a window, and their searcher.
-    short: Vec<usize>,
-    searcher: Option<packed::Searcher>,
+    /// The anchors shorter than a window, grouped by length (a packed searcher keys on
+    /// its shortest pattern's first bytes), with their searchers.
+    short: Vec<(Vec<usize>, packed::Searcher)>,
 }
 
-/// The trigram at the start of `bytes`, little-endian.
+/// The low `WINDOW` bytes of a u64.
+const WINDOW_MASK: u64 = (1 << (8 * WINDOW)) - 1;
+
+/// A window as a table key: its bytes, little-endian, in a u64.
+fn key(window: &[u8]) -> u64 {
+    window
+        .iter()
+        .rev()
+        .fold(0, |acc, &b| acc << 8 | u64::from(b))
+}
+
+/// The four bytes at the start of `bytes`, little-endian.
 fn gram(bytes: &[u8]) -> u32 {
-    u32::from(bytes[0]) | u32::from(bytes[1]) << 8 | u32::from(bytes[2]) << 16
+    u32::from(bytes[0])
+        | u32::from(bytes[1]) << 8
+        | u32::from(bytes[2]) << 16
+        | u32::from(bytes[3]) << 24
 }
 
 /// The window itself, or, for a case-insensitive anchor, every case variant of it.
@@ -140,7 +154,7 @@ fn frequency(b: u8) -> u32 {
 
 /// The cost of keying an anchor by `window`: how likely clean text is to hold it, as
 /// the sum of its bytes' log-frequencies, the middle ones twice (they are in both sampled
-/// trigrams). Upper-case letters of a case-sensitive anchor are rarer than lower-case.
+/// sampled grams). Upper-case letters of a case-sensitive anchor are rarer than lower-case.
 fn cost(window: &[u8], folded: bool) -> u64 {
     window
         .iter()
@@ -166,13 +180,13 @@ fn cost(window: &[u8], folded: bool) -> u64 {
 /// A small open-addressing table: folded window -> the anchors keyed by it.
 struct Keyed {
     /// (window, first candidate, candidate count); `count == 0` marks an empty slot.
-    slots: Vec<(u32, u32, u32)>,
+    slots: Vec<(u64, u32, u32)>,
     /// (anchor, where the window starts in it), grouped by window.
     candidates: Vec<(usize, usize)>,
 }
 
 impl Keyed {
-    fn new(mut entries: Vec<(u32, usize, usize)>) -> Keyed {
+    fn new(mut entries: Vec<(u64, usize, usize)>) -> Keyed {
         entries.sort_unstable();
         let size = (entries.len() * 4).next_power_of_two().max(16);
         let mut slots = vec![(0, 0, 0); size];
@@ -194,11 +208,11 @@ impl Keyed {
         Keyed { slots, candidates }
     }
 
-    fn slot(key: u32, size: usize) -> usize {
-        (key.wrapping_mul(0x9E37_79B1) as usize >> 8) & (size - 1)
+    fn slot(key: u64, size: usize) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & (size - 1)
     }
 
-    fn get(&self, key: u32) -> &[(usize, usize)] {
+    fn get(&self, key: u64) -> &[(usize, usize)] {
         let size = self.slots.len();
         let mut slot = Self::slot(key, size);
         loop {
@@ -218,8 +232,7 @@ impl AnchorFinder {
     pub(super) fn new(anchors: Vec<Anchor>) -> AnchorFinder {
         let mut bloom = [vec![0u64; 1 << (BITS - 6)], vec![0u64; 1 << (BITS - 6)]];
         let mut keyed = Vec::new();
-        let mut short = Vec::new();
-        let mut packed = packed::Config::new().builder();
+        let mut short_by_len: Vec<Vec<usize>> = vec![Vec::new(); WINDOW];
         for (id, anchor) in anchors.iter().enumerate() {
             let text = &anchor.text;
             if text.len() < WINDOW {
@@ -229,17 +242,16 @@ impl AnchorFinder {
                     !anchor.folded,
                     "a case-insensitive anchor needs {WINDOW} bytes"
                 );
-                packed.add(text);
-                short.push(id);
+                short_by_len[text.len()].push(id);
                 continue;
             }
             let best = (0..=text.len() - WINDOW)
                 .min_by_key(|&at| cost(&text[at..at + WINDOW], anchor.folded))
                 .unwrap_or(0);
             // The text is sampled as it is, so a case-insensitive anchor is keyed by every
-            // case variant of its window (at most 16: four letters).
+            // case variant of its window (at most 32: five letters).
             for window in variants(&text[best..best + WINDOW], anchor.folded) {
-                keyed.push((u32::from_le_bytes(window), id, best));
+                keyed.push((key(&window), id, best));
                 for offset in 0..STRIDE {
                     for (table, hash) in bloom.iter_mut().zip(hashes(gram(&window[offset..]))) {
                         table[hash >> 6] |= 1 << (hash & 63);
@@ -247,17 +259,29 @@ impl AnchorFinder {
                 }
             }
         }
-        let searcher = if short.is_empty() {
-            None
-        } else {
-            packed.build()
-        };
+        // Lengths 1-2 in one searcher, 3-4 in another: a packed searcher keys on the first
+        // bytes of its shortest pattern.
+        let short = [1..3, 3..WINDOW]
+            .into_iter()
+            .filter_map(|lengths| {
+                let ids: Vec<usize> = short_by_len[lengths].concat();
+                let mut builder = packed::Config::new().builder();
+                for &id in &ids {
+                    builder.add(&anchors[id].text);
+                }
+                let searcher = if ids.is_empty() {
+                    None
+                } else {
+                    builder.build()
+                }?;
+                Some((ids, searcher))
+            })
+            .collect();
         AnchorFinder {
             anchors,
             bloom,
             keyed: Keyed::new(keyed),
             short,
-            searcher,
         }
     }
 
@@ -269,29 +293,24 @@ impl AnchorFinder {
     pub(super) fn find(&self, haystack: &[u8], mut found: impl FnMut(usize, usize)) {
         let [first, second] = &self.bloom;
         let mut at = 0;
-        while at + Q <= haystack.len() {
-            // Four bytes at once where there are four; the fourth is masked off.
-            let gram = match haystack
-                .get(at..at + 4)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            {
-                Some(four) => u32::from_le_bytes(four) & 0x00FF_FFFF,
-                None => gram(&haystack[at..]),
-            };
-            let [a, b] = hashes(gram);
+        while let Some(four) = haystack
+            .get(at..at + Q)
+            .and_then(|b| <[u8; Q]>::try_from(b).ok())
+        {
+            let [a, b] = hashes(u32::from_le_bytes(four));
             if first[a >> 6] & (1 << (a & 63)) != 0 && second[b >> 6] & (1 << (b & 63)) != 0 {
                 self.verify(haystack, at, &mut found);
             }
             at += STRIDE;
         }
-        if let Some(searcher) = &self.searcher {
+        for (ids, searcher) in &self.short {
             // Every start of a short anchor; an occurrence overlapping the previous one is
             // not skipped, since the search goes on from the next byte.
             let mut from = 0;
             while let Some(hit) =
                 searcher.find_in(haystack, aho_corasick::Span::from(from..haystack.len()))
             {
-                for &id in &self.short {
+                for &id in ids {
                     if self.anchors[id].at(haystack, hit.start()) {
                         found(id, hit.start());
                     }
@@ -304,13 +323,17 @@ impl AnchorFinder {
     /// The anchors whose window may start at one of the positions a sample at `at` covers.
     fn verify(&self, haystack: &[u8], at: usize, found: &mut impl FnMut(usize, usize)) {
         for window in at.saturating_sub(STRIDE - 1)..=at {
-            let Some(bytes) = haystack
-                .get(window..window + WINDOW)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            else {
-                continue;
+            let key = match haystack
+                .get(window..window + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            {
+                Some(eight) => u64::from_le_bytes(eight) & WINDOW_MASK,
+                None => match haystack.get(window..window + WINDOW) {
+                    Some(bytes) => key(bytes),
+                    None => continue,
+                },
             };
-            for &(id, offset) in self.keyed.get(u32::from_le_bytes(bytes)) {
+            for &(id, offset) in self.keyed.get(key) {
                 if let Some(start) = window.checked_sub(offset) {
                     if self.anchors[id].at(haystack, start) {
                         found(id, start);
@@ -326,7 +349,7 @@ impl AnchorFinder {
     /// (samples, samples the filter passed, windows found keyed): where the time goes.
     pub(super) fn stats(&self, haystack: &[u8]) -> (usize, usize, usize, Vec<(String, usize)>) {
         let (mut samples, mut passed, mut keyed) = (0, 0, 0);
-        let mut by_key: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        let mut by_key: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
         let mut at = 0;
         while at + Q <= haystack.len() {
             samples += 1;
@@ -337,10 +360,10 @@ impl AnchorFinder {
                 passed += 1;
                 for window in at.saturating_sub(STRIDE - 1)..=at {
                     if let Some(bytes) = haystack.get(window..window + WINDOW) {
-                        let key = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-                        if !self.keyed.get(key).is_empty() {
+                        let k = key(bytes);
+                        if !self.keyed.get(k).is_empty() {
                             keyed += 1;
-                            *by_key.entry(key).or_default() += 1;
+                            *by_key.entry(k).or_default() += 1;
                         }
                     }
                 }
@@ -363,9 +386,9 @@ mod tests {
 
     #[test]
     fn a_case_insensitive_window_is_keyed_by_every_case() {
-        let all = variants(b"ve-r", true);
-        assert_eq!(all.len(), 8);
-        assert!(all.contains(b"VE-r") && all.contains(b"ve-R") && all.contains(b"ve-r"));
-        assert_eq!(variants(b"Ve-r", false), vec![*b"Ve-r"]);
+        let all = variants(b"ve-rs", true);
+        assert_eq!(all.len(), 16);
+        assert!(all.contains(b"VE-rS") && all.contains(b"ve-Rs") && all.contains(b"ve-rs"));
+        assert_eq!(variants(b"Ve-r ", false), vec![*b"Ve-r "]);
     }
 }
