@@ -19,7 +19,12 @@ pub fn run(file: &str, json: bool) -> ExitCode {
         eprintln!("error: cannot read {file}: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let text = String::from_utf8_lossy(&raw);
+    // Valid UTF-8 (nearly every response) is checked with SIMD; anything else is read
+    // lossily, as before.
+    let text = match simdutf8::basic::from_utf8(&raw) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(&raw),
+    };
     let (headers, body) = leaks::split_saved_response(&text);
     let findings = leaks::scan(&leaks::Response {
         headers: &headers,
