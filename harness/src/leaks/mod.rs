@@ -9,7 +9,7 @@
 
 mod clean_traffic;
 mod prefilter;
-pub(crate) mod rules;
+mod rules;
 mod scanner;
 mod table;
 

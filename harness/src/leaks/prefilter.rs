@@ -372,7 +372,12 @@ impl AnchorFinder {
         }
         let mut top: Vec<(String, usize)> = by_key
             .into_iter()
-            .map(|(k, n)| (String::from_utf8_lossy(&k.to_le_bytes()).into_owned(), n))
+            .map(|(k, n)| {
+                (
+                    String::from_utf8_lossy(&k.to_le_bytes()[..WINDOW]).into_owned(),
+                    n,
+                )
+            })
             .collect();
         top.sort_by(|a, b| b.1.cmp(&a.1));
         top.truncate(15);

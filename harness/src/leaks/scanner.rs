@@ -124,7 +124,11 @@ impl Scanner {
 /// is a programming error, reported with the rule's id.
 fn compile(rule: &Rule, source: &str) -> Regex {
     Regex::builder()
-        .configure(Regex::config().nfa_size_limit(Some(64 << 20)))
+        .configure(
+            Regex::config()
+                .nfa_size_limit(Some(64 << 20))
+                .hybrid_cache_capacity(32 << 20),
+        )
         .build(source)
         .unwrap_or_else(|e| panic!("leak rule {} has an invalid pattern: {e}", rule.id))
 }
@@ -146,33 +150,37 @@ impl BodyRule {
     }
 
     /// The rule's leak spans inside `windows` (sorted, disjoint): the same spans, in the
-    /// same order, as [`BodyRule::spans`] over the whole body.
+    /// same order, as [`BodyRule::spans`] over the whole body. Lazy: `scan` wants only the
+    /// first one.
     pub(super) fn spans_in<'b>(
         &'b self,
         body: &'b str,
         windows: &'b [Range<usize>],
     ) -> impl Iterator<Item = (usize, usize)> + 'b {
+        let regex = &self.compiled().regex;
+        let mut windows = windows.iter();
+        let mut current: Option<Range<usize>> = None;
+        // Where the next search may start: the end of the last match (non-overlapping).
         let mut pos = 0;
-        windows
-            .iter()
-            .flat_map(move |window| {
-                let regex = &self.compiled().regex;
-                let mut matches = Vec::new();
-                let mut at = window.start.max(pos);
-                while at < window.end {
-                    let Some(found) = regex.search(&Input::new(body).range(at..window.end)) else {
-                        break;
-                    };
-                    matches.push(found.range());
+        std::iter::from_fn(move || {
+            loop {
+                let window = match current.take() {
+                    Some(window) => window,
+                    None => windows.next()?.clone(),
+                };
+                let at = window.start.max(pos);
+                if at >= window.end {
+                    continue;
+                }
+                if let Some(found) = regex.search(&Input::new(body).range(at..window.end)) {
                     // Never empty (tested), so the search moves on.
-                    at = found.end().max(at + 1);
+                    pos = found.end().max(at + 1);
+                    current = Some(window);
+                    return Some(found.range());
                 }
-                if let Some(last) = matches.last() {
-                    pos = last.end;
-                }
-                matches
-            })
-            .map(move |found| self.leak_span(body, found))
+            }
+        })
+        .map(move |found| self.leak_span(body, found))
     }
 
     pub(super) fn has_leak_group(&self) -> bool {

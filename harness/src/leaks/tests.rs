@@ -362,149 +362,75 @@ fn the_rules_document_is_generated_from_the_rules() {
     );
 }
 
+/// Where the scan's time goes on clean traffic, rule by rule (a diagnostic, not a check):
+/// `cargo test --release -p harness --lib where_the_time_goes -- --ignored --nocapture`.
 #[test]
 #[ignore]
-fn print_rule_sizes() {
-    for rule in RULES {
-        let t = std::time::Instant::now();
-        let nfa = regex_automata::nfa::thompson::NFA::compiler()
-            .configure(regex_automata::nfa::thompson::Config::new().nfa_size_limit(None))
-            .build(&rule.regex());
-        let longest = scanner::longest_match(&rule.regex());
-        match nfa {
-            Ok(nfa) => eprintln!(
-                "{:28} states {:7} mem {:9} reach {:?} {:?}",
-                rule.id,
-                nfa.states().len(),
-                nfa.memory_usage(),
-                longest,
-                t.elapsed()
-            ),
-            Err(e) => eprintln!("{:28} ERR {e}", rule.id),
-        }
-    }
-}
-
-#[test]
-#[ignore]
-fn print_anchor_stats() {
-    let mut all: Vec<&str> = RULES
-        .iter()
-        .flat_map(|r| r.anchors.iter().copied())
-        .collect();
-    all.sort();
-    all.dedup();
-    let mut by_len = std::collections::BTreeMap::new();
-    for a in &all {
-        let len = a.trim_start_matches("(?i)").len();
-        by_len.entry(len.min(12)).or_insert_with(Vec::new).push(*a);
-    }
-    eprintln!("{} anchors", all.len());
-    for (len, list) in by_len {
-        eprintln!(
-            "{len:>2}: {:>3} {}",
-            list.len(),
-            if len < 8 {
-                format!("{list:?}")
-            } else {
-                String::new()
-            }
-        );
-    }
-}
-
-#[test]
-#[ignore]
-fn print_rule_costs() {
+fn where_the_time_goes() {
     let text = clean_json_lines(16 << 20);
     let scanner = scanner();
+    let (samples, passed, keyed, top) = scanner.finder().stats(text.as_bytes());
     eprintln!(
-        "finder stats (samples, passed, keyed, top keys): {:?}",
-        scanner.finder().stats(text.as_bytes())
+        "{samples} samples, {passed} passed the filter, {keyed} windows looked up; most: {top:?}"
     );
-    let best = |f: &mut dyn FnMut()| {
-        (0..7)
-            .map(|_| {
-                let t = std::time::Instant::now();
-                f();
-                t.elapsed()
-            })
-            .min()
-            .unwrap_or_default()
+    let timed = |work: &mut dyn FnMut()| {
+        let start = std::time::Instant::now();
+        work();
+        start.elapsed()
     };
-    let mut sum = 0u64;
+    let mut windows = Vec::new();
     eprintln!(
-        "baseline (sum of bytes): {:?}",
-        best(&mut || sum = sum.wrapping_add(text.bytes().map(u64::from).sum::<u64>()))
+        "anchors and windows: {:?}",
+        timed(&mut || windows = scanner.windows(&text))
     );
-    eprintln!(
-        "anchor finder (best of 7): {:?}",
-        best(&mut || {
-            let mut n = 0;
-            scanner.finder().find(text.as_bytes(), |_, _| n += 1);
-            assert!(n > 0);
-        })
-    );
-    let t = std::time::Instant::now();
-    let found = scanner.anchor_occurrences(&text);
-    eprintln!(
-        "anchor finder: {:?}, {} occurrences",
-        t.elapsed(),
-        found.len()
-    );
-    let t = std::time::Instant::now();
-    let windows = scanner.windows(&text);
-    eprintln!("anchors+windows: {:?}", t.elapsed());
     for (r, rule) in scanner.body.iter().enumerate() {
         let covered: usize = windows[r].iter().map(|w| w.len()).sum();
-        let t = std::time::Instant::now();
-        let n = rule.spans_in(&text, &windows[r]).count();
-        let anchored = t.elapsed();
-        let t = std::time::Instant::now();
-        let m = rule.spans(&text).count();
-        let plain = t.elapsed();
+        let anchored =
+            timed(&mut || assert!(rule.spans_in(&text, &windows[r]).count() < usize::MAX));
+        let plain = timed(&mut || assert!(rule.spans(&text).count() < usize::MAX));
         eprintln!(
-            "{:28} windows {:6} covering {:5.1}% anchored {:>10.3?} plain {:>10.3?} ({n}/{m})",
+            "{:28} {:5.1}% of the text in windows: {anchored:>10.3?} (plain: {plain:>10.3?})",
             rule.rule.id,
-            windows[r].len(),
             100.0 * covered as f64 / text.len() as f64,
-            anchored,
-            plain
         );
     }
 }
 
 #[test]
 #[ignore]
-fn print_uncovered_alternatives() {
-    for rule in RULES.iter().filter(|r| r.scope == Scope::Body) {
-        // Top-level alternatives of the source pattern (split at depth-0 `|`).
-        let src = rule.pattern;
-        let (mut depth, mut in_class, mut escaped, mut start) = (0i32, false, false, 0);
-        let mut parts = Vec::new();
-        for (i, c) in src.char_indices() {
-            if escaped {
-                escaped = false;
-                continue;
-            }
-            match c {
-                '\\' => escaped = true,
-                '[' if !in_class => in_class = true,
-                ']' if in_class => in_class = false,
-                '(' if !in_class => depth += 1,
-                ')' if !in_class => depth -= 1,
-                '|' if !in_class && depth == 0 => {
-                    parts.push(&src[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
-            }
+fn where_the_time_goes_on_a_dev_body() {
+    let text = include_str!("../../benches/corpus/dev-debug.json").repeat(1);
+    let scanner = scanner();
+    let windows = scanner.windows(&text);
+    let mut rows = Vec::new();
+    for (r, rule) in scanner.body.iter().enumerate() {
+        let covered: usize = windows[r].iter().map(|w| w.len()).sum();
+        let _ = rule.spans_in(&text, &windows[r]).count();
+        let start = std::time::Instant::now();
+        for _ in 0..200 {
+            assert!(rule.spans_in(&text, &windows[r]).count() < usize::MAX);
         }
-        parts.push(&src[start..]);
-        for part in parts {
-            if !coverage::anchors_cover(&rules::expand_for_tests(part), rule.anchors) {
-                eprintln!("{}: {part}", rule.id);
-            }
+        let anchored = start.elapsed() / 200;
+        let start = std::time::Instant::now();
+        for _ in 0..200 {
+            assert!(rule.spans_in(&text, &windows[r]).next() != Some((usize::MAX, 0)));
         }
+        let plain = start.elapsed() / 200;
+        rows.push((anchored, plain, rule.rule.id, covered));
     }
+    rows.sort();
+    for (anchored, plain, id, covered) in rows.iter().rev() {
+        eprintln!(
+            "{id:28} {covered:6} bytes in windows: all {anchored:>10.3?}, first {plain:>10.3?}"
+        );
+    }
+    let start = std::time::Instant::now();
+    for _ in 0..200 {
+        let _ = scanner.windows(&text);
+    }
+    eprintln!(
+        "anchors and windows: {:?} of {} bytes",
+        start.elapsed() / 200,
+        text.len()
+    );
 }

@@ -125,11 +125,6 @@ fn placeholder(name: &str) -> Option<String> {
 /// makes `\w`, `\d`, `\s` and `\b` ASCII: a bounded repetition of a Unicode class is
 /// hundreds of automaton states per copy (seconds to compile), and a Unicode word boundary
 /// stops the lazy DFA at the first non-ASCII byte.
-#[cfg(test)]
-pub(super) fn expand_for_tests(pattern: &str) -> String {
-    expand(pattern)
-}
-
 fn expand(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() * 2);
     let mut in_class = false;
