@@ -165,10 +165,10 @@ impl Summary<'_> {
             HirKind::Capture(capture) => self.part(&capture.sub),
             HirKind::Repetition(rep) => {
                 let sub = self.part(&rep.sub);
-                if let (Part::Finite(set), Some(max)) = (&sub, rep.max) {
-                    if let Some(all) = self.powers(set, rep.min, max) {
-                        return Part::Finite(all);
-                    }
+                if let (Part::Finite(set), Some(max)) = (&sub, rep.max)
+                    && let Some(all) = self.powers(set, rep.min, max)
+                {
+                    return Part::Finite(all);
                 }
                 let (prefix, suffix, nullable) = Self::open(sub);
                 if prefix.is_empty() && !nullable {
@@ -184,10 +184,7 @@ impl Summary<'_> {
             HirKind::Alternation(branches) => {
                 let parts: Vec<Part> = branches.iter().map(|b| self.part(b)).collect();
                 if parts.iter().all(|p| matches!(p, Part::Finite(_))) {
-                    let all: Set = parts
-                        .into_iter()
-                        .flat_map(|p| Self::open_finite(p))
-                        .collect();
+                    let all: Set = parts.into_iter().flat_map(Self::open_finite).collect();
                     if all.len() <= LIMIT {
                         return Part::Finite(self.uncovered(all));
                     }

@@ -334,10 +334,10 @@ impl AnchorFinder {
                 },
             };
             for &(id, offset) in self.keyed.get(key) {
-                if let Some(start) = window.checked_sub(offset) {
-                    if self.anchors[id].at(haystack, start) {
-                        found(id, start);
-                    }
+                if let Some(start) = window.checked_sub(offset)
+                    && self.anchors[id].at(haystack, start)
+                {
+                    found(id, start);
                 }
             }
         }
@@ -379,7 +379,7 @@ impl AnchorFinder {
                 )
             })
             .collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1));
+        top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
         top.truncate(15);
         (samples, passed, keyed, top)
     }
