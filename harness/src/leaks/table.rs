@@ -65,7 +65,16 @@ pub fn rules_table() -> String {
 
 /// A text as a Markdown code span inside a table cell or list item.
 fn code(text: &str) -> String {
-    let text = text.replace('\n', "⏎").replace('|', "\\|");
+    // Control characters as their Unicode pictures (a tab as ␉, a line feed as ␊), so
+    // every sample stays on its line and visible.
+    let text: String = text
+        .chars()
+        .map(|c| match u32::from(c) {
+            n @ 0..=0x1F => char::from_u32(0x2400 + n).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let text = text.replace('|', "\\|");
     if text.contains('`') {
         format!("`` {text} ``")
     } else {
