@@ -222,6 +222,7 @@ impl Anchors {
     fn new(body: &[BodyRule]) -> Anchors {
         let mut anchors: Vec<Anchor> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut ids: std::collections::HashMap<(Vec<u8>, bool), usize> = Default::default();
         for (r, body_rule) in body.iter().enumerate() {
             let rule = body_rule.rule;
             assert!(
@@ -240,16 +241,15 @@ impl Anchors {
                         folded: false,
                     },
                 };
-                match anchors
-                    .iter()
-                    .position(|a| a.text == anchor.text && a.folded == anchor.folded)
-                {
-                    Some(id) if !owners[id].contains(&r) => owners[id].push(r),
-                    Some(_) => {}
-                    None => {
+                let id = *ids
+                    .entry((anchor.text.clone(), anchor.folded))
+                    .or_insert_with(|| {
                         anchors.push(anchor);
-                        owners.push(vec![r]);
-                    }
+                        owners.push(Vec::new());
+                        anchors.len() - 1
+                    });
+                if !owners[id].contains(&r) {
+                    owners[id].push(r);
                 }
             }
         }
