@@ -1,5 +1,6 @@
 //! Leak scanning throughput (MB/s) over a realistic corpus, scenario parsing, and
 //! transcript normalization. `cargo bench -p harness`; numbers in docs/performance.md.
+//! (The side-by-side comparison with ripgrep is `examples/scan_speed.rs`.)
 
 use std::hint::black_box;
 
@@ -31,6 +32,11 @@ fn scan(body: &str) -> usize {
     leaks::scan(&leaks::Response { headers: &[], body }).len()
 }
 
+/// Every rule's regex over the whole body: what the anchored scan saves.
+fn scan_plain(body: &str) -> usize {
+    leaks::scan_plain(&leaks::Response { headers: &[], body }).len()
+}
+
 fn bench_scanning(c: &mut Criterion) {
     let clean = clean_json();
     let mut group = c.benchmark_group("leak scan");
@@ -43,6 +49,13 @@ fn bench_scanning(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(name, |b| b.iter(|| scan(black_box(body))));
     }
+    // Clean traffic as JSON lines (the generator of the ripgrep comparison), anchored and
+    // plain: the anchor finder's share of the speed.
+    let lines = leaks::clean_json_lines(4 << 20);
+    group.throughput(Throughput::Bytes(lines.len() as u64));
+    group.bench_function("clean JSON lines 4 MiB", |b| {
+        b.iter(|| scan(black_box(&lines)))
+    });
     // The corpus as one mix, in the proportions of a harness run: mostly clean bytes.
     let mixed: Vec<&str> = vec![DEV_JSON, DEV_HTML, PROD_PROBLEM, clean.as_str()];
     let bytes: usize = mixed.iter().map(|b| b.len()).sum();
@@ -54,6 +67,13 @@ fn bench_scanning(c: &mut Criterion) {
                 .map(|body| scan(black_box(body)))
                 .sum::<usize>()
         })
+    });
+    group.finish();
+    let mut group = c.benchmark_group("leak scan, plain regexes");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(lines.len() as u64));
+    group.bench_function("clean JSON lines 4 MiB", |b| {
+        b.iter(|| scan_plain(black_box(&lines)))
     });
     group.finish();
 }

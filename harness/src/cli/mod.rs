@@ -275,17 +275,7 @@ pub fn main() -> ExitCode {
         }),
         Command::Show { scenario } => with_scenarios(&root, |scenarios| show(scenarios, &scenario)),
         Command::Rules => {
-            for rule in leaks::RULES {
-                let zap = rule.zap.map_or(String::from("-"), |z| z.to_string());
-                outln!(
-                    "{:<26} {:<7?} {:<20} ZAP {:<6} {}",
-                    rule.id,
-                    rule.severity,
-                    rule.cwe.join(","),
-                    zap,
-                    rule.title
-                );
-            }
+            out!("{}", leaks::rules_table());
             ExitCode::from(EXIT_OK)
         }
         Command::New { class, name } => new::run(&root, &class, &name),

@@ -19,8 +19,13 @@ pub fn run(file: &str, json: bool) -> ExitCode {
         eprintln!("error: cannot read {file}: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let text = String::from_utf8_lossy(&raw);
-    let (headers, body) = split_response(&text);
+    // Valid UTF-8 (nearly every response) is checked with SIMD; anything else is read
+    // lossily, as before.
+    let text = match simdutf8::basic::from_utf8(&raw) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(&raw),
+    };
+    let (headers, body) = leaks::split_saved_response(&text);
     let findings = leaks::scan(&leaks::Response {
         headers: &headers,
         body,
@@ -56,22 +61,4 @@ pub fn run(file: &str, json: bool) -> ExitCode {
     } else {
         EXIT_FAILED
     })
-}
-
-/// A saved response (`HTTP/1.1 500 ...` + headers + blank line + body) or a bare body.
-fn split_response(text: &str) -> (Vec<(String, String)>, &str) {
-    if !text.starts_with("HTTP/") {
-        return (Vec::new(), text);
-    }
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .or_else(|| text.split_once("\n\n"))
-        .unwrap_or((text, ""));
-    let headers = head
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    (headers, body)
 }

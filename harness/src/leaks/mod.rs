@@ -1,18 +1,25 @@
 //! Scanning an HTTP response for information it should not disclose.
 //!
-//! Each body rule's regex searches the body once (linear time, with the regex crate's
-//! literal prefilters doing most of the work). A combined `RegexSet` was measured 50x
-//! slower on debug bodies: its automaton is too large for the lazy DFA's cache, so it falls
-//! back to the NFA (see docs/performance.md). Headers are checked rule by rule.
+//! The rules (`rules/`) cover the lab's own Rust stack and every common one: framework
+//! debug pages, stack traces, database errors, versions, secrets, paths. The scanner
+//! (`scanner.rs`) finds every rule's anchor literals in one multi-literal pass and runs a
+//! rule's regex only on the windows around them, which returns exactly what running each
+//! regex over the whole body would (tested), at a fraction of the cost on clean bodies
+//! (docs/performance.md). Headers are checked rule by rule.
 
+mod clean_traffic;
+mod prefilter;
 mod rules;
+mod scanner;
+mod table;
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexBuilder};
 use serde::Serialize;
 
+pub use clean_traffic::clean_json_lines;
 pub use rules::{RULES, Rule, Scope, Severity, rule};
+pub use table::{rules_markdown, rules_table};
 
 /// One leak found in a response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,49 +42,67 @@ pub struct Response<'a> {
     pub body: &'a str,
 }
 
-struct Compiled {
-    body_rules: Vec<BodyRule>,
-    header_rules: Vec<(&'static Rule, &'static str, Regex)>,
-}
-
-fn compiled() -> &'static Compiled {
-    static COMPILED: OnceLock<Compiled> = OnceLock::new();
-    COMPILED.get_or_init(|| {
-        let mut body_rules = Vec::new();
-        let mut header_rules = Vec::new();
-        for rule in RULES {
-            // The patterns are constants checked by the `every_rule_compiles` test.
-            let regex = RegexBuilder::new(rule.pattern)
-                .size_limit(64 << 20)
-                .build()
-                .unwrap_or_else(|e| panic!("leak rule {} has an invalid pattern: {e}", rule.id));
-            match rule.scope {
-                Scope::Body => body_rules.push(BodyRule {
-                    rule,
-                    leak_group: regex.capture_names().position(|name| name == Some("leak")),
-                    regex,
-                }),
-                Scope::Header(name) => header_rules.push((rule, name, regex)),
-            }
-        }
-        Compiled {
-            body_rules,
-            header_rules,
-        }
-    })
+fn scanner() -> &'static scanner::Scanner {
+    static SCANNER: OnceLock<scanner::Scanner> = OnceLock::new();
+    SCANNER.get_or_init(scanner::Scanner::new)
 }
 
 /// Longest evidence excerpt kept.
 const EVIDENCE_CHARS: usize = 120;
 
+/// A saved response (`HTTP/1.1 500 ...`, headers, a blank line, the body) split into its
+/// headers (names lower-cased) and body; any other text is a bare body. What `harness scan`
+/// reads.
+pub fn split_saved_response(text: &str) -> (Vec<(String, String)>, &str) {
+    if !text.starts_with("HTTP/") {
+        return (Vec::new(), text);
+    }
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .or_else(|| text.split_once("\n\n"))
+        .unwrap_or((text, ""));
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (headers, body)
+}
+
 /// Every finding in a response: one per rule and place (the first match of each body rule,
 /// which is enough to prove the leak and keeps reports short).
 pub fn scan(response: &Response<'_>) -> Vec<Finding> {
-    let compiled = compiled();
+    let scanner = scanner();
+    let windows = scanner.windows(response.body);
+    findings(response, |r, body| {
+        let rule = &scanner.body[r];
+        rule.spans_in(body, &windows[r])
+            .find(|&(s, e)| rule.rule.counts(&body[s..e]))
+    })
+}
+
+/// The same findings as [`scan`], found by running every rule's regex over the whole body:
+/// the reference the anchored scan is tested (and benchmarked) against.
+pub fn scan_plain(response: &Response<'_>) -> Vec<Finding> {
+    let scanner = scanner();
+    findings(response, |r, body| {
+        let rule = &scanner.body[r];
+        rule.spans(body)
+            .find(|&(s, e)| rule.rule.counts(&body[s..e]))
+    })
+}
+
+fn findings(
+    response: &Response<'_>,
+    mut first_leak: impl FnMut(usize, &str) -> Option<(usize, usize)>,
+) -> Vec<Finding> {
+    let scanner = scanner();
     let mut findings = Vec::new();
-    for (rule, name, regex) in &compiled.header_rules {
+    for header_rule in &scanner.headers {
+        let (rule, name) = (header_rule.rule, header_rule.name);
         for (header, value) in response.headers {
-            if header.eq_ignore_ascii_case(name) && regex.is_match(value) {
+            if header.eq_ignore_ascii_case(name) && header_rule.regex.is_match(value.as_str()) {
                 findings.push(Finding {
                     rule: rule.id,
                     severity: rule.severity,
@@ -89,20 +114,22 @@ pub fn scan(response: &Response<'_>) -> Vec<Finding> {
             }
         }
     }
-    for body_rule in &compiled.body_rules {
-        let rule = body_rule.rule;
-        if let Some((offset, end)) = body_rule
-            .leak_spans(response.body)
-            .find(|&(s, e)| rule.counts(&response.body[s..e]))
-        {
-            let start = word_start(response.body, offset);
+    let body = response.body;
+    for (r, body_rule) in scanner.body.iter().enumerate() {
+        if let Some((offset, end)) = first_leak(r, body) {
+            // A `leak` group marks the evidence itself; a bare match may start inside the
+            // identifier it belongs to.
+            let start = match body_rule.has_leak_group() {
+                true => offset,
+                false => word_start(body, offset),
+            };
             findings.push(Finding {
-                rule: rule.id,
-                severity: rule.severity,
+                rule: body_rule.rule.id,
+                severity: body_rule.rule.severity,
                 location: "body".to_string(),
                 offset,
                 length: end - offset,
-                evidence: excerpt(response.body[start..end].trim()),
+                evidence: excerpt(body[start..end].trim()),
             });
         }
     }
@@ -111,12 +138,14 @@ pub fn scan(response: &Response<'_>) -> Vec<Finding> {
 
 /// Every match of the body rules, for highlighting (offset, length, rule id), sorted.
 pub fn highlights(body: &str) -> Vec<(usize, usize, &'static str)> {
+    let scanner = scanner();
+    let windows = scanner.windows(body);
     let mut spans = Vec::new();
-    for body_rule in &compiled().body_rules {
+    for (r, body_rule) in scanner.body.iter().enumerate() {
         let rule = body_rule.rule;
         spans.extend(
             body_rule
-                .leak_spans(body)
+                .spans_in(body, &windows[r])
                 .filter(|&(start, end)| rule.counts(&body[start..end]))
                 .map(|(start, end)| (start, end - start, rule.id)),
         );
@@ -125,27 +154,14 @@ pub fn highlights(body: &str) -> Vec<(usize, usize, &'static str)> {
     spans
 }
 
-struct BodyRule {
-    rule: &'static Rule,
-    regex: Regex,
-    /// The index of the pattern's `leak` group, if it names one.
-    leak_group: Option<usize>,
-}
-
-impl BodyRule {
-    /// The spans of the rule's leaks in `body`: the `leak` group where the pattern names
-    /// one (the rest of the match is context the regex crate cannot look behind for, like
-    /// the boundary before a path), else the whole match. Groups are resolved only for
-    /// the matches found, so the search itself stays a plain `find`.
-    fn leak_spans<'b>(&'b self, body: &'b str) -> impl Iterator<Item = (usize, usize)> + 'b {
-        self.regex.find_iter(body).map(move |found| {
-            self.leak_group
-                .and_then(|group| self.regex.captures_at(body, found.start())?.get(group))
-                .map_or((found.start(), found.end()), |leak| {
-                    (leak.start(), leak.end())
-                })
-        })
-    }
+/// The body rules' regexes as a grep tool takes them (one per line, placeholders expanded,
+/// groups unnamed): what `rg -f` gets in the speed comparison of docs/performance.md.
+pub fn body_patterns() -> Vec<String> {
+    RULES
+        .iter()
+        .filter(|r| r.scope == Scope::Body)
+        .map(|r| r.regex().replace("(?P<leak>", "(?:"))
+        .collect()
 }
 
 /// Where the identifier that a match starts inside begins (at most 24 bytes back), so the
@@ -161,6 +177,10 @@ fn word_start(body: &str, start: usize) -> usize {
     while at > 0 && start - at < 24 && is_word(bytes[at - 1]) {
         at -= 1;
     }
+    // `\nInvalid`: the `n` belongs to a JSON escape, not to the word.
+    if at < start && at > 0 && bytes[at - 1] == b'\\' && matches!(bytes[at], b'n' | b't' | b'r') {
+        at += 1;
+    }
     at
 }
 
@@ -171,5 +191,7 @@ fn excerpt(text: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod coverage;
 #[cfg(test)]
 mod tests;
