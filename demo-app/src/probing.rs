@@ -91,29 +91,14 @@ impl ProbeWatch {
                 clients.remove(&oldest);
             }
         }
-        let window = clients.entry(client.to_string()).or_insert_with(|| Window {
-            start: now,
-            current: 0,
-            previous: 0,
-            client_errors: 0,
-            server_errors: 0,
-            warned: false,
-            samples: Vec::new(),
-        });
+        let window = clients
+            .entry(client.to_string())
+            .or_insert_with(|| Window::starting(now, 0));
         let age = now.saturating_duration_since(window.start);
         if age >= WINDOW * 2 {
-            *window = Window {
-                start: now,
-                previous: 0,
-                ..reset(window)
-            };
+            *window = Window::starting(now, 0);
         } else if age >= WINDOW {
-            let previous = window.current;
-            *window = Window {
-                start: window.start + WINDOW,
-                previous,
-                ..reset(window)
-            };
+            *window = Window::starting(window.start + WINDOW, window.current);
         }
         window.current += 1;
         if status >= 500 {
@@ -150,16 +135,18 @@ impl ProbeWatch {
     }
 }
 
-/// A fresh window's counters (the caller sets `start` and `previous`).
-fn reset(old: &Window) -> Window {
-    Window {
-        start: old.start,
-        current: 0,
-        previous: 0,
-        client_errors: 0,
-        server_errors: 0,
-        warned: false,
-        samples: Vec::new(),
+impl Window {
+    /// A window opening at `start`, after one that counted `previous` errors.
+    fn starting(start: Instant, previous: u32) -> Window {
+        Window {
+            start,
+            current: 0,
+            previous,
+            client_errors: 0,
+            server_errors: 0,
+            warned: false,
+            samples: Vec::new(),
+        }
     }
 }
 

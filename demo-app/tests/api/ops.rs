@@ -19,17 +19,9 @@ async fn ops_routes_refuse_requests_without_the_token_in_both_modes() {
             assert_eq!(response.status(), 401, "{mode}, token {token:?}");
             assert_eq!(response.headers()["www-authenticate"], "Bearer");
         }
-        let response = app
-            .client
-            .get(app.url("/ops/errors"))
-            .bearer_auth(OPS_TOKEN)
-            .send()
-            .await
-            .expect("answer");
-        assert_eq!(response.status(), 200, "{mode}");
-        let groups: serde_json::Value = response.json().await.expect("json");
-        assert_eq!(groups[0]["route"], "/books/{id}", "{groups}");
-        assert_eq!(groups[0]["count"], 1, "{groups}");
+        let groups = error_groups(&app).await;
+        assert_eq!(groups[0]["route"], "/books/{id}", "{groups:?}");
+        assert_eq!(groups[0]["count"], 1, "{groups:?}");
 
         // The switches that change the running app refuse without the token, too.
         for (path, body) in [
@@ -104,7 +96,7 @@ async fn prod_without_an_ops_token_serves_the_shop_and_closes_the_ops_routes() {
     app.stop().await;
 }
 
-/// GET /ops/errors with the token, as JSON.
+/// GET /ops/errors with the token: 200 and the groups as JSON.
 async fn error_groups(app: &crate::support::TestApp) -> Vec<serde_json::Value> {
     let response = app
         .client
@@ -113,6 +105,7 @@ async fn error_groups(app: &crate::support::TestApp) -> Vec<serde_json::Value> {
         .send()
         .await
         .expect("answer");
+    assert_eq!(response.status(), 200);
     response.json().await.expect("json")
 }
 

@@ -122,17 +122,10 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
         FuzzFormat::Text => outln!("{}", report::fuzz::summary(&runs)),
         FuzzFormat::Json => outln!("{}", report::fuzz::json(&runs)),
     }
-    if let Some(path) = &args.report {
-        let written = report::fuzz_html::render(&runs)
-            .map_err(|e| e.to_string())
-            .and_then(|html| std::fs::write(path, html).map_err(|e| e.to_string()));
-        match written {
-            Ok(()) => eprintln!("report written to {}", path.display()),
-            Err(e) => {
-                eprintln!("error: could not write the report {}: {e}", path.display());
-                return ExitCode::from(EXIT_RUNTIME);
-            }
-        }
+    if let Some(path) = &args.report
+        && let Err(code) = super::write_report(path, report::fuzz_html::render(&runs))
+    {
+        return code;
     }
     if runs.iter().flat_map(|r| &r.buckets).any(|b| b.is_severe()) {
         ExitCode::from(EXIT_FAILED)

@@ -311,6 +311,23 @@ fn scenarios_root(flag: Option<&Path>) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
 }
 
+/// Writes a rendered HTML report and says where; a failure is a runtime error (exit 3).
+fn write_report(path: &Path, rendered: Result<String, minijinja::Error>) -> Result<(), ExitCode> {
+    let written = rendered
+        .map_err(|e| e.to_string())
+        .and_then(|html| std::fs::write(path, html).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => {
+            eprintln!("report written to {}", path.display());
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: could not write the report {}: {e}", path.display());
+            Err(ExitCode::from(EXIT_RUNTIME))
+        }
+    }
+}
+
 /// Loads every scenario; any malformed file stops the command with exit code 2.
 fn with_scenarios(root: &Path, then: impl FnOnce(&[Scenario]) -> ExitCode) -> ExitCode {
     let (scenarios, errors) = match scenario::load_all(root) {

@@ -73,17 +73,10 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
         if args.timings {
             outln!("{}", report::timings::render(&results, wall, jobs));
         }
-        if let Some(path) = &args.report {
-            let written = report::html::render(&results, &selected)
-                .map_err(|e| e.to_string())
-                .and_then(|html| std::fs::write(path, html).map_err(|e| e.to_string()));
-            match written {
-                Ok(()) => eprintln!("report written to {}", path.display()),
-                Err(e) => {
-                    eprintln!("error: could not write the report {}: {e}", path.display());
-                    return ExitCode::from(EXIT_RUNTIME);
-                }
-            }
+        if let Some(path) = &args.report
+            && let Err(code) = super::write_report(path, report::html::render(&results, &selected))
+        {
+            return code;
         }
         let summary = Summary::of(&results);
         if summary.errors > 0 {
