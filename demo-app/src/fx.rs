@@ -55,10 +55,14 @@ impl FxClient {
                 // Our own configuration is wrong: not the upstream's fault.
                 (ErrorKind::Internal, "config.bad-value")
             } else if e.is_timeout() {
+                // DELIBERATE (upstream.timeout): reqwest's timeout error carries the URL
+                // with its key; dev shows it. The fix: a bounded timeout (kept), a 504,
+                // and the URL kept out of client-facing text.
                 (ErrorKind::GatewayTimeout, "upstream.timeout")
             } else {
-                // Refused, reset, unreachable: the upstream gave no usable answer (502,
-                // as proxies answer for a dead backend).
+                // DELIBERATE (upstream.unreachable): refused, reset, an empty reply: the
+                // upstream gave no usable answer, and dev repeats reqwest's text (the URL
+                // and key again). prod answers 502, as proxies do for a dead backend.
                 (ErrorKind::BadGateway, "upstream.unreachable")
             };
             AppError::new(kind, anyhow::Error::new(e).context("FX API request failed"))
@@ -85,6 +89,9 @@ impl FxClient {
             )
             .in_class("upstream.error"));
         }
+        // DELIBERATE (upstream.bad-payload): the error quotes the start of what the upstream
+        // sent (an HTML error page, a truncated document); dev shows it to the client. The
+        // fix: parse into a typed answer (done), answer 502, and log the body, never echo it.
         let answer: RatesAnswer = serde_json::from_str(&body).map_err(|e| {
             AppError::new(
                 ErrorKind::BadGateway,

@@ -89,3 +89,33 @@ pub fn describe(id: &str) -> Option<&'static str> {
 pub fn ids() -> impl Iterator<Item = &'static str> {
     CLASSES.iter().map(|(id, _)| *id)
 }
+
+#[cfg(test)]
+mod marker_tests {
+    use super::CLASSES;
+
+    /// Every class has a `DELIBERATE (<class>)` comment where its flaw lives, so the
+    /// workshop's `grep -rn "DELIBERATE (<class>)" demo-app/src` finds it.
+    #[test]
+    fn every_class_is_marked_where_its_flaw_lives() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo-app/src");
+        let mut sources = String::new();
+        let mut folders = vec![src];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("demo-app/src is readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.push_str(&std::fs::read_to_string(&path).expect("source"));
+                }
+            }
+        }
+        let unmarked: Vec<&str> = CLASSES
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !sources.contains(&format!("DELIBERATE ({id})")))
+            .collect();
+        assert!(unmarked.is_empty(), "no DELIBERATE marker for {unmarked:?}");
+    }
+}

@@ -326,3 +326,22 @@ fn a_reader_that_stops_early_is_no_panic_and_changes_no_exit_code() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
+    // A port nothing listens on: bind one, note it, let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let target = format!("http://127.0.0.1:{port}");
+    let output = harness(
+        &["run", "crash.unwrap-none", "--target", &target],
+        &scenarios,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert_eq!(stdout.matches("cannot reach").count(), 1, "{stdout}");
+    assert!(stdout.contains("Connection refused"), "{stdout}");
+}

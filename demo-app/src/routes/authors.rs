@@ -29,7 +29,7 @@ pub async fn search(
     state: web::Data<AppState>,
     query: web::Query<AuthorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    // DELIBERATE (db.invalid-sql, CWE-89): the statement is built with `format!`. A name
+    // DELIBERATE (db.invalid-sql) (CWE-89): the statement is built with `format!`. A name
     // with a quote such as `O'Reilly` ends the string literal early and the engine answers
     // with a syntax error; a crafted name injects SQL. sqlx 0.9 will not take a runtime
     // string without `AssertSqlSafe`, which here is exactly the false promise. The fix: a

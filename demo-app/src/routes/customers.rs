@@ -132,9 +132,11 @@ pub async fn register(
             "Field `name` must hold 1 to 100 characters.",
         ));
     }
-    // The unique constraint is the source of truth for duplicates (a check-then-insert
-    // would race). Prod answers its violation with 409; dev's catch-all makes it a 500
-    // that names the constraint and table (db.constraint).
+    // DELIBERATE (db.constraint): the unique constraint is the source of truth for
+    // duplicates (a check-then-insert would race, so that part is right). Prod answers
+    // its violation with 409; dev's catch-all makes it a 500 that names the constraint,
+    // the table and the e-mail address. The fix: map the unique violation to 409 with a
+    // sentence for the client, as prod does, in every configuration.
     let id: i64 = sqlx::query_scalar(REGISTER_SQL)
         .bind(&email)
         .bind(&name)

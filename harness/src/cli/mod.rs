@@ -197,6 +197,9 @@ struct RunArgs {
     /// no log expectations).
     #[arg(long, value_name = "URL")]
     target: Option<String>,
+    /// With --target https://...: accept a self-signed or otherwise invalid certificate.
+    #[arg(long, requires = "target")]
+    insecure: bool,
     /// Runs at once, 1 to 64 [default: number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
     jobs: Option<u8>,

@@ -28,7 +28,10 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
                 eprintln!("error: --target `{url}` is not an http:// or https:// URL");
                 return ExitCode::from(EXIT_USAGE);
             }
-            Target::External(url.clone())
+            Target::External {
+                base_url: url.clone(),
+                insecure: args.insecure,
+            }
         }
         (None, Some(bin)) => Target::Spawn(AppCommand {
             program: bin.clone(),
@@ -49,7 +52,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
     };
     runtime.block_on(async {
         let backends =
-            match pick_backends(args.backend, matches!(target, Target::External(_))).await {
+            match pick_backends(args.backend, matches!(target, Target::External { .. })).await {
                 Ok(backends) => backends,
                 Err(message) => {
                     eprintln!("error: {message}");

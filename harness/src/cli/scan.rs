@@ -1,6 +1,6 @@
 //! `harness scan`: the leak audit on a saved response of any service.
 
-use std::io::Read as _;
+use std::io::{IsTerminal as _, Read as _};
 use std::process::ExitCode;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
@@ -11,6 +11,12 @@ use crate::report::style::Style;
 pub fn run(file: &str, json: bool) -> ExitCode {
     let mut raw = Vec::new();
     let read = if file == "-" {
+        if std::io::stdin().is_terminal() {
+            // Otherwise the command would sit there silently, waiting.
+            eprintln!(
+                "reading a response from standard input; end it with Ctrl-D.\n  = help: save one first with `curl -si URL > saved-response.txt`, then `harness scan saved-response.txt`"
+            );
+        }
         std::io::stdin().read_to_end(&mut raw).map(|_| ())
     } else {
         std::fs::read(file).map(|bytes| raw = bytes)

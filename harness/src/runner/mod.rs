@@ -47,7 +47,11 @@ pub enum Target {
     /// Start demo-app per run (the lab).
     Spawn(AppCommand),
     /// An already running server at this base URL: requests and leak audit only.
-    External(String),
+    External {
+        base_url: String,
+        /// Accept a self-signed or otherwise invalid TLS certificate.
+        insecure: bool,
+    },
 }
 
 /// One unit of work.
@@ -67,7 +71,7 @@ pub fn plan<'a>(
 ) -> Vec<Plan<'a>> {
     let mut plans = Vec::new();
     for scenario in scenarios {
-        if matches!(target, Target::External(_)) {
+        if matches!(target, Target::External { .. }) {
             plans.push(Plan {
                 scenario,
                 mode: None,
@@ -133,7 +137,9 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
                 result.reasons.push(format!("{error:#}"));
             }
         }
-        (Target::External(base_url), _, _) => run_external(scenario, base_url, &mut result).await,
+        (Target::External { base_url, insecure }, _, _) => {
+            run_external(scenario, base_url, *insecure, &mut result).await
+        }
         _ => {
             result.outcome = Outcome::Error;
             result
@@ -405,8 +411,32 @@ pub fn step_name(index: usize, step: &Step) -> String {
 
 /// Against a server the harness did not start: the requests and the leak audit. SQL steps
 /// and log expectations cannot run there; a finding fails the run.
-async fn run_external(scenario: &Scenario, base_url: &str, result: &mut RunResult) {
-    let client = http::client();
+async fn run_external(scenario: &Scenario, base_url: &str, insecure: bool, result: &mut RunResult) {
+    let client = match http::client_with(insecure) {
+        Ok(client) => client,
+        Err(e) => {
+            result.outcome = Outcome::Error;
+            result
+                .reasons
+                .push(format!("cannot build the HTTP client: {e}"));
+            return;
+        }
+    };
+    // A target that does not answer at all is a runtime error (exit 3), said once, not an
+    // expectation failure per request.
+    if let Err(e) = client.get(base_url).send().await {
+        let cause = crate::fuzz::describe_transport_error(&e);
+        let hint = if cause.contains("certificate") {
+            " (a self-signed test server? pass --insecure)"
+        } else {
+            ""
+        };
+        result.outcome = Outcome::Error;
+        result
+            .reasons
+            .push(format!("cannot reach {base_url}: {cause}{hint}"));
+        return;
+    }
     let captures = BTreeMap::new();
     for (index, step) in scenario.steps.iter().enumerate() {
         let step = step.get_ref();
