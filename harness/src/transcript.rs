@@ -231,6 +231,12 @@ fn machine_paths() -> Vec<(String, String)> {
     if let Ok(repo) = repo.canonicalize() {
         paths.push((repo.display().to_string(), "[repo]".to_string()));
     }
+    // The build's own target directory reads as the default one, wherever
+    // CARGO_TARGET_DIR (or a global build.target-dir) puts it: the same transcript on
+    // every machine.
+    if let Some(target) = target_dir() {
+        paths.push((target, "[repo]/target".to_string()));
+    }
     if let Ok(dir) = std::env::current_dir() {
         paths.push((dir.display().to_string(), "[cwd]".to_string()));
     }
@@ -245,6 +251,17 @@ fn machine_paths() -> Vec<(String, String)> {
     paths.retain(|(from, _)| from.len() > 1);
     paths.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
     paths
+}
+
+/// The target directory this executable was built into: the parent of the `debug` or
+/// `release` folder it runs from (tests run from `<target>/debug/deps`).
+fn target_dir() -> Option<String> {
+    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+    let profile = exe.ancestors().find(|dir| {
+        dir.file_name()
+            .is_some_and(|n| n == "debug" || n == "release")
+    })?;
+    Some(profile.parent()?.display().to_string())
 }
 
 fn patterns() -> &'static [(Regex, &'static str)] {
