@@ -15,7 +15,12 @@ fn backends(runtime: &tokio::runtime::Runtime) -> Vec<BackendName> {
             panic!("CI=true requires PostgreSQL for the snapshots: {e:#}")
         }
         Err(e) => {
-            eprintln!("\n*** SKIPPING PostgreSQL snapshots: {e:#}\n");
+            // Not `eprintln!`: libtest would capture it and the skip would be silent.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPING PostgreSQL snapshots: {e:#}\n"
+            );
             vec![BackendName::Sqlite]
         }
     }

@@ -76,7 +76,11 @@ pub async fn backends() -> Vec<Backend> {
             panic!("CI=true requires PostgreSQL, but: {why}")
         }
         Err(why) => {
-            eprintln!(
+            // Written to stderr itself, not with `eprintln!`: libtest captures the print
+            // macros of a passing test, and a skip nobody sees is not a loud one.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n*** SKIPPING the PostgreSQL half of this test: {why}\n*** Start it with: \
                  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"
             );
