@@ -6,6 +6,7 @@
 //! 4. logs the outcome (a 5xx line carries everything prod withheld), counts it, and sets
 //!    the headers of the mode (`x-request-id` always; versions in dev; `no-store` in prod).
 
+use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
@@ -78,11 +79,15 @@ pub async fn handle(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_string());
+    // The client's address, worked out once and only for error answers (the error list
+    // and the probing watch both count it).
+    let client = OnceCell::new();
     let failure = Failure {
         correlation_id: &correlation_id,
         request: response.request(),
         state: &state,
         route: &route,
+        client: &client,
     };
     let rendered = match response.response().error() {
         Some(error) => match error.as_error::<AppError>() {
@@ -111,7 +116,9 @@ pub async fn handle(
 
     let status = response.status();
     if crate::probing::ProbeWatch::counts(status.as_u16()) {
-        watch_for_probing(&state, response.request(), status.as_u16(), &correlation_id);
+        let client = client
+            .get_or_init(|| client_address(response.request(), state.settings.trust_forwarded_for));
+        watch_for_probing(&state, client, status.as_u16(), &correlation_id);
     }
     set_headers(&mut response, mode, &correlation_id);
     state
@@ -132,6 +139,7 @@ struct Failure<'a> {
     request: &'a HttpRequest,
     state: &'a AppState,
     route: &'a str,
+    client: &'a OnceCell<String>,
 }
 
 impl Failure<'_> {
@@ -150,13 +158,15 @@ impl Failure<'_> {
         let status = response.status();
         log_error(error, status);
         if status.is_server_error() {
-            let client = client_address(self.request, self.state.settings.trust_forwarded_for);
+            let client = self.client.get_or_init(|| {
+                client_address(self.request, self.state.settings.trust_forwarded_for)
+            });
             let (fingerprint, alert) = self.state.errors.record(&Occurrence {
                 error,
                 status: status.as_u16(),
                 route: self.route,
                 correlation_id: self.correlation_id,
-                client: &client,
+                client,
                 release: self.state.release.name(),
             });
             // The alerts an aggregator sends: a defect never seen before, or one that
@@ -239,10 +249,9 @@ fn log_error(error: &AppError, status: StatusCode) {
 }
 
 /// Counts an error answer against its client and logs a suspected prober once per window.
-fn watch_for_probing(state: &AppState, request: &HttpRequest, status: u16, correlation_id: &str) {
-    let client = client_address(request, state.settings.trust_forwarded_for);
+fn watch_for_probing(state: &AppState, client: &str, status: u16, correlation_id: &str) {
     let now = std::time::Instant::now();
-    if let Some(suspicion) = state.probing.record(&client, status, correlation_id, now) {
+    if let Some(suspicion) = state.probing.record(client, status, correlation_id, now) {
         tracing::warn!(
             client = %suspicion.client,
             errors_in_window = suspicion.errors_in_window,

@@ -230,7 +230,7 @@ async fn fuzz_target(
     // One request first: an unreachable server or a certificate we do not trust ends the
     // command here, as a runtime error with its cause, not as a bucket per request.
     if let Err(e) = client.get(&base_url).send().await {
-        let cause = fuzz::describe_transport_error(&e);
+        let cause = http::describe_transport_error(&e);
         let hint = if cause.contains("certificate") {
             "\n  = help: a self-signed test server? pass --insecure"
         } else {
@@ -306,7 +306,7 @@ async fn load_spec(source: &str, client: &reqwest::Client) -> Result<Api, Failur
         let response = client.get(source).send().await.map_err(|e| {
             Failure::Runtime(format!(
                 "cannot fetch the spec {source}: {}",
-                fuzz::describe_transport_error(&e)
+                http::describe_transport_error(&e)
             ))
         })?;
         let status = response.status();

@@ -5,8 +5,12 @@
 //! route, status and fingerprint → shrink each bucket's first input with proptest's value
 //! tree → a `curl` line to reproduce it. Nothing here prints; `report` renders `FuzzRun`.
 
+mod body;
+mod bucket;
 pub mod case;
 pub mod check;
+mod inputs;
+mod plan;
 pub mod regressions;
 pub mod spec;
 pub mod strategy;
@@ -16,12 +20,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
-use proptest::strategy::{Strategy as _, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::strategy::ValueTree;
 use serde::Serialize;
 
+pub use bucket::Bucket;
+use bucket::{Outcome, drop_reflected, to_bucket};
 use case::Case;
-use check::{Check, Observed, Profile, Verdict};
+use check::{Observed, Profile};
+use plan::{Planned, plan};
 use spec::Api;
 use strategy::Phase;
 
@@ -88,152 +94,6 @@ pub struct FuzzRun {
     /// Operations the fuzzer stopped sending after repeated 503/429 with Retry-After.
     pub backed_off: Vec<String>,
     pub buckets: Vec<Bucket>,
-}
-
-/// Failures that share method, route, status and fingerprint: one bug, however many inputs.
-#[derive(Debug, Clone, Serialize)]
-pub struct Bucket {
-    pub method: String,
-    pub route: String,
-    /// `null` when no response came back.
-    pub status: Option<u16>,
-    /// The failure class the app logged (demo-app), else null.
-    pub class: Option<String>,
-    pub count: usize,
-    /// How many requests had been sent when the first input of this bucket was.
-    pub first_found_after: usize,
-    /// The checks it failed.
-    pub checks: Vec<Check>,
-    /// Leak rule ids that fired.
-    pub findings: Vec<String>,
-    /// The first finding's evidence per rule, for the reader.
-    pub evidence: Vec<String>,
-    /// The phase of the first input.
-    pub phase: Phase,
-    /// The smallest input found, after shrinking.
-    pub input: Case,
-    /// The request it makes, e.g. `GET /search?q=...`.
-    pub request: String,
-    /// A `curl` command that sends it.
-    pub repro: String,
-    pub shrunk_by: usize,
-    /// The response to the reproduction: status line and the start of the body.
-    pub response_excerpt: String,
-    /// The transport error, when there was no response.
-    pub error: Option<String>,
-}
-
-impl Bucket {
-    /// The bucket key as one line: `GET /search 500 crash.char-boundary`.
-    pub fn key(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.method,
-            self.route,
-            self.status
-                .map_or("no-response".to_string(), |s| s.to_string()),
-            fingerprint(self.class.as_deref(), &self.findings, &self.checks)
-        )
-    }
-
-    /// A 5xx, a dropped connection or a leak: what makes `fuzz` exit 1.
-    pub fn is_severe(&self) -> bool {
-        self.checks.iter().any(|c| {
-            matches!(
-                c,
-                Check::NotAServerError | Check::Responded | Check::LeakFree
-            )
-        })
-    }
-}
-
-/// The class when the app named one, else the leak rules and checks that fired.
-fn fingerprint(class: Option<&str>, findings: &[String], checks: &[Check]) -> String {
-    if let Some(class) = class {
-        return class.to_string();
-    }
-    let mut parts: Vec<&str> = findings.iter().map(String::as_str).collect();
-    parts.extend(
-        checks
-            .iter()
-            .filter(|c| **c != Check::LeakFree)
-            .map(|c| c.name()),
-    );
-    parts.join("+")
-}
-
-/// The outcome of one request, as bucketing sees it.
-#[derive(Debug, Clone)]
-struct Outcome {
-    observed: Observed,
-    verdict: Verdict,
-    class: Option<String>,
-}
-
-impl Outcome {
-    fn key(&self, operation: &spec::Operation) -> Option<String> {
-        if self.verdict.passed() {
-            return None;
-        }
-        let findings: Vec<String> = rule_ids(&self.verdict);
-        if header_leak_only(&self.verdict) {
-            // A version banner rides on every response: one bucket for the whole service,
-            // not one per route and status.
-            return Some(format!("{SITE_WIDE} {}", findings.join("+")));
-        }
-        Some(format!(
-            "{} {} {:?} {}",
-            operation.method,
-            operation.route,
-            self.observed.status,
-            fingerprint(self.class.as_deref(), &findings, &self.verdict.failed)
-        ))
-    }
-}
-
-/// Method and route of a bucket that is about every response, not one route.
-const SITE_WIDE: &str = "* *";
-
-/// The only failure is a leak, and every finding is in a header.
-fn header_leak_only(verdict: &Verdict) -> bool {
-    verdict.failed == [Check::LeakFree]
-        && verdict
-            .findings
-            .iter()
-            .all(|f| f.location.starts_with("header:"))
-}
-
-/// Drops findings whose evidence is text the request itself sent: a search that echoes
-/// `; cat /etc/passwd` back discloses nothing.
-fn drop_reflected(verdict: &mut Verdict, case: &Case) {
-    let inputs = case.texts();
-    verdict.findings.retain(|finding| {
-        let evidence = finding.evidence.trim_end_matches('…').trim();
-        finding.location.starts_with("header:")
-            || evidence.is_empty()
-            || !inputs.iter().any(|input| input.contains(evidence))
-    });
-    if verdict.findings.is_empty() {
-        verdict.failed.retain(|c| *c != Check::LeakFree);
-    }
-}
-
-fn rule_ids(verdict: &Verdict) -> Vec<String> {
-    let mut ids: Vec<String> = verdict
-        .findings
-        .iter()
-        .map(|f| f.rule.to_string())
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
-/// One planned input: which operation, which phase, and its proptest value tree.
-struct Planned {
-    operation: usize,
-    phase: Phase,
-    tree: Box<dyn ValueTree<Value = Case>>,
 }
 
 /// Runs the fuzzer against `target` until `options.requests` or `options.max_duration`.
@@ -384,102 +244,6 @@ struct Found {
     outcome: Outcome,
 }
 
-/// Every operation gets an equal share of the budget, split by phase; an input is never
-/// planned twice, and the share an operation cannot use (a route without parameters has
-/// one input) goes to the others. The inputs of all operations are interleaved, so a run
-/// cut short by time still covers every route.
-fn plan(api: &Api, options: &Options) -> Vec<Planned> {
-    /// Redistribution rounds; a few are enough to spend what small operations leave.
-    const ROUNDS: usize = 4;
-    /// Draws per wanted input before a phase counts as exhausted.
-    const ATTEMPTS_PER_INPUT: usize = 8;
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng(options.seed));
-    let strategies: Vec<Vec<(Phase, proptest::strategy::BoxedStrategy<Case>)>> = api
-        .operations
-        .iter()
-        .map(|operation| {
-            Phase::ALL
-                .iter()
-                .map(|phase| (*phase, strategy::cases(operation, *phase)))
-                .collect()
-        })
-        .collect();
-    let count = api.operations.len();
-    let mut queues: Vec<Vec<Planned>> = (0..count).map(|_| Vec::new()).collect();
-    let mut seen: Vec<std::collections::HashSet<String>> = vec![Default::default(); count];
-    let mut exhausted = vec![[false; Phase::ALL.len()]; count];
-    let mut total = 0;
-    for _ in 0..ROUNDS {
-        let active = exhausted
-            .iter()
-            .filter(|phases| phases.contains(&false))
-            .count();
-        if active == 0 || total >= options.requests {
-            break;
-        }
-        let per_operation = (options.requests - total)
-            .div_ceil(active)
-            .max(Phase::ALL.len());
-        for (index, phases) in strategies.iter().enumerate() {
-            for (slot, (phase, strategy)) in phases.iter().enumerate() {
-                if exhausted[index][slot] {
-                    continue;
-                }
-                let want = (per_operation * phase.share()).div_ceil(100);
-                let mut made = 0;
-                for _ in 0..want * ATTEMPTS_PER_INPUT {
-                    if made == want {
-                        break;
-                    }
-                    // A strategy that cannot produce a value is skipped, not fatal.
-                    let Ok(tree) = strategy.new_tree(&mut runner) else {
-                        break;
-                    };
-                    let key = serde_json::to_string(&tree.current()).unwrap_or_default();
-                    if seen[index].insert(key) {
-                        queues[index].push(Planned {
-                            operation: index,
-                            phase: *phase,
-                            tree,
-                        });
-                        made += 1;
-                    }
-                }
-                exhausted[index][slot] = made < want;
-                total += made;
-            }
-        }
-    }
-    for queue in &mut queues {
-        queue.reverse();
-    }
-    let mut plan = Vec::with_capacity(total);
-    loop {
-        let mut any = false;
-        for queue in &mut queues {
-            if let Some(planned) = queue.pop() {
-                plan.push(planned);
-                any = true;
-            }
-        }
-        if !any {
-            break;
-        }
-    }
-    plan
-}
-
-/// The same inputs for the same seed, on every machine.
-fn rng(seed: u64) -> TestRng {
-    let mut bytes = [0u8; 32];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(
-            &(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes(),
-        );
-    }
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
-}
-
 /// Shrinks a bucket's input with its value tree: simpler while it still lands in the same
 /// bucket, bounded by `shrink_steps` requests.
 async fn shrink(
@@ -584,21 +348,9 @@ fn no_response(error: &reqwest::Error, started: Instant) -> Observed {
         status: None,
         headers: Vec::new(),
         body: String::new(),
-        error: Some(describe_transport_error(error)),
+        error: Some(crate::runner::http::describe_transport_error(error)),
         elapsed: started.elapsed(),
     }
-}
-
-/// reqwest's error with its causes, which say what actually happened (reset, TLS, ...).
-pub fn describe_transport_error(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The app writes its log line as it answers; give the reader of its stderr a moment.
@@ -622,61 +374,4 @@ fn retry_after(observed: &Observed) -> Option<Duration> {
     }
     let seconds: u64 = observed.header("retry-after")?.trim().parse().ok()?;
     Some(Duration::from_secs(seconds).min(MAX_PAUSE))
-}
-
-fn to_bucket(
-    target: &Target<'_>,
-    operation: &spec::Operation,
-    options: &Options,
-    found: &Found,
-    input: Case,
-    outcome: Outcome,
-    steps: usize,
-) -> Bucket {
-    let wire = input.wire(operation);
-    let findings = rule_ids(&found.outcome.verdict);
-    let mut evidence = Vec::new();
-    for finding in &found.outcome.verdict.findings {
-        if !evidence
-            .iter()
-            .any(|e: &String| e.starts_with(finding.rule))
-        {
-            evidence.push(format!("{}: {}", finding.rule, finding.evidence));
-        }
-    }
-    let observed = &outcome.observed;
-    let response_excerpt = match observed.status {
-        Some(status) => {
-            let body: String = observed.body.chars().take(300).collect();
-            format!(
-                "{status} {}\n{body}",
-                observed.header("content-type").unwrap_or("")
-            )
-        }
-        None => String::new(),
-    };
-    let site_wide = header_leak_only(&found.outcome.verdict);
-    let (method, route) = if site_wide {
-        ("*".to_string(), "*".to_string())
-    } else {
-        (operation.method.clone(), operation.route.clone())
-    };
-    Bucket {
-        method,
-        route,
-        status: found.outcome.observed.status,
-        class: found.outcome.class.clone(),
-        count: found.count,
-        first_found_after: found.first_found_after,
-        checks: found.outcome.verdict.failed.clone(),
-        findings,
-        evidence,
-        phase: found.phase,
-        request: format!("{} {}", wire.method, wire.target),
-        repro: wire.curl(&target.base_url, options.insecure),
-        input,
-        shrunk_by: steps,
-        response_excerpt,
-        error: observed.error.clone(),
-    }
 }

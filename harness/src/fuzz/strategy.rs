@@ -8,7 +8,11 @@ use proptest::sample::select;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::body::body_hostile;
 use super::case::{Body, Case};
+use super::inputs::{
+    CONFUSED_TEXT, CONTROLS, IMPOSSIBLE_DATES, INJECTIONS, INTEGER_BOUNDARIES, MULTI_BYTE, ODD_TEXT,
+};
 use super::spec::{Kind, Location, Operation, Schema};
 
 /// Which kind of input a case carries.
@@ -39,136 +43,6 @@ impl Phase {
         }
     }
 }
-
-/// Characters of 2, 3 and 4 bytes in UTF-8, and a combining sequence.
-const MULTI_BYTE: &[&str] = &["é", "ß", "€", "日", "🦀", "👍🏽", "e\u{301}"];
-const CONTROLS: &[&str] = &[
-    "\u{0}",
-    "\u{1}",
-    "\u{7}",
-    "\u{8}",
-    "\t",
-    "\n",
-    "\r\n",
-    "\u{1b}[31m",
-    "\u{7f}",
-    "\u{85}",
-    "\u{2028}",
-    "\u{202e}",
-    "\u{feff}",
-];
-const ODD_TEXT: &[&str] = &[
-    "",
-    " ",
-    "   ",
-    "\u{a0}",
-    "null",
-    "undefined",
-    "İ",
-    "ǅ",
-    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
-    "👩‍👩‍👧‍👦",
-    "\u{fffd}",
-    "Ω≈ç√∫",
-    "ÅÍÎÏ˝ÓÔÒÚÆ☃",
-];
-/// Dates a careless check (`YYYY-MM-DD`, month 1-12, day 1-31) lets through.
-const IMPOSSIBLE_DATES: &[&str] = &[
-    "2026-02-30",
-    "2026-02-29",
-    "2025-02-29",
-    "2026-04-31",
-    "2026-11-31",
-    "0000-01-01",
-    "0000-00-00",
-    "9999-12-32",
-    "2026-13-01",
-    "2026-00-10",
-    "-001-01-01",
-    "2026-1-1",
-    "20261120",
-    "2026-11-20T25:00:00",
-];
-const CONFUSED_TEXT: &[&str] = &[
-    "0",
-    "-1",
-    "1.5",
-    "1e309",
-    "NaN",
-    "Infinity",
-    "true",
-    "null",
-    "[]",
-    "{}",
-    "%",
-    "%00",
-    "\\",
-    "0x1A",
-    "9223372036854775808",
-    "-9223372036854775809",
-    " 1",
-    "1 ",
-    "١٢٣",
-];
-/// Shapes attackers try: SQL, markup, shell, path traversal, template and format strings,
-/// header splitting.
-pub const INJECTIONS: &[&str] = &[
-    "O'Reilly",
-    "' OR '1'='1",
-    "' OR 1=1 --",
-    "'; DROP TABLE books; --",
-    "\" OR \"\"=\"",
-    "1' UNION SELECT NULL--",
-    "' UNION SELECT 1, sqlite_version() --",
-    "%' AND 1=0 UNION SELECT 1, current_user --",
-    "admin'--",
-    "\\'",
-    "<script>alert(1)</script>",
-    "\"><img src=x onerror=alert(1)>",
-    "javascript:alert(1)",
-    "; cat /etc/passwd",
-    "| id",
-    "`id`",
-    "$(id)",
-    "../../../../etc/passwd",
-    "..%2f..%2f..%2fetc%2fpasswd",
-    "..\\..\\..\\windows\\win.ini",
-    "{{7*7}}",
-    "${7*7}",
-    "<%= 7*7 %>",
-    "#{7*7}",
-    "%s%s%s%s%n",
-    "\r\nX-Injected: 1",
-    "{\"$gt\": \"\"}",
-];
-const INTEGER_BOUNDARIES: &[i64] = &[
-    0,
-    -1,
-    1,
-    i64::MAX,
-    i64::MIN,
-    i32::MAX as i64,
-    i32::MAX as i64 + 1,
-    i32::MIN as i64 - 1,
-    9_007_199_254_740_993,
-];
-const MALFORMED_JSON: &[&str] = &[
-    "",
-    "{",
-    "}",
-    "{\"a\":}",
-    "{\"a\":1,}",
-    "[1,2",
-    "nul",
-    "{'a':1}",
-    "\u{feff}{}",
-    "{\"a\":1}{\"b\":2}",
-    "NaN",
-    "{\"a\":NaN}",
-    "\"\\ud800\"",
-    "{\"a\":\"\\u0000\"}",
-    "{\"a\":1e999999}",
-];
 
 /// The strategy for one operation's cases in `phase`.
 pub fn cases(operation: &Operation, phase: Phase) -> BoxedStrategy<Case> {
@@ -427,7 +301,7 @@ fn text_boundary(schema: &Schema, valid: BoxedStrategy<String>) -> BoxedStrategy
 }
 
 /// A valid JSON value for the schema.
-fn json_valid(schema: &Schema, depth: usize) -> BoxedStrategy<Value> {
+pub(super) fn json_valid(schema: &Schema, depth: usize) -> BoxedStrategy<Value> {
     match &schema.kind {
         Kind::Integer => integer_valid(schema).prop_map(Value::from).boxed(),
         Kind::Number => (-1000.0f64..1000.0).prop_map(Value::from).boxed(),
@@ -465,7 +339,7 @@ fn json_valid(schema: &Schema, depth: usize) -> BoxedStrategy<Value> {
 }
 
 /// The phase's hostile value for one JSON property.
-fn json_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Value> {
+pub(super) fn json_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Value> {
     match (phase, &schema.kind) {
         (Phase::Valid, _) => json_valid(schema, 0),
         (Phase::Boundary, Kind::Integer | Kind::Number) => {
@@ -513,108 +387,4 @@ fn json_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Value> {
         ]
         .boxed(),
     }
-}
-
-/// A hostile body: one property hostile, or (confusion) a malformed document.
-fn body_hostile(schema: &Schema, phase: Phase) -> BoxedStrategy<Option<Body>> {
-    let valid = json_valid(schema, 0);
-    let one_property = match &schema.kind {
-        Kind::Object { properties, .. } if !properties.is_empty() => {
-            let hostile: Vec<BoxedStrategy<(String, Value)>> = properties
-                .iter()
-                .map(|(name, prop)| {
-                    let name = name.clone();
-                    json_hostile(prop, phase)
-                        .prop_map(move |v| (name.clone(), v))
-                        .boxed()
-                })
-                .collect();
-            let count = hostile.len();
-            (valid.clone(), hostile, 0..count)
-                .prop_map(|(mut body, mut hostile, which)| {
-                    let (name, value) = hostile.swap_remove(which);
-                    if let Value::Object(map) = &mut body {
-                        map.insert(name, value);
-                    }
-                    Some(Body::Json(body))
-                })
-                .boxed()
-        }
-        _ => json_hostile(schema, phase)
-            .prop_map(|v| Some(Body::Json(v)))
-            .boxed(),
-    };
-    if phase != Phase::Confusion {
-        return one_property;
-    }
-    let missing = match &schema.kind {
-        Kind::Object { required, .. } if !required.is_empty() => {
-            let required = required.clone();
-            (valid.clone(), 0..required.len())
-                .prop_map(move |(mut body, which)| {
-                    if let Value::Object(map) = &mut body {
-                        map.remove(&required[which]);
-                    }
-                    Some(Body::Json(body))
-                })
-                .boxed()
-        }
-        _ => Just(Some(Body::Json(Value::Null))).boxed(),
-    };
-    let malformed = select(MALFORMED_JSON).prop_map(|text| {
-        Some(Body::Raw {
-            content_type: "application/json".to_string(),
-            text: text.to_string(),
-        })
-    });
-    let truncated = (valid.clone(), 1usize..64).prop_map(|(body, cut)| {
-        let text = body.to_string();
-        let cut = text
-            .char_indices()
-            .map(|(i, _)| i)
-            .rfind(|&i| i <= cut)
-            .unwrap_or(0);
-        Some(Body::Raw {
-            content_type: "application/json".to_string(),
-            text: text[..cut].to_string(),
-        })
-    });
-    let wrong_type = select(vec![
-        Value::Array(vec![]),
-        Value::from("text"),
-        Value::Null,
-        Value::from(0),
-    ])
-    .prop_map(|v| Some(Body::Json(v)));
-    let wrong_content_type = (
-        valid,
-        select(vec![
-            "text/plain",
-            "application/x-www-form-urlencoded",
-            "application/xml",
-        ]),
-    )
-        .prop_map(|(body, content_type)| {
-            Some(Body::Raw {
-                content_type: content_type.to_string(),
-                text: body.to_string(),
-            })
-        });
-    let nested = (100usize..2000).prop_map(|depth| {
-        Some(Body::Raw {
-            content_type: "application/json".to_string(),
-            text: format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
-        })
-    });
-    prop_oneof![
-        4 => one_property,
-        2 => missing,
-        2 => malformed,
-        2 => truncated,
-        1 => wrong_type,
-        1 => wrong_content_type,
-        1 => nested,
-        1 => Just(None),
-    ]
-    .boxed()
 }

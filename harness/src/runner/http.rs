@@ -37,6 +37,18 @@ pub fn install_tls_provider() {
     });
 }
 
+/// reqwest's error with its causes, which say what actually happened (reset, TLS, ...).
+pub fn describe_transport_error(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Replaces `{{name}}` with captured values.
 pub fn fill(text: &str, captures: &BTreeMap<String, String>) -> String {
     let mut out = text.to_string();

@@ -2,6 +2,7 @@
 //! own fresh database, in parallel up to `jobs`. Returns results; never prints.
 
 pub mod expect;
+mod external;
 mod held;
 pub mod http;
 mod invariants;
@@ -94,6 +95,17 @@ pub fn plan<'a>(
     plans
 }
 
+/// The settings every harness-started app runs with: the mode, loopback on a free port,
+/// the run's own database, and the ops token.
+pub fn app_settings(mode: ModeName, db: &ScratchDatabase) -> Vec<(String, String)> {
+    vec![
+        ("mode".to_string(), mode.as_str().to_string()),
+        ("bind".to_string(), "127.0.0.1:0".to_string()),
+        ("database_url".to_string(), db.url.clone()),
+        ("ops_token".to_string(), OPS_TOKEN.to_string()),
+    ]
+}
+
 /// Runs the plans, at most `jobs` at once, and returns results in plan order.
 pub async fn run_all(plans: Vec<Plan<'_>>, target: &Target, jobs: usize) -> Vec<RunResult> {
     let mut results: Vec<(usize, RunResult)> =
@@ -138,7 +150,7 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
             }
         }
         (Target::External { base_url, insecure }, _, _) => {
-            run_external(scenario, base_url, *insecure, &mut result).await
+            external::run_external(scenario, base_url, *insecure, &mut result).await
         }
         _ => {
             result.outcome = Outcome::Error;
@@ -179,12 +191,7 @@ async fn run_with_database(
     db: &ScratchDatabase,
     result: &mut RunResult,
 ) -> anyhow::Result<()> {
-    let mut settings = vec![
-        ("mode".to_string(), mode.as_str().to_string()),
-        ("bind".to_string(), "127.0.0.1:0".to_string()),
-        ("database_url".to_string(), db.url.clone()),
-        ("ops_token".to_string(), OPS_TOKEN.to_string()),
-    ];
+    let mut settings = app_settings(mode, db);
     // Kept alive for the whole run; dropping it stops the server.
     let fake_upstream = match &scenario.upstream {
         Some(spec) => Some(upstream::start(spec).await?),
@@ -406,63 +413,5 @@ pub fn step_name(index: usize, step: &Step) -> String {
     match &step.name {
         Some(name) => name.clone(),
         None => format!("step {}", index + 1),
-    }
-}
-
-/// Against a server the harness did not start: the requests and the leak audit. SQL steps
-/// and log expectations cannot run there; a finding fails the run.
-async fn run_external(scenario: &Scenario, base_url: &str, insecure: bool, result: &mut RunResult) {
-    let client = match http::client_with(insecure) {
-        Ok(client) => client,
-        Err(e) => {
-            result.outcome = Outcome::Error;
-            result
-                .reasons
-                .push(format!("cannot build the HTTP client: {e}"));
-            return;
-        }
-    };
-    // A target that does not answer at all is a runtime error (exit 3), said once, not an
-    // expectation failure per request.
-    if let Err(e) = client.get(base_url).send().await {
-        let cause = crate::fuzz::describe_transport_error(&e);
-        let hint = if cause.contains("certificate") {
-            " (a self-signed test server? pass --insecure)"
-        } else {
-            ""
-        };
-        result.outcome = Outcome::Error;
-        result
-            .reasons
-            .push(format!("cannot reach {base_url}: {cause}{hint}"));
-        return;
-    }
-    let captures = BTreeMap::new();
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let step = step.get_ref();
-        // Nothing of the server's database or metrics is reachable from here.
-        if step.sql.is_some() || step.metrics.is_some() || step.release.is_some() {
-            continue;
-        }
-        if let Some(pause) = step.sleep_ms {
-            tokio::time::sleep(Duration::from_millis(pause)).await;
-            continue;
-        }
-        let name = step_name(index, step);
-        let base = base_url.trim_end_matches('/');
-        result
-            .exchanges
-            .extend(send_step(&client, base, (index, &name), step, &captures).await);
-    }
-    for exchange in &result.exchanges {
-        if let Some(error) = &exchange.error {
-            result.reasons.push(format!("{}: {error}", exchange.step));
-        }
-        for finding in &exchange.findings {
-            result.reasons.push(format!(
-                "{}: leak {} at {}: {}",
-                exchange.step, finding.rule, finding.location, finding.evidence
-            ));
-        }
     }
 }

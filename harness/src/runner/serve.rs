@@ -5,7 +5,7 @@ use demo_app::db::Backend;
 use demo_app::launch::{Launch, RunningApp, Started};
 use demo_app::scratch_db::ScratchDatabase;
 
-use super::{AppCommand, OPS_TOKEN};
+use super::AppCommand;
 use crate::scenario::{BackendName, ModeName};
 
 pub struct Served {
@@ -27,12 +27,7 @@ impl Served {
         let launch = Launch {
             program: command.program.clone(),
             args: command.args.clone(),
-            settings: vec![
-                ("mode".to_string(), mode.as_str().to_string()),
-                ("bind".to_string(), "127.0.0.1:0".to_string()),
-                ("database_url".to_string(), db.url.clone()),
-                ("ops_token".to_string(), OPS_TOKEN.to_string()),
-            ],
+            settings: super::app_settings(mode, &db),
         };
         match launch.start().await {
             Ok(Started::Running(app)) => Ok(Served { app: *app, db }),
