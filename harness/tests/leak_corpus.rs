@@ -8,6 +8,7 @@
 //! The same files, the scenario transcripts and fuzzed text also check that the anchored
 //! scan returns exactly what the plain full-regex scan returns, and never panics.
 
+use proptest::test_runner::{RngAlgorithm, TestRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -206,19 +207,11 @@ fn the_anchored_scan_equals_the_plain_scan_on_every_corpus_text() {
     }
 }
 
-/// A small deterministic generator (xorshift), so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+/// A seeded generator (proptest's, which the harness already uses), so a failure
+/// reproduces: `below(n)` is a number in `0..n`.
+fn below(rng: &mut TestRng, n: usize) -> usize {
+    use proptest::prelude::*;
+    rng.random_range(0..n)
 }
 
 #[test]
@@ -265,14 +258,17 @@ fn fuzzed_text_never_panics_and_scans_the_same_both_ways() {
         );
         pieces.extend(rule.samples.iter().map(|s| s.to_string()));
     }
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
     for round in 0..3000 {
         let mut text = String::new();
-        for _ in 0..rng.below(12) + 1 {
-            text.push_str(&pieces[rng.below(pieces.len())]);
+        for _ in 0..below(&mut rng, 12) + 1 {
+            text.push_str(&pieces[below(&mut rng, pieces.len())]);
         }
         let bytes = text.as_bytes();
-        let (a, b) = (rng.below(bytes.len() + 1), rng.below(bytes.len() + 1));
+        let (a, b) = (
+            below(&mut rng, bytes.len() + 1),
+            below(&mut rng, bytes.len() + 1),
+        );
         let cut = String::from_utf8_lossy(&bytes[a.min(b)..a.max(b)]).into_owned();
         for text in [&text, &cut] {
             let (headers, body) = leaks::split_saved_response(text);
