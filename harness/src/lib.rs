@@ -13,4 +13,5 @@ pub mod load;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod storm;
 pub mod transcript;

@@ -32,6 +32,7 @@ mod fuzz;
 mod new;
 mod run;
 mod scan;
+mod storm;
 
 /// Writes to stdout. Once the reader has closed it (`| head` has seen enough), the rest of
 /// the output is dropped quietly and the command goes on: the HTML report still gets
@@ -135,6 +136,13 @@ enum Command {
         after_help = "Exit codes:\n  0  nothing found\n  1  a bucket with a 5xx, a dropped connection or a leak\n  2  usage error, an unusable spec\n  3  runtime error: the app could not start, the target is unreachable or its certificate untrusted"
     )]
     Fuzz(fuzz::FuzzArgs),
+    /// Retry storms: client populations with each retry policy through the same short
+    /// outage (a slow upstream), on prod demo-app. Shows amplification, goodput, p99 and
+    /// whether the service recovers once the outage's cause is gone.
+    #[command(
+        after_help = "Exit codes: 0 measured, 2 usage error, 3 runtime error (the app could not start)."
+    )]
+    Storm(storm::StormArgs),
     /// Scan a saved HTTP response (or a bare body) for leaks. `-` reads stdin.
     #[command(
         after_help = "A file that starts with `HTTP/` is read as a full response (status line, headers, blank line, body); anything else as a body.\n\nExit codes: 0 no finding, 1 findings, 2 unreadable input."
@@ -298,6 +306,7 @@ pub fn main() -> ExitCode {
             run::load(options, json)
         }
         Command::Fuzz(args) => fuzz::run(&args, &root),
+        Command::Storm(args) => storm::run(&args),
         Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args)),
     }
 }

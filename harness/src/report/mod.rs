@@ -5,6 +5,8 @@ pub mod fuzz_html;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod storm;
+pub mod storm_html;
 pub mod style;
 pub mod text;
 pub mod timings;

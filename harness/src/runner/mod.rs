@@ -7,7 +7,7 @@ mod held;
 pub mod http;
 mod invariants;
 mod logs;
-mod metrics;
+pub(crate) mod metrics;
 mod result;
 pub mod serve;
 mod upstream;

@@ -1,5 +1,5 @@
-//! One demo-app for a command that talks to it directly (`fuzz`): a fresh database, the
-//! mode's settings, loopback on port 0, stopped and dropped at the end.
+//! One demo-app for a command that talks to it directly (`fuzz`, `storm`): a fresh
+//! database, the mode's settings, loopback on port 0, stopped and dropped at the end.
 
 use demo_app::db::Backend;
 use demo_app::launch::{Launch, RunningApp, Started};
@@ -19,6 +19,16 @@ impl Served {
         mode: ModeName,
         backend: BackendName,
     ) -> anyhow::Result<Served> {
+        Served::start_with(command, mode, backend, Vec::new()).await
+    }
+
+    /// Like `start`, with more settings (`name`, `value`) after the usual ones.
+    pub async fn start_with(
+        command: &AppCommand,
+        mode: ModeName,
+        backend: BackendName,
+        extra_settings: Vec<(String, String)>,
+    ) -> anyhow::Result<Served> {
         let db = ScratchDatabase::create(match backend {
             BackendName::Sqlite => Backend::Sqlite,
             BackendName::Postgres => Backend::Postgres,
@@ -27,7 +37,10 @@ impl Served {
         let launch = Launch {
             program: command.program.clone(),
             args: command.args.clone(),
-            settings: super::app_settings(mode, &db),
+            settings: super::app_settings(mode, &db)
+                .into_iter()
+                .chain(extra_settings)
+                .collect(),
         };
         match launch.start().await {
             Ok(Started::Running(app)) => Ok(Served { app: *app, db }),
@@ -59,6 +72,11 @@ impl Served {
         }
         let class = entry.pointer("/fields/failure_class")?.as_str()?;
         Some(class.to_string())
+    }
+
+    /// The database as its owner, for setup and checks the app's role may not run.
+    pub fn admin_url(&self) -> &str {
+        &self.db.admin_url
     }
 
     pub async fn stop(self) -> anyhow::Result<()> {

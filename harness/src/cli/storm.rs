@@ -1,0 +1,112 @@
+//! `harness storm`: retry policies side by side through the same short outage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::run::{own_app_command, runtime};
+use super::{EXIT_OK, EXIT_RUNTIME};
+use crate::report::{self, style::Style};
+use crate::storm::{self, MIN_SECONDS, Options, Progress, policy::Policy};
+
+#[derive(Debug, clap::Args)]
+pub struct StormArgs {
+    /// The clients' retry policies, comma-separated; each runs in turn against a fresh app.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
+    policy: Vec<PolicyArg>,
+    /// New orders per second, 1 to 500 (the offered load; retries come on top)
+    /// [default: an eighth of the capacity measured first]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+    clients: Option<u32>,
+    /// Seconds per policy, 9 to 120: 3 calm, 5 with a slow upstream, the rest to recover.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(MIN_SECONDS..=120))]
+    seconds: u64,
+    /// The same seed draws the same jitter.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StormFormat::Text)]
+    format: StormFormat,
+    /// Also write a self-contained HTML report with a plot per policy to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PolicyArg {
+    Naive,
+    Capped,
+    Exponential,
+    FullJitter,
+    Budget,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StormFormat {
+    Text,
+    Json,
+}
+
+pub fn run(args: &StormArgs) -> ExitCode {
+    let mut policies: Vec<Policy> = args
+        .policy
+        .iter()
+        .flat_map(|arg| match arg {
+            PolicyArg::Naive => vec![Policy::Naive],
+            PolicyArg::Capped => vec![Policy::Capped],
+            PolicyArg::Exponential => vec![Policy::Exponential],
+            PolicyArg::FullJitter => vec![Policy::FullJitter],
+            PolicyArg::Budget => vec![Policy::Budget],
+            PolicyArg::All => Policy::ALL.to_vec(),
+        })
+        .collect();
+    // In the table's order, each once, however the flag listed them.
+    policies.sort();
+    policies.dedup();
+    let options = Options {
+        policies,
+        clients: args.clients,
+        seconds: args.seconds,
+        seed: args.seed,
+    };
+    let app = match own_app_command() {
+        Ok(app) => app,
+        Err(code) => return code,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let total = options.policies.len();
+    let seconds = options.seconds;
+    let done = std::cell::Cell::new(0);
+    let progress = |step: Progress| match step {
+        Progress::Calibrating => eprintln!("storm: measuring the healthy app's capacity"),
+        Progress::Policy(policy, clients) => {
+            done.set(done.get() + 1);
+            eprintln!(
+                "storm {}/{total}: {} ({}), {clients} new orders/s for {seconds} s",
+                done.get(),
+                policy.name(),
+                policy.describe()
+            );
+        }
+    };
+    let storm = match runtime.block_on(storm::run(&app, &options, progress)) {
+        Ok(storm) => storm,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    match args.format {
+        StormFormat::Text => out!("{}", report::storm::text(&storm, Style::detect())),
+        StormFormat::Json => outln!("{}", report::storm::json(&storm)),
+    }
+    if let Some(path) = &args.report
+        && let Err(code) = super::write_report(path, report::storm_html::render(&storm))
+    {
+        return code;
+    }
+    ExitCode::from(EXIT_OK)
+}
