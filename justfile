@@ -47,6 +47,10 @@ lint:
 bench:
     cargo bench --workspace
 
+# Retry storms: five retry policies through the same short outage, with a chart and report storm.html
+storm *args:
+    cargo run -p harness -- storm --report storm.html {{args}}
+
 # Success vs prod 500 vs dev 500 under load, as ratios (release build)
 load *args:
     cargo run --release -p harness -- load {{args}}

@@ -91,6 +91,8 @@ pub struct PolicyRun {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Storm {
+    /// Changes when a field changes meaning or disappears (docs/report-formats.md).
+    pub format_version: u32,
     pub setup: Setup,
     pub policies: Vec<PolicyRun>,
 }
@@ -169,6 +171,7 @@ pub async fn run(
         policies.push(run?);
     }
     Ok(Storm {
+        format_version: 1,
         setup: setup(options, capacity_per_s, clients),
         policies,
     })
