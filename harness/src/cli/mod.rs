@@ -28,6 +28,7 @@ macro_rules! out {
     };
 }
 
+mod check;
 mod fuzz;
 mod new;
 mod run;
@@ -136,6 +137,12 @@ enum Command {
         after_help = "Exit codes:\n  0  nothing found\n  1  a bucket with a 5xx, a dropped connection or a leak\n  2  usage error, an unusable spec\n  3  runtime error: the app could not start, the target is unreachable or its certificate untrusted"
     )]
     Fuzz(fuzz::FuzzArgs),
+    /// Check a fix: run the scenarios of the given classes (or ids) against this build with
+    /// the corrected app's expectations, and say per class whether it is fixed.
+    #[command(
+        after_help = "Exit codes: 0 every selected class is fixed, 1 one is still flawed (or its scenarios say nothing about the fix), 2 usage error, 3 runtime error."
+    )]
+    Check(check::CheckArgs),
     /// Retry storms: client populations with each retry policy through the same short
     /// outage (a slow upstream), on prod demo-app. Shows amplification, goodput, p99 and
     /// whether the service recovers once the outage's cause is gone.
@@ -307,6 +314,7 @@ pub fn main() -> ExitCode {
         }
         Command::Fuzz(args) => fuzz::run(&args, &root),
         Command::Storm(args) => storm::run(&args),
+        Command::Check(args) => with_scenarios(&root, |scenarios| check::run(scenarios, &args)),
         Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args)),
     }
 }

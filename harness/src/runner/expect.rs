@@ -65,6 +65,12 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
             response.status
         ));
     }
+    if !expect.status_in.is_empty() && !expect.status_in.contains(&response.status) {
+        reasons.push(format!(
+            "{step}: status {} (expected one of {:?})",
+            response.status, expect.status_in
+        ));
+    }
     if let Some(status) = expect.status
         && response.status != status
     {

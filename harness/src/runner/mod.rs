@@ -29,7 +29,7 @@ pub use result::{
     SqlRecord, StartupRecord,
 };
 
-use crate::scenario::{BackendName, ModeName, Scenario, Step};
+use crate::scenario::{BackendName, Expectations, ModeName, Scenario, Step};
 use held::HeldConnections;
 
 /// The ops token every harness-started app gets (prod requires one).
@@ -61,6 +61,8 @@ pub struct Plan<'a> {
     pub scenario: &'a Scenario,
     pub mode: Option<ModeName>,
     pub backend: Option<BackendName>,
+    /// The lesson's expectations (`run`) or the corrected app's (`check`).
+    pub expectations: Expectations,
 }
 
 /// Every (scenario, mode, backend) the selection asks for, in report order.
@@ -77,6 +79,7 @@ pub fn plan<'a>(
                 scenario,
                 mode: None,
                 backend: None,
+                expectations: Expectations::Lesson,
             });
             continue;
         }
@@ -87,6 +90,7 @@ pub fn plan<'a>(
                         scenario,
                         mode: Some(*mode),
                         backend: Some(*backend),
+                        expectations: Expectations::Lesson,
                     });
                 }
             }
@@ -144,7 +148,8 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
     };
     match (target, plan.mode, plan.backend) {
         (Target::Spawn(app), Some(mode), Some(backend)) => {
-            if let Err(error) = run_spawned(scenario, mode, backend, app, &mut result).await {
+            let run = run_spawned(scenario, mode, plan.expectations, backend, app, &mut result);
+            if let Err(error) = run.await {
                 result.outcome = Outcome::Error;
                 result.reasons.push(format!("{error:#}"));
             }
@@ -169,6 +174,7 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
 async fn run_spawned(
     scenario: &Scenario,
     mode: ModeName,
+    expectations: Expectations,
     backend: BackendName,
     app: &AppCommand,
     result: &mut RunResult,
@@ -178,7 +184,7 @@ async fn run_spawned(
         BackendName::Postgres => Backend::Postgres,
     })
     .await?;
-    let outcome = run_with_database(scenario, mode, app, &db, result).await;
+    let outcome = run_with_database(scenario, mode, expectations, app, &db, result).await;
     let dropped = db.drop_database().await;
     outcome?;
     dropped
@@ -187,6 +193,7 @@ async fn run_spawned(
 async fn run_with_database(
     scenario: &Scenario,
     mode: ModeName,
+    expectations: Expectations,
     app: &AppCommand,
     db: &ScratchDatabase,
     result: &mut RunResult,
@@ -209,7 +216,10 @@ async fn run_with_database(
         args: app.args.clone(),
         settings,
     };
-    let expected_startup = scenario.startup.get(mode);
+    let expected_startup = match expectations {
+        Expectations::Lesson => scenario.startup.get(mode),
+        Expectations::Fixed => scenario.startup.fixed.as_ref(),
+    };
     let running = match launch.start().await? {
         Started::Failed(failure) => {
             match expected_startup {
@@ -271,7 +281,7 @@ async fn run_with_database(
             .iter()
             .filter(|e| e.step_index == index)
             .collect();
-        for expect in step.expectations(mode) {
+        for expect in step.expectations(mode, expectations) {
             let reasons = expect::check_step(expect, &exchanges, true);
             result.reasons.extend(reasons);
         }

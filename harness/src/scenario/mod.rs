@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::ScenarioError;
 pub use model::{
-    BackendName, Difficulty, Expect, Invariant, ModeName, Notes, PerMode, RequestSpec, Scenario,
-    Startup, Step, Upstream,
+    BackendName, Difficulty, Expect, Expectations, Invariant, ModeName, Notes, PerMode,
+    RequestSpec, Scenario, Startup, Step, Upstream,
 };
 pub use select::{SelectError, select};
 pub use validate::suggest;

@@ -35,7 +35,8 @@ pub struct Scenario {
     /// A fake FX upstream (wiremock) started for the run; the app's `fx_api_url` points
     /// at it.
     pub upstream: Option<Upstream>,
-    /// Per mode: the app is expected to refuse to start.
+    /// Per mode: the app is expected to refuse to start. `[startup.fixed]`: the corrected
+    /// app refuses in every mode (`harness check`).
     #[serde(default)]
     pub startup: PerMode<Startup>,
     #[serde(default)]
@@ -97,6 +98,8 @@ pub struct Notes {
 pub struct PerMode<T> {
     pub dev: Option<T>,
     pub prod: Option<T>,
+    /// The corrected app, in every mode (`harness check`).
+    pub fixed: Option<T>,
 }
 
 impl<T> Default for PerMode<T> {
@@ -104,6 +107,7 @@ impl<T> Default for PerMode<T> {
         PerMode {
             dev: None,
             prod: None,
+            fixed: None,
         }
     }
 }
@@ -219,6 +223,10 @@ pub struct Step {
     /// Expectations in prod only.
     #[serde(default)]
     pub prod: Expect,
+    /// What the corrected app answers, in every mode: the only expectations
+    /// `harness check` applies (the lesson's tables describe the flaw).
+    #[serde(default)]
+    pub fixed: Expect,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -259,6 +267,10 @@ pub struct Expect {
     /// The step's responses include at least one of each of these statuses.
     #[serde(default)]
     pub statuses_include: Vec<u16>,
+    /// Every response's status is one of these: `[200, 404, 409]` for "any answer a
+    /// careful fix might give, never a 500".
+    #[serde(default)]
+    pub status_in: Vec<u16>,
     /// The other checks apply only to the responses with this status (e.g. the loser of
     /// a race).
     pub only_status: Option<u16>,
@@ -309,6 +321,7 @@ impl Expect {
     /// Whether anything is expected of a response (everything but `no_response`).
     pub fn checks_response(&self) -> bool {
         self.status.is_some()
+            || !self.status_in.is_empty()
             || !self.statuses.is_empty()
             || !self.statuses_include.is_empty()
             || self.content_type.is_some()
@@ -336,6 +349,13 @@ pub struct Invariant {
     pub equals: toml::Value,
 }
 
+impl Scenario {
+    /// Whether the scenario says what the corrected app answers (`harness check`).
+    pub fn has_fixed_expectations(&self) -> bool {
+        self.startup.fixed.is_some() || self.steps.iter().any(|s| !s.get_ref().fixed.is_empty())
+    }
+}
+
 impl Step {
     /// Whether the step sends HTTP requests (`path` or `parallel`), and so has responses
     /// to expect things of.
@@ -359,12 +379,25 @@ impl Step {
         }
     }
 
-    pub fn expectations(&self, mode: ModeName) -> [&Expect; 2] {
-        match mode {
-            ModeName::Dev => [&self.expect, &self.dev],
-            ModeName::Prod => [&self.expect, &self.prod],
+    /// The tables that apply: the lesson's (`expect` and the mode's own) or, for
+    /// `harness check`, only `fixed`.
+    pub fn expectations(&self, mode: ModeName, of: Expectations) -> Vec<&Expect> {
+        match (of, mode) {
+            (Expectations::Fixed, _) => vec![&self.fixed],
+            (Expectations::Lesson, ModeName::Dev) => vec![&self.expect, &self.dev],
+            (Expectations::Lesson, ModeName::Prod) => vec![&self.expect, &self.prod],
         }
     }
+}
+
+/// Which expectations a run holds the app to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Expectations {
+    /// The lesson: what the flawed app answers in each mode (`harness run`).
+    #[default]
+    Lesson,
+    /// The corrected app (`harness check`): `[steps.fixed]` and `[startup.fixed]`.
+    Fixed,
 }
 
 impl ModeName {

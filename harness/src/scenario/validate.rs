@@ -225,8 +225,15 @@ fn check_step(
             );
         }
     }
-    for expect in [&step.expect, &step.dev, &step.prod] {
+    for expect in [&step.expect, &step.dev, &step.prod, &step.fixed] {
         check_expect(expect, &mut report);
+    }
+    if step.fixed.no_response.is_some() && step.fixed.checks_response() {
+        report(
+            spanned.span(),
+            "[steps.fixed] combines `no_response` with expectations of a response".into(),
+            Some("A request either gets a response or it does not: keep one of them.".into()),
+        );
     }
     for (mode, table) in [("dev", &step.dev), ("prod", &step.prod)] {
         let waits_for_nothing = step.expect.no_response.is_some() || table.no_response.is_some();
@@ -251,8 +258,10 @@ fn check_step(
             Some("Leave it out for the default of 30 s.".into()),
         );
     }
-    let expects_something =
-        !(step.expect.is_empty() && step.dev.is_empty() && step.prod.is_empty());
+    let expects_something = !(step.expect.is_empty()
+        && step.dev.is_empty()
+        && step.prod.is_empty()
+        && step.fixed.is_empty());
     if expects_something && !step.sends_requests() {
         report(
             spanned.span(),
