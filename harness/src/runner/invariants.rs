@@ -3,11 +3,21 @@
 use sqlx::{AnyPool, Row as _};
 
 use super::{InvariantRecord, RunResult};
-use crate::scenario::Scenario;
+use crate::scenario::{Expectations, Scenario};
 
-pub async fn check(scenario: &Scenario, pool: &AnyPool, result: &mut RunResult) {
+/// Checks every invariant; for `harness check`, against its `fixed_equals` when it has one.
+pub async fn check(
+    scenario: &Scenario,
+    expectations: Expectations,
+    pool: &AnyPool,
+    result: &mut RunResult,
+) {
     for invariant in &scenario.invariants {
-        let expected = match &invariant.equals {
+        let wanted = match (expectations, &invariant.fixed_equals) {
+            (Expectations::Fixed, Some(fixed)) => fixed,
+            _ => &invariant.equals,
+        };
+        let expected = match wanted {
             toml::Value::String(s) => s.clone(),
             other => other.to_string(),
         };

@@ -269,7 +269,7 @@ async fn run_with_database(
     let mut held = HeldConnections::default();
     let outcome = run_steps(scenario, &running, &pool, &mut held, result).await;
     held.release_all().await;
-    invariants::check(scenario, &pool, result).await;
+    invariants::check(scenario, expectations, &pool, result).await;
     pool.close().await;
     logs::attach(&running, &mut result.exchanges).await;
     running.stop().await;

@@ -347,6 +347,8 @@ pub struct Invariant {
     /// A query whose first column of the first row is compared, as text, with `equals`.
     pub sql: String,
     pub equals: toml::Value,
+    /// What the corrected app leaves behind, when that differs (`harness check`).
+    pub fixed_equals: Option<toml::Value>,
 }
 
 impl Scenario {
