@@ -1,16 +1,12 @@
-//! The checks prod makes before it serves anything: what dev only discovers at request time.
+//! The checks prod makes before it serves anything: what dev only discovers at request time
+//! (the config.* lessons), one function per setting so that a fix can run its check in
+//! every mode.
 
 use super::{ConfigError, ENV_PREFIX, Layers, Source};
 
 impl Layers {
-    /// Prod refuses to start on what dev only discovers at request time (the config.*
-    /// lessons): an unset SMTP URL, a missing template file, an FX URL that does not parse.
-    pub(super) fn check_for_prod(
-        &self,
-        smtp_url: Option<&str>,
-        invoice_template: &str,
-        fx_api_url: &str,
-    ) -> Result<(), ConfigError> {
+    /// config.missing-env: the mail server for receipts is set, as an smtp(s):// URL.
+    pub(super) fn check_smtp_url(&self, smtp_url: Option<&str>) -> Result<(), ConfigError> {
         match smtp_url {
             None | Some("") => {
                 // The lab's default is a local mail catcher, so an empty value was set on
@@ -42,6 +38,11 @@ impl Layers {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// config.missing-file: the invoice template is a readable file.
+    pub(super) fn check_invoice_template(&self, invoice_template: &str) -> Result<(), ConfigError> {
         if !std::path::Path::new(invoice_template).is_file() {
             return Err(self.invalid(
                 "invoice_template",
@@ -49,6 +50,11 @@ impl Layers {
                 "Point it at the invoice template, e.g. demo-app/templates/invoice.txt.",
             ));
         }
+        Ok(())
+    }
+
+    /// config.bad-value: the FX upstream's URL is a plain http:// URL with a host.
+    pub(super) fn check_fx_api_url(&self, fx_api_url: &str) -> Result<(), ConfigError> {
         let parsed = reqwest::Url::parse(fx_api_url).ok();
         if parsed.as_ref().is_some_and(|u| u.scheme() == "https") {
             // The FX client is built without TLS (the lab's upstream is a loopback fake):
