@@ -130,6 +130,14 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
             exchange.duration_ms
         ));
     }
+    if let Some(most) = expect.max_duration_ms
+        && exchange.duration_ms > most
+    {
+        reasons.push(format!(
+            "{step}: answered in {} ms (expected at most {most} ms)",
+            exchange.duration_ms
+        ));
+    }
     for needle in &expect.body_contains {
         if !response.body.contains(needle.as_str()) {
             reasons.push(format!("{step}: body does not contain {needle:?}"));

@@ -302,6 +302,9 @@ pub struct Expect {
     /// The response took at least this long (e.g. a request stalled behind blocked
     /// workers). Only lower bounds: an upper bound would make a timed test.
     pub min_duration_ms: Option<u64>,
+    /// The response took at most this long: for `[steps.fixed]` only, with a margin of
+    /// seconds (a request no longer stalled behind a blocked worker), never as a timing test.
+    pub max_duration_ms: Option<u64>,
     /// No ERROR log line carries the response's correlation id.
     #[serde(default)]
     pub no_error_log: bool,
@@ -335,6 +338,7 @@ impl Expect {
             || self.no_leaks
             || !self.log_contains.is_empty()
             || self.min_duration_ms.is_some()
+            || self.max_duration_ms.is_some()
             || self.no_error_log
             || self.hidden_failure.is_some()
     }

@@ -228,6 +228,19 @@ fn check_step(
     for expect in [&step.expect, &step.dev, &step.prod, &step.fixed] {
         check_expect(expect, &mut report);
     }
+    for (table, expect) in [
+        ("[steps]", &step.expect),
+        ("[steps.dev]", &step.dev),
+        ("[steps.prod]", &step.prod),
+    ] {
+        if expect.max_duration_ms.is_some() {
+            report(
+                spanned.span(),
+                format!("{table} has `max_duration_ms`, which only [steps.fixed] may have"),
+                Some("An upper bound on time makes a lesson flaky on a slow machine; use `min_duration_ms` to show a stall.".into()),
+            );
+        }
+    }
     if step.fixed.no_response.is_some() && step.fixed.checks_response() {
         report(
             spanned.span(),
