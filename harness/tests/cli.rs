@@ -300,14 +300,45 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites() {
         "{typo:?}"
     );
 
-    // The template runs as it is against the real app, in both modes.
+    // The template runs as it is against the real app, in every mode.
     let run = harness(
-        &["run", "crash.unwrap-none.empty-cart", "--backend", "sqlite"],
+        &[
+            "run",
+            "crash.unwrap-none.empty-cart",
+            "--backend",
+            "sqlite",
+            "--mode",
+            "all",
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+
+    // Without its [steps.bare] table, a bare run says so and fails instead of passing on
+    // nothing; dev and prod are untouched.
+    let without_bare = written.replace("[steps.bare]\nheaders_absent = [\"x-request-id\"]\n", "");
+    assert_ne!(without_bare, written, "the template has a [steps.bare] table");
+    std::fs::write(&file, without_bare).expect("rewritten");
+    let run = harness(
+        &[
+            "run",
+            "crash.unwrap-none.empty-cart",
+            "--backend",
+            "sqlite",
+            "--mode",
+            "all",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("bare: the scenario does not say what bare answers"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Every layer is read as text first and parsed once, here, so an error can always name the
 //! setting, where its value came from, and how to fix it. The mode decides how strict the
 //! check is: prod refuses to start on a missing or weak *required* setting (exit 78,
-//! EX_CONFIG); dev starts with a warning, the way careless debug defaults do.
+//! EX_CONFIG); dev and bare start with a warning, the way careless debug defaults and an
+//! app that adds no hardening of its own do.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,7 +24,7 @@ use hints::{DATABASE_URL_HINT, lookup_key, ops_token_hint, toml_location, unknow
 /// The prefix of every environment variable the app reads.
 pub const ENV_PREFIX: &str = "DEMO_APP_";
 
-/// The two error-handling policies. The bugs are the same in both; only handling differs.
+/// The error-handling policies. The bugs are the same in all of them; only handling differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -31,6 +32,36 @@ pub enum Mode {
     Dev,
     /// Hardened: RFC 9457 problems, specific status codes, strict configuration.
     Prod,
+    /// actix-web's own defaults, nothing added: a panic drops the connection, extractor
+    /// errors and the error type's `Display` answer as text/plain, no correlation id.
+    Bare,
+}
+
+/// What `--mode` accepts, for error messages and hints.
+pub const MODE_HINT: &str = "Use `dev`, `prod` or `bare`.";
+
+impl Mode {
+    /// Whether a handler panic becomes an error response. Bare lets actix-web drop the
+    /// connection, as it does when nobody catches the panic.
+    pub fn catches_panics(self) -> bool {
+        !matches!(self, Mode::Bare)
+    }
+
+    /// Whether the app replaces the answers actix-web writes itself (extractor errors, an
+    /// unrouted path or method) with its own rendering. Bare keeps actix's defaults.
+    pub fn renders_framework_errors(self) -> bool {
+        !matches!(self, Mode::Bare)
+    }
+
+    /// Whether responses carry the `x-request-id` that names their log lines.
+    pub fn answers_correlation_id(self) -> bool {
+        !matches!(self, Mode::Bare)
+    }
+
+    /// Whether every error captures a backtrace (the dev debug page shows it).
+    pub fn captures_backtraces(self) -> bool {
+        matches!(self, Mode::Dev)
+    }
 }
 
 impl FromStr for Mode {
@@ -39,8 +70,9 @@ impl FromStr for Mode {
         match s.trim().to_ascii_lowercase().as_str() {
             "dev" => Ok(Mode::Dev),
             "prod" => Ok(Mode::Prod),
+            "bare" => Ok(Mode::Bare),
             other => Err(format!(
-                "`{other}` is not a mode; valid modes are `dev` and `prod`"
+                "`{other}` is not a mode; valid modes are `dev`, `prod` and `bare`"
             )),
         }
     }
@@ -51,6 +83,7 @@ impl fmt::Display for Mode {
         f.write_str(match self {
             Mode::Dev => "dev",
             Mode::Prod => "prod",
+            Mode::Bare => "bare",
         })
     }
 }
@@ -250,7 +283,7 @@ impl Layers {
 
     /// Parses and checks every value. Prod is strict about required settings.
     pub fn resolve(&self) -> Result<Settings, ConfigError> {
-        let mode: Mode = self.parse("mode", "Use `dev` or `prod`.")?;
+        let mode: Mode = self.parse("mode", MODE_HINT)?;
         let mut warnings = Vec::new();
         // An empty value counts as unset, as it does for every optional setting.
         let ops_token = match self
@@ -267,7 +300,7 @@ impl Layers {
                         hint: ops_token_hint(),
                     });
                 }
-                warnings.push(format!("ops_token {problem}; dev accepts it"));
+                warnings.push(format!("ops_token {problem}; {mode} accepts it"));
                 Some(token.clone())
             }
             Some((token, _)) => Some(token.clone()),
@@ -281,8 +314,10 @@ impl Layers {
                 None
             }
             None => {
+                // Bare is as lenient as dev here: an app that adds no hardening ships the
+                // well-known default rather than refusing to start.
                 warnings.push(format!(
-                    "ops_token is not set; dev uses the well-known `{DEV_OPS_TOKEN}`"
+                    "ops_token is not set; {mode} uses the well-known `{DEV_OPS_TOKEN}`"
                 ));
                 Some(DEV_OPS_TOKEN.to_string())
             }

@@ -159,6 +159,19 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
                 .push("a spawned run needs a mode and a backend".to_string());
         }
     }
+    if let (Target::Spawn(_), Some(mode)) = (target, plan.mode)
+        && result.outcome != Outcome::Error
+        && !scenario.describes(mode)
+    {
+        // Never a silent pass: the run happened (its exchanges show what the mode
+        // answered), but the file checks nothing of that mode.
+        result.reasons.push(format!(
+            "the scenario does not say what {mode} answers: add [steps.{mode}] expectations \
+             from the exchanges above (or list `{mode}` in `modes` if the shared \
+             [steps.expect] tables hold for it); see docs/scenario-format.md",
+            mode = mode.as_str()
+        ));
+    }
     if result.outcome == Outcome::Passed && !result.reasons.is_empty() {
         result.outcome = Outcome::Failed;
     }

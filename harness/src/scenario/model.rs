@@ -25,9 +25,9 @@ pub struct Scenario {
     /// (upstream delays, timeouts, an engine's deadlock detector), for `run --timings`.
     #[serde(default)]
     pub deliberate_wait_ms: u64,
-    /// The modes it runs in (default: both).
-    #[serde(default = "all_modes")]
-    pub modes: Vec<ModeName>,
+    /// The modes it runs in (default, when absent: all three). Listing `bare` here also
+    /// says the shared `[steps.expect]` tables describe bare (see `Scenario::describes`).
+    pub modes: Option<Vec<ModeName>>,
     pub notes: Notes,
     /// demo-app settings for the run, `key = value` (see `demo-app --help`).
     #[serde(default)]
@@ -64,20 +64,21 @@ pub enum BackendName {
     Postgres,
 }
 
+/// demo-app's error-handling policies, in report order: careless, hardened, and actix-web's
+/// own defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModeName {
     Dev,
     Prod,
+    Bare,
 }
 
 fn all_backends() -> Vec<BackendName> {
     vec![BackendName::Sqlite, BackendName::Postgres]
 }
 
-fn all_modes() -> Vec<ModeName> {
-    vec![ModeName::Dev, ModeName::Prod]
-}
+
 
 /// The teaching notes, shown by `harness show` and in reports.
 #[derive(Debug, Deserialize, Serialize)]
@@ -97,6 +98,7 @@ pub struct Notes {
 pub struct PerMode<T> {
     pub dev: Option<T>,
     pub prod: Option<T>,
+    pub bare: Option<T>,
 }
 
 impl<T> Default for PerMode<T> {
@@ -104,6 +106,7 @@ impl<T> Default for PerMode<T> {
         PerMode {
             dev: None,
             prod: None,
+            bare: None,
         }
     }
 }
@@ -113,6 +116,7 @@ impl<T> PerMode<T> {
         match mode {
             ModeName::Dev => self.dev.as_ref(),
             ModeName::Prod => self.prod.as_ref(),
+            ModeName::Bare => self.bare.as_ref(),
         }
     }
 }
@@ -210,7 +214,7 @@ pub struct Step {
     /// `name = "json:/pointer"` or `name = "status"`; used as `{{name}}`.
     #[serde(default)]
     pub capture: BTreeMap<String, Spanned<String>>,
-    /// Expectations in both modes.
+    /// Expectations in every mode.
     #[serde(default)]
     pub expect: Expect,
     /// Expectations in dev only.
@@ -219,6 +223,9 @@ pub struct Step {
     /// Expectations in prod only.
     #[serde(default)]
     pub prod: Expect,
+    /// Expectations in bare only.
+    #[serde(default)]
+    pub bare: Expect,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -297,7 +304,8 @@ pub struct Expect {
     /// failure: a 2xx whose correlation id has an ERROR log line.
     pub hidden_failure: Option<bool>,
     /// No response arrives: the transport error contains this text, e.g. "timed out"
-    /// (with `timeout_ms`) or "could not connect".
+    /// (with `timeout_ms`), "could not connect", or "connection dropped" (the server closed
+    /// the connection without answering, as actix-web does when a handler panics).
     pub no_response: Option<String>,
 }
 
@@ -360,18 +368,28 @@ impl Step {
     }
 
     pub fn expectations(&self, mode: ModeName) -> [&Expect; 2] {
+        [&self.expect, self.mode_table(mode)]
+    }
+
+    /// The step's own table for `mode` (`[steps.dev]`, `[steps.prod]`, `[steps.bare]`).
+    pub fn mode_table(&self, mode: ModeName) -> &Expect {
         match mode {
-            ModeName::Dev => [&self.expect, &self.dev],
-            ModeName::Prod => [&self.expect, &self.prod],
+            ModeName::Dev => &self.dev,
+            ModeName::Prod => &self.prod,
+            ModeName::Bare => &self.bare,
         }
     }
 }
 
 impl ModeName {
+    /// Every mode, in report order.
+    pub const ALL: [ModeName; 3] = [ModeName::Dev, ModeName::Prod, ModeName::Bare];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ModeName::Dev => "dev",
             ModeName::Prod => "prod",
+            ModeName::Bare => "bare",
         }
     }
 }

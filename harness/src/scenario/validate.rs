@@ -7,7 +7,7 @@ use demo_app::settings::{KEYS, edit_distance};
 use toml::Spanned;
 
 use super::ScenarioError;
-use super::model::{Expect, RequestSpec, Scenario, Step};
+use super::model::{Expect, ModeName, RequestSpec, Scenario, Step};
 use crate::{catalog, leaks};
 
 pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> {
@@ -65,6 +65,7 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
     if scenario.steps.is_empty()
         && scenario.startup.dev.is_none()
         && scenario.startup.prod.is_none()
+        && scenario.startup.bare.is_none()
     {
         problems.push(ScenarioError::at(
             file,
@@ -225,10 +226,12 @@ fn check_step(
             );
         }
     }
-    for expect in [&step.expect, &step.dev, &step.prod] {
+    for expect in [&step.expect, &step.dev, &step.prod, &step.bare] {
         check_expect(expect, &mut report);
     }
-    for (mode, table) in [("dev", &step.dev), ("prod", &step.prod)] {
+    for mode in ModeName::ALL {
+        let table = step.mode_table(mode);
+        let mode = mode.as_str();
         let waits_for_nothing = step.expect.no_response.is_some() || table.no_response.is_some();
         let checks_a_response = step.expect.checks_response() || table.checks_response();
         if waits_for_nothing && checks_a_response {
@@ -237,7 +240,8 @@ fn check_step(
                 format!("in {mode}, `no_response` is combined with expectations of a response"),
                 Some(
                     "A request either gets a response or it does not: put `no_response` and \
-                     the response checks in different modes' tables ([steps.dev], [steps.prod])."
+                     the response checks in different modes' tables ([steps.dev], [steps.prod], \
+                     [steps.bare])."
                         .into(),
                 ),
             );
@@ -251,8 +255,10 @@ fn check_step(
             Some("Leave it out for the default of 30 s.".into()),
         );
     }
-    let expects_something =
-        !(step.expect.is_empty() && step.dev.is_empty() && step.prod.is_empty());
+    let expects_something = !(step.expect.is_empty()
+        && step.dev.is_empty()
+        && step.prod.is_empty()
+        && step.bare.is_empty());
     if expects_something && !step.sends_requests() {
         report(
             spanned.span(),
