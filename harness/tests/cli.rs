@@ -319,7 +319,10 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites() {
     // Without its [steps.bare] table, a bare run says so and fails instead of passing on
     // nothing; dev and prod are untouched.
     let without_bare = written.replace("[steps.bare]\nheaders_absent = [\"x-request-id\"]\n", "");
-    assert_ne!(without_bare, written, "the template has a [steps.bare] table");
+    assert_ne!(
+        without_bare, written,
+        "the template has a [steps.bare] table"
+    );
     std::fs::write(&file, without_bare).expect("rewritten");
     let run = harness(
         &[

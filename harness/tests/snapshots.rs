@@ -113,11 +113,10 @@ fn assert_bare_loses_the_connection_on_panics(results: &[runner::RunResult]) {
         else {
             continue;
         };
-        let panicked_steps = dev.exchanges.iter().filter(|e| {
-            e.findings
-                .iter()
-                .any(|f| f.rule == "rust.panic-message")
-        });
+        let panicked_steps = dev
+            .exchanges
+            .iter()
+            .filter(|e| e.findings.iter().any(|f| f.rule == "rust.panic-message"));
         for step in panicked_steps.map(|e| e.step_index) {
             for exchange in bare.exchanges.iter().filter(|e| e.step_index == step) {
                 let error = exchange.error.as_deref().unwrap_or("");

@@ -52,7 +52,9 @@ async fn malformed_json_answers_actix_default_text_in_bare_mode() {
         }
         let body = response.text().await.unwrap_or_default();
         assert!(
-            body.starts_with("Json deserialize error: invalid type: integer `5`, expected a string"),
+            body.starts_with(
+                "Json deserialize error: invalid type: integer `5`, expected a string"
+            ),
             "{backend:?}: {body}"
         );
         app.stop().await;

@@ -270,7 +270,7 @@ async fn run_with_database(
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy(&db.admin_url)?;
     let mut held = HeldConnections::default();
-    let outcome = run_steps(scenario, &running, &pool, &mut held, result).await;
+    let outcome = run_steps(scenario, mode, &running, &pool, &mut held, result).await;
     held.release_all().await;
     invariants::check(scenario, &pool, result).await;
     pool.close().await;
@@ -294,6 +294,7 @@ async fn run_with_database(
 
 async fn run_steps(
     scenario: &Scenario,
+    mode: ModeName,
     running: &RunningApp,
     pool: &AnyPool,
     held: &mut HeldConnections,
@@ -307,24 +308,16 @@ async fn run_steps(
         if step.metrics.is_some() {
             let sample =
                 metrics::sample(&client, &running.base_url, &name, &result.samples).await?;
-            if let Some(above) = step.error_rate_above
-                && sample.error_rate <= above
-            {
-                result.reasons.push(format!(
-                    "{name}: 5xx rate {:.2}% is not above {:.2}%",
-                    sample.error_rate * 100.0,
-                    above * 100.0
-                ));
-            }
-            if let Some(below) = step.error_rate_below
-                && sample.error_rate >= below
-            {
-                result.reasons.push(format!(
-                    "{name}: 5xx rate {:.2}% is not below {:.2}%",
-                    sample.error_rate * 100.0,
-                    below * 100.0
-                ));
-            }
+            // The step's own bounds hold in every mode; a mode's table adds its own.
+            let tables = step.expectations(mode);
+            let aboves = tables.iter().map(|t| t.error_rate_above);
+            let belows = tables.iter().map(|t| t.error_rate_below);
+            result.reasons.extend(metrics::unmet_bounds(
+                &name,
+                &sample,
+                aboves.chain([step.error_rate_above]).flatten(),
+                belows.chain([step.error_rate_below]).flatten(),
+            ));
             result.samples.push(sample);
             continue;
         }

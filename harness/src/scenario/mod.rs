@@ -127,10 +127,10 @@ impl Scenario {
                 let expects_timeout = [&step.expect, &step.dev, &step.prod, &step.bare]
                     .iter()
                     .any(|e| {
-                    e.no_response
-                        .as_deref()
-                        .is_some_and(|text| text.starts_with("timed out"))
-                });
+                        e.no_response
+                            .as_deref()
+                            .is_some_and(|text| text.starts_with("timed out"))
+                    });
                 let timeout = step.timeout_ms.filter(|_| expects_timeout).unwrap_or(0);
                 step.sleep_ms.unwrap_or(0) + delays + timeout
             })
@@ -155,7 +155,10 @@ impl Scenario {
             ModeName::Bare => {
                 self.startup.bare.is_some()
                     || self.modes.as_ref().is_some_and(|m| m.contains(&mode))
-                    || self.steps.iter().any(|step| !step.get_ref().bare.is_empty())
+                    || self
+                        .steps
+                        .iter()
+                        .any(|step| !step.get_ref().bare.is_empty())
             }
         }
     }

@@ -78,8 +78,6 @@ fn all_backends() -> Vec<BackendName> {
     vec![BackendName::Sqlite, BackendName::Postgres]
 }
 
-
-
 /// The teaching notes, shown by `harness show` and in reports.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -307,11 +305,31 @@ pub struct Expect {
     /// (with `timeout_ms`), "could not connect", or "connection dropped" (the server closed
     /// the connection without answering, as actix-web does when a handler panics).
     pub no_response: Option<String>,
+    /// With `times`, `repeat` or `parallel`: at least one request gets no response, with a
+    /// transport error containing this text (e.g. "connection dropped" when some of the
+    /// requests panic in bare). Those requests are not held to the response checks; the
+    /// answered ones are.
+    pub no_response_include: Option<String>,
+    /// On a `metrics` step, in this mode: the window's 5xx rate must be above this fraction.
+    pub error_rate_above: Option<f64>,
+    /// On a `metrics` step, in this mode: the window's 5xx rate must be below this fraction.
+    pub error_rate_below: Option<f64>,
 }
 
 impl Expect {
+    /// Nothing is expected at all.
     pub fn is_empty(&self) -> bool {
-        !self.checks_response() && self.no_response.is_none()
+        !self.expects_of_requests() && !self.expects_of_metrics()
+    }
+
+    /// Whether anything is expected of the step's requests: a response, or none.
+    pub fn expects_of_requests(&self) -> bool {
+        self.checks_response() || self.no_response.is_some() || self.no_response_include.is_some()
+    }
+
+    /// Whether a 5xx-rate bound is set (for `metrics` steps).
+    pub fn expects_of_metrics(&self) -> bool {
+        self.error_rate_above.is_some() || self.error_rate_below.is_some()
     }
 
     /// Whether anything is expected of a response (everything but `no_response`).

@@ -169,8 +169,11 @@ fn check_step(
     if !step.parallel.is_empty() {
         requests = step.parallel.clone();
     }
+    let tables = [&step.expect, &step.dev, &step.prod, &step.bare];
     if step.metrics.is_none()
-        && (step.error_rate_above.is_some() || step.error_rate_below.is_some())
+        && (step.error_rate_above.is_some()
+            || step.error_rate_below.is_some()
+            || tables.iter().any(|t| t.expects_of_metrics()))
     {
         report(
             spanned.span(),
@@ -255,10 +258,7 @@ fn check_step(
             Some("Leave it out for the default of 30 s.".into()),
         );
     }
-    let expects_something = !(step.expect.is_empty()
-        && step.dev.is_empty()
-        && step.prod.is_empty()
-        && step.bare.is_empty());
+    let expects_something = tables.iter().any(|t| t.expects_of_requests());
     if expects_something && !step.sends_requests() {
         report(
             spanned.span(),
