@@ -285,11 +285,12 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
     backends
         .into_iter()
         .map(|backend| {
-            let group: Vec<&RunResult> = runs
+            let mut group: Vec<&RunResult> = runs
                 .iter()
                 .copied()
                 .filter(|r| r.backend == backend)
                 .collect();
+            group.sort_by_key(|r| mode_rank(&r.mode));
             let shown: Vec<Vec<(&Exchange, usize)>> =
                 group.iter().map(|r| r.shown_exchanges()).collect();
             let steps = shown.iter().map(Vec::len).max().unwrap_or(0);

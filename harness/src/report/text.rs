@@ -60,12 +60,12 @@ pub fn render(results: &[RunResult], style: Style, width: usize) -> String {
 }
 
 /// The width of one mode's column: half the line for one or two modes (as it always was),
-/// a third of it, less the separators, for three.
+/// for more an equal share of what the indent and the ` │ ` separators leave.
 fn column_width(width: usize, modes: usize) -> usize {
     let width = width.max(60);
     match modes {
         0..=2 => (width - 3) / 2,
-        n => (width - 3 * (n - 1)) / n,
+        n => (width - 3 - 3 * (n - 1)) / n,
     }
 }
 
@@ -324,5 +324,78 @@ fn clip(text: &str, width: usize) -> String {
     match text.char_indices().nth(width.saturating_sub(1)) {
         Some((cut, _)) if text.chars().count() > width => format!("{}…", &text[..cut]),
         _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{RequestRecord, ResponseRecord};
+
+    fn run(mode: &str, response: Option<ResponseRecord>, error: Option<&str>) -> RunResult {
+        RunResult {
+            scenario: "crash.unwrap-none".into(),
+            class: "crash.unwrap-none".into(),
+            title: "t".into(),
+            file: "crash/unwrap-none.toml".into(),
+            mode: mode.into(),
+            backend: "sqlite".into(),
+            outcome: Outcome::Passed,
+            reasons: vec![],
+            startup: None,
+            exchanges: vec![Exchange {
+                step_index: 0,
+                step: "s".into(),
+                request: RequestRecord {
+                    method: "GET".into(),
+                    target: "/books/13".into(),
+                    headers: vec![],
+                    body: None,
+                },
+                response,
+                error: error.map(str::to_string),
+                correlation_id: None,
+                log_lines: vec![],
+                findings: vec![],
+                hidden_failure: None,
+                duration_ms: 1,
+            }],
+            sql: vec![],
+            invariants: vec![],
+            samples: vec![],
+            duration_ms: 1,
+            declared_wait_ms: 0,
+        }
+    }
+
+    #[test]
+    fn three_modes_share_the_width_side_by_side() {
+        let answer = |body: &str| ResponseRecord {
+            status: 500,
+            headers: vec![],
+            body: body.repeat(40),
+        };
+        let results = [
+            run("dev", Some(answer("dev leaks ")), None),
+            run("prod", Some(answer("generic ")), None),
+            run("bare", None, Some("connection dropped: connection closed")),
+        ];
+        let style = Style { color: false };
+        let text = render(&results, style, 140);
+        let status_line = text
+            .lines()
+            .find(|l| l.contains("dev: 500"))
+            .expect("the status line");
+        assert!(status_line.contains("prod: 500") && status_line.contains("bare: no response"));
+        for line in text.lines() {
+            assert!(
+                visible_len(line) <= 140,
+                "{} chars: {line}",
+                visible_len(line)
+            );
+        }
+        assert!(text.contains("dev PASS · prod PASS · bare PASS"));
+        assert_eq!(column_width(140, 2), 68, "two modes keep their old width");
+        assert_eq!(column_width(140, 3), 43);
     }
 }
