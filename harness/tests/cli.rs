@@ -156,6 +156,28 @@ fn no_response_with_response_checks_is_refused() {
 }
 
 #[test]
+fn a_bare_table_is_checked_like_the_others() {
+    let text =
+        format!("{GOOD}\n[steps.bare]\nno_response = \"connection dropped\"\nstatus = 500\n");
+    let dir = folder_with("bare-contradiction", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "11:1",
+        &["in bare, `no_response` is combined with expectations of a response"],
+    );
+
+    let text = format!("{GOOD}\n[steps.bare]\nerror_rate_below = 0.01\n");
+    let dir = folder_with("bare-rate", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "11:1",
+        &["`error_rate_above` and `error_rate_below` belong to a `metrics` step"],
+    );
+}
+
+#[test]
 fn releasing_a_connection_nobody_holds_is_located_with_the_held_names() {
     let text = format!(
         "{GOOD}\n[[steps]]\nsql = \"BEGIN EXCLUSIVE\"\nhold = \"backup\"\n\n[[steps]]\nrelease = \"bakup\"\n"
