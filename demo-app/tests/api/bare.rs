@@ -19,11 +19,19 @@ async fn a_panicking_handler_drops_the_connection_in_bare_mode() {
         // The worker lives on: the next request (a new connection) is served.
         let response = app.get("/books/1").await;
         assert_eq!(response.status(), 200, "{backend:?}");
-        // Only the log knows what happened.
-        let logged = app.app.log_lines().iter().any(|line| {
-            line.contains("the connection is dropped without a response")
-                && line.contains("called `Option::unwrap()` on a `None` value")
-        });
+        // Only the log knows what happened (its lines are read from the app's stderr
+        // asynchronously: give the reader a moment).
+        let mut logged = false;
+        for _ in 0..50 {
+            logged = app.app.log_lines().iter().any(|line| {
+                line.contains("the connection is dropped without a response")
+                    && line.contains("called `Option::unwrap()` on a `None` value")
+            });
+            if logged {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         assert!(logged, "{backend:?}: the panic is not in the log");
         app.stop().await;
     }
