@@ -243,13 +243,16 @@ fn cell(result: &RunResult) -> Cell {
             "exit {}",
             startup.exit_code.map_or("?".into(), |c| c.to_string())
         )],
+        // Failed requests only: an error status, or none at all (bare's dropped
+        // connection, a timeout).
         None => result
             .exchanges
             .iter()
-            .filter_map(|e| e.response.as_ref())
-            .map(|r| r.status)
-            .filter(|s| *s >= 400)
-            .map(|s| s.to_string())
+            .filter_map(|e| match &e.response {
+                Some(r) if r.status >= 400 => Some(r.status.to_string()),
+                Some(_) => None,
+                None => Some("no response".to_string()),
+            })
             .collect(),
     };
     let mut statuses_unique: Vec<String> = Vec::new();

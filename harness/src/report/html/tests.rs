@@ -119,6 +119,7 @@ fn bare_is_a_third_column_after_dev_and_prod() {
             if mode == "bare" {
                 // A dropped connection: no response, the transport error instead.
                 result.exchanges[0].response = None;
+                result.exchanges[0].findings.clear();
                 result.exchanges[0].error = Some("connection dropped: connection closed".into());
             }
             result
@@ -139,6 +140,10 @@ fn bare_is_a_third_column_after_dev_and_prod() {
         "three sides, in mode order: {sides:?}"
     );
     assert!(html.contains("bare: no response"));
+    assert!(
+        html.contains("</span> · no response · 0 findings"),
+        "the matrix says the request got nothing, not 2xx"
+    );
     assert!(html.contains("connection dropped: connection closed"));
     assert!(html.contains("<strong>bare</strong> shows actix-web"));
 }
