@@ -20,14 +20,17 @@ pub const EXIT_STARTUP: u8 = 1;
 ///
 /// Every flaw reproduces a real cause of HTTP 500. Run it in `dev` mode to see what a
 /// careless configuration leaks, and in `prod` mode to see the hardened answer: RFC 9457
-/// problem+json with a correlation id, details only in the JSON logs on stderr.
+/// problem+json with a correlation id, details only in the JSON logs on stderr. `bare`
+/// mode shows actix-web's own defaults: a panic drops the connection, errors answer their
+/// text as text/plain.
 ///
 /// The first line on stdout is always `listening on http://ADDR`.
 #[derive(Debug, Parser)]
 #[command(name = "demo-app", version, after_long_help = settings_help())]
 pub struct Args {
-    /// Error-handling policy: `dev` leaks everything, `prod` is hardened and strict.
-    #[arg(long, value_name = "dev|prod")]
+    /// Error-handling policy: `dev` leaks everything, `prod` is hardened and strict, `bare`
+    /// is actix-web's own defaults with nothing added.
+    #[arg(long, value_name = "dev|prod|bare")]
     pub mode: Option<String>,
     /// Address to listen on; `127.0.0.1:0` picks a free port. [default: 127.0.0.1:8080]
     #[arg(long, value_name = "ADDR")]

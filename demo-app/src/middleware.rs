@@ -4,7 +4,13 @@
 //!    panic that still gets here becomes a body-less 500 rather than a dropped connection);
 //! 3. renders any error with the mode's renderer, replacing actix's text/plain default;
 //! 4. logs the outcome (a 5xx line carries everything prod withheld), counts it, and sets
-//!    the headers of the mode (`x-request-id` always; versions in dev; `no-store` in prod).
+//!    the headers of the mode (`x-request-id` in dev and prod; versions in dev; `no-store`
+//!    in prod).
+//!
+//! Bare mode keeps the logs and metrics (observability is not its lesson) but none of the
+//! rest: a panic is logged, counted and re-raised so actix drops the connection; actix's own
+//! answers (extractor errors, unrouted paths and methods) stay as actix wrote them; no
+//! correlation id or other header reaches the client.
 
 use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
@@ -55,7 +61,7 @@ pub async fn handle(
         method = %method,
         path = %req.path(),
     );
-    let scope = RequestScope::new(correlation_id.clone(), mode == Mode::Dev);
+    let scope = RequestScope::new(correlation_id.clone(), mode.captures_backtraces());
     let outcome = request_context::run(scope, AssertUnwindSafe(next.call(req)).catch_unwind())
         .instrument(span.clone())
         .await;
@@ -71,6 +77,18 @@ pub async fn handle(
         Err(payload) => {
             state.metrics.record_panic();
             let (details, _) = panics::take_last(&*payload);
+            if !mode.catches_panics() {
+                // DELIBERATE (the bare mode's lesson, CWE-248): nobody catches the panic, so
+                // actix-web drops the connection without an answer (curl: "Empty reply from
+                // server"; a proxy shows 502). Only this log line knows what happened.
+                tracing::error!(
+                    panic_message = %details.message,
+                    panic_location = details.location.as_deref().unwrap_or(""),
+                    failure_class = details.class.unwrap_or(""),
+                    "handler panicked; the connection is dropped without a response"
+                );
+                std::panic::resume_unwind(payload);
+            }
             tracing::error!(panic_message = %details.message, "panic outside a resource");
             return Err(AppError::from_panic(details, None).into());
         }
@@ -92,12 +110,20 @@ pub async fn handle(
     let rendered = match response.response().error() {
         Some(error) => match error.as_error::<AppError>() {
             Some(app_error) => Some(failure.respond(app_error)),
+            // Bare: actix's own answer (e.g. `Json deserialize error: ...`) stays; the
+            // error is only logged.
+            None if !mode.renders_framework_errors() => {
+                log_error(&foreign_error(error), response.status());
+                None
+            }
             None => Some(failure.respond(&foreign_error(error))),
         },
         // A known path with a method it does not route: actix answers by itself, with an
         // empty body and no error attached. Render it like every other error, keeping the
         // `Allow` header actix computed.
-        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+        None if response.status() == StatusCode::METHOD_NOT_ALLOWED
+            && mode.renders_framework_errors() =>
+        {
             let error = AppError::new(
                 ErrorKind::MethodNotAllowed,
                 anyhow::anyhow!("{method} is not routed for {route}"),
@@ -296,11 +322,14 @@ fn set_headers(response: &mut ServiceResponse<BoxBody>, mode: Mode, id: &str) {
     let status = response.status();
     let is_error = status.is_client_error() || status.is_server_error();
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(id) {
-        headers.insert(HeaderName::from_static(correlation::HEADER), value);
-    }
+    // The challenge belongs to the 401 itself (RFC 9110), in every mode.
     if status == StatusCode::UNAUTHORIZED {
         headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if mode.answers_correlation_id()
+        && let Ok(value) = HeaderValue::from_str(id)
+    {
+        headers.insert(HeaderName::from_static(correlation::HEADER), value);
     }
     match mode {
         Mode::Dev => {
@@ -319,6 +348,8 @@ fn set_headers(response: &mut ServiceResponse<BoxBody>, mode: Mode, id: &str) {
                 }
             }
         }
+        // Nothing the app adds: no correlation id, no banners, no cache or retry advice.
+        Mode::Bare => {}
         Mode::Prod => {
             headers.remove(SERVER);
             if is_error {

@@ -31,6 +31,7 @@ impl Application {
             .local_addr()
             .context("Failed to read the bound address")?;
         let workers = settings.workers;
+        let mode = settings.mode;
         let fx = FxClient::new(&settings)?;
         let probing = crate::probing::ProbeWatch::new(settings.probing_threshold);
         let state = web::Data::new(AppState {
@@ -46,7 +47,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, mode))
                 .wrap(from_fn(middleware::handle))
         })
         .workers(workers)

@@ -151,6 +151,11 @@ fn render_exchange(out: &mut String, exchange: &Exchange) {
     if let Some(hidden) = &exchange.hidden_failure {
         out.push_str(&format!("hidden failure: {hidden}\n"));
     }
+    if exchange.correlation_id.is_none() {
+        // bare, or a --target without ids: no log line can be tied to this response.
+        out.push_str("log for the correlation id: (no x-request-id on the response)\n");
+        return;
+    }
     let messages: Vec<String> = exchange
         .log_lines
         .iter()

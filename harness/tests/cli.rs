@@ -156,6 +156,28 @@ fn no_response_with_response_checks_is_refused() {
 }
 
 #[test]
+fn a_bare_table_is_checked_like_the_others() {
+    let text =
+        format!("{GOOD}\n[steps.bare]\nno_response = \"connection dropped\"\nstatus = 500\n");
+    let dir = folder_with("bare-contradiction", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "11:1",
+        &["in bare, `no_response` is combined with expectations of a response"],
+    );
+
+    let text = format!("{GOOD}\n[steps.bare]\nerror_rate_below = 0.01\n");
+    let dir = folder_with("bare-rate", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "11:1",
+        &["`error_rate_above` and `error_rate_below` belong to a `metrics` step"],
+    );
+}
+
+#[test]
 fn releasing_a_connection_nobody_holds_is_located_with_the_held_names() {
     let text = format!(
         "{GOOD}\n[[steps]]\nsql = \"BEGIN EXCLUSIVE\"\nhold = \"backup\"\n\n[[steps]]\nrelease = \"bakup\"\n"
@@ -300,14 +322,48 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites() {
         "{typo:?}"
     );
 
-    // The template runs as it is against the real app, in both modes.
+    // The template runs as it is against the real app, in every mode.
     let run = harness(
-        &["run", "crash.unwrap-none.empty-cart", "--backend", "sqlite"],
+        &[
+            "run",
+            "crash.unwrap-none.empty-cart",
+            "--backend",
+            "sqlite",
+            "--mode",
+            "all",
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+
+    // Without its [steps.bare] table, a bare run says so and fails instead of passing on
+    // nothing; dev and prod are untouched.
+    let without_bare = written.replace("[steps.bare]\nheaders_absent = [\"x-request-id\"]\n", "");
+    assert_ne!(
+        without_bare, written,
+        "the template has a [steps.bare] table"
+    );
+    std::fs::write(&file, without_bare).expect("rewritten");
+    let run = harness(
+        &[
+            "run",
+            "crash.unwrap-none.empty-cart",
+            "--backend",
+            "sqlite",
+            "--mode",
+            "all",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("bare: the scenario does not say what bare answers"),
+        "{stdout}"
+    );
 }
 
 #[test]

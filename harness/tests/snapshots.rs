@@ -1,5 +1,5 @@
-//! Every scenario file, in both modes, on every available backend, as a normalized
-//! transcript snapshot (one per scenario x mode x backend). Review changes with
+//! Every scenario file, in every mode (dev, prod, bare), on every available backend, as a
+//! normalized transcript snapshot (one per scenario x mode x backend). Review changes with
 //! `cargo insta review` or `INSTA_UPDATE=always cargo test -p harness` and `git diff`.
 //!
 //! PostgreSQL runs skip with a notice when no server answers, except under CI=true.
@@ -27,7 +27,7 @@ fn backends(runtime: &tokio::runtime::Runtime) -> Vec<BackendName> {
 }
 
 #[test]
-fn every_scenario_matches_its_snapshots_in_both_modes() {
+fn every_scenario_matches_its_snapshots_in_every_mode() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -42,12 +42,7 @@ fn every_scenario_matches_its_snapshots_in_both_modes() {
         let scenario = scenario::parse(&path.display().to_string(), &text)
             .unwrap_or_else(|errors| panic!("{}", errors[0]));
         let selected = [&scenario];
-        let plans = runner::plan(
-            &selected,
-            &[ModeName::Dev, ModeName::Prod],
-            &backends,
-            &target,
-        );
+        let plans = runner::plan(&selected, &ModeName::ALL, &backends, &target);
         let results = runtime.block_on(runner::run_all(plans, &target, 4));
         for result in &results {
             insta::assert_snapshot!(
@@ -64,11 +59,13 @@ fn every_scenario_matches_its_snapshots_in_both_modes() {
             );
             assert_the_lab_thesis(result);
         }
+        assert_bare_against_dev(&results);
     });
 }
 
 /// What the lab teaches holds for every response of every scenario, whether or not its
-/// file asks for it: prod never leaks, and every dev server error leaks something.
+/// file asks for it: prod never leaks; every dev server error leaks something; bare sends no
+/// correlation id and every 400 it answers (a parser's text) leaks.
 fn assert_the_lab_thesis(result: &runner::RunResult) {
     for exchange in &result.exchanges {
         let Some(response) = &exchange.response else {
@@ -88,7 +85,88 @@ fn assert_the_lab_thesis(result: &runner::RunResult) {
                 !exchange.findings.is_empty(),
                 "{context}: a dev server error with no finding: the audit missed its leak"
             ),
+            "bare" => {
+                assert!(
+                    response.header("x-request-id").is_none(),
+                    "{context}: bare sends no correlation id"
+                );
+                if response.status == 400 {
+                    assert!(
+                        !exchange.findings.is_empty(),
+                        "{context}: a bare 400 with no finding: the parser's text leaks nothing?"
+                    );
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// The thesis's bare line, checked against dev's run of the same scenario on the same
+/// backend, step by step: where dev shows a panic, bare has no answer at all (the
+/// connection dropped); where dev shows an error's cause chain, bare's server error is that
+/// error's own text (the chain's outermost message starts the text/plain body).
+fn assert_bare_against_dev(results: &[runner::RunResult]) {
+    for bare in results.iter().filter(|r| r.mode == "bare") {
+        let Some(dev) = results
+            .iter()
+            .find(|r| r.mode == "dev" && r.backend == bare.backend)
+        else {
+            continue;
+        };
+        for exchange in &bare.exchanges {
+            let dev_step: Vec<&runner::Exchange> = dev
+                .exchanges
+                .iter()
+                .filter(|e| e.step_index == exchange.step_index)
+                .collect();
+            let context = format!(
+                "{} bare {}, step `{}`",
+                bare.scenario, bare.backend, exchange.step
+            );
+            let dev_panicked = dev_step
+                .iter()
+                .any(|e| e.findings.iter().any(|f| f.rule == "rust.panic-message"));
+            let Some(response) = &exchange.response else {
+                let error = exchange.error.as_deref().unwrap_or("");
+                if error.starts_with(runner::http::CONNECTION_DROPPED) {
+                    assert!(
+                        dev_panicked,
+                        "{context}: bare dropped a connection dev did not panic on"
+                    );
+                }
+                continue;
+            };
+            assert!(
+                !(dev_panicked && dev_step.len() == 1),
+                "{context}: dev shows a panic, so bare must drop the connection; got {}",
+                response.status
+            );
+            if response.status < 500 {
+                continue;
+            }
+            let outermost: Vec<String> = dev_step
+                .iter()
+                .filter_map(|e| e.response.as_ref())
+                .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
+                .filter_map(|body| body["chain"][0].as_str().map(str::to_string))
+                .collect();
+            // Digits masked: each run has its own fake upstream, on its own port.
+            let body = digits_masked(&response.body);
+            assert!(
+                outermost
+                    .iter()
+                    .any(|text| body.starts_with(&digits_masked(text))),
+                "{context}: bare's {} is not the error's own text as dev shows it ({outermost:?}): {}",
+                response.status,
+                response.body
+            );
+        }
+    }
+}
+
+fn digits_masked(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
 }

@@ -1,7 +1,9 @@
 //! Turning an `AppError` into a response. The mode picks the renderer: `dev` shows
 //! everything (the lesson in what leaks), `prod` answers an RFC 9457 problem and keeps the
-//! details for the log.
+//! details for the log, `bare` is actix-web's default rendering (the error's text, as
+//! text/plain).
 
+mod bare;
 mod dev;
 mod html;
 mod prod;
@@ -29,7 +31,9 @@ pub struct ErrorReport<'a> {
 /// The status the mode answers with.
 pub fn status_for(mode: Mode, kind: ErrorKind) -> StatusCode {
     match (mode, kind) {
-        (Mode::Prod, kind) => kind.status(),
+        // Bare answers what the error type's `status_code()` says, as actix's default
+        // rendering does: the app's error kinds are specific, so this is prod's status.
+        (Mode::Prod | Mode::Bare, kind) => kind.status(),
         // Routing answers are ordinary even in careless setups.
         (
             Mode::Dev,
@@ -44,11 +48,13 @@ pub fn status_for(mode: Mode, kind: ErrorKind) -> StatusCode {
     }
 }
 
-/// Renders the error for the mode and the client's `Accept` header.
+/// Renders the error for the mode and the client's `Accept` header (bare ignores it, as
+/// actix's default does).
 pub fn render(mode: Mode, report: &ErrorReport<'_>) -> HttpResponse {
     let status = status_for(mode, report.error.kind);
     let html = wants_html(report.request);
     match mode {
+        Mode::Bare => bare::default_answer(report, status),
         Mode::Dev => {
             let debug = DebugReport::new(report, status);
             if html {

@@ -1,5 +1,7 @@
 //! The bookshop's routes and the extractor settings that turn malformed input into
 //! `AppError`s (so the response middleware renders them, never actix's text/plain default).
+//! Bare mode registers the same routes with actix-web's own defaults instead: no extractor
+//! error handlers, no panic catcher, no fallback route.
 
 mod authors;
 mod books;
@@ -23,12 +25,20 @@ use actix_web::{HttpRequest, web};
 
 use crate::error::{AppError, ErrorKind};
 use crate::panics;
+use crate::settings::Mode;
 use table::RouteTable;
 
 /// Largest JSON body accepted.
 pub const JSON_LIMIT_BYTES: usize = 64 * 1024;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, mode: Mode) {
+    if !mode.renders_framework_errors() {
+        // DELIBERATE (the bare mode's lesson, CWE-209): actix-web's default extractor
+        // configs answer a malformed body, path or query with serde's own text as
+        // text/plain (`Json deserialize error: ...`), and an unknown path with an empty 404.
+        table().register(cfg, mode.catches_panics());
+        return;
+    }
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT_BYTES)
@@ -36,7 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::PathConfig::default().error_handler(|err, req| path_error(err, req).into()))
     .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()));
-    table().register(cfg);
+    table().register(cfg, mode.catches_panics());
     cfg.default_service(web::to(not_found));
 }
 
@@ -71,8 +81,8 @@ fn table() -> RouteTable {
 }
 
 /// A resource whose handler panics are caught and turned into error responses.
-pub(crate) fn resource(
-    path: String,
+pub(crate) fn catching_panics(
+    resource: actix_web::Resource,
 ) -> actix_web::Resource<
     impl ServiceFactory<
         ServiceRequest,
@@ -82,7 +92,7 @@ pub(crate) fn resource(
         InitError = (),
     >,
 > {
-    web::resource(path).wrap(from_fn(panics::catch))
+    resource.wrap(from_fn(panics::catch))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

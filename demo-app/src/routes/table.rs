@@ -7,7 +7,7 @@ use actix_web::{FromRequest, Handler, Responder, web};
 use utoipa::openapi::path::{HttpMethod, PathItem, Paths, PathsBuilder};
 use utoipa::openapi::{RefOr, Schema};
 
-use super::resource;
+use super::catching_panics;
 
 #[derive(Default)]
 pub struct RouteTable {
@@ -65,14 +65,19 @@ impl RouteTable {
         self
     }
 
-    /// Registers every route, each resource with its panic catcher.
-    pub fn register(self, cfg: &mut web::ServiceConfig) {
+    /// Registers every route, each resource with its panic catcher when `catch_panics`
+    /// (bare mode registers them without: a panic then drops the connection).
+    pub fn register(self, cfg: &mut web::ServiceConfig, catch_panics: bool) {
         for (path, routes) in self.resources {
-            let mut resource = resource(path);
+            let mut resource = web::resource(path);
             for route in routes {
                 resource = resource.route(route);
             }
-            cfg.service(resource);
+            if catch_panics {
+                cfg.service(catching_panics(resource));
+            } else {
+                cfg.service(resource);
+            }
         }
     }
 

@@ -25,7 +25,7 @@ pub struct Key {
 pub const KEYS: &[Key] = &[
     Key {
         name: "mode",
-        help: "error-handling policy: `dev` (leaks everything) or `prod` (hardened)",
+        help: "error-handling policy: `dev` (leaks everything), `prod` (hardened) or `bare` (actix-web's own defaults)",
         default: Some("dev"),
         secret: false,
     },

@@ -3,7 +3,8 @@
 //! Every layer is read as text first and parsed once, here, so an error can always name the
 //! setting, where its value came from, and how to fix it. The mode decides how strict the
 //! check is: prod refuses to start on a missing or weak *required* setting (exit 78,
-//! EX_CONFIG); dev starts with a warning, the way careless debug defaults do.
+//! EX_CONFIG); dev and bare start with a warning, the way careless debug defaults and an
+//! app that adds no hardening of its own do.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 mod hints;
 mod keys;
+mod mode;
 mod prod;
 
 pub use hints::edit_distance;
@@ -23,39 +25,8 @@ use hints::{DATABASE_URL_HINT, lookup_key, ops_token_hint, toml_location, unknow
 /// The prefix of every environment variable the app reads.
 pub const ENV_PREFIX: &str = "DEMO_APP_";
 
-/// The two error-handling policies. The bugs are the same in both; only handling differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Debug defaults: every error body leaks everything.
-    Dev,
-    /// Hardened: RFC 9457 problems, specific status codes, strict configuration.
-    Prod,
-}
-
-impl FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "dev" => Ok(Mode::Dev),
-            "prod" => Ok(Mode::Prod),
-            other => Err(format!(
-                "`{other}` is not a mode; valid modes are `dev` and `prod`"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Mode::Dev => "dev",
-            Mode::Prod => "prod",
-        })
-    }
-}
-
 pub use keys::{DEFAULT_INVOICE_TEMPLATE, DEV_OPS_TOKEN, KEYS, Key, LAB_FX_API_KEY};
+pub use mode::{MODE_HINT, Mode};
 
 /// Where a setting's value came from, so an error can point at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -250,7 +221,7 @@ impl Layers {
 
     /// Parses and checks every value. Prod is strict about required settings.
     pub fn resolve(&self) -> Result<Settings, ConfigError> {
-        let mode: Mode = self.parse("mode", "Use `dev` or `prod`.")?;
+        let mode: Mode = self.parse("mode", MODE_HINT)?;
         let mut warnings = Vec::new();
         // An empty value counts as unset, as it does for every optional setting.
         let ops_token = match self
@@ -267,7 +238,7 @@ impl Layers {
                         hint: ops_token_hint(),
                     });
                 }
-                warnings.push(format!("ops_token {problem}; dev accepts it"));
+                warnings.push(format!("ops_token {problem}; {mode} accepts it"));
                 Some(token.clone())
             }
             Some((token, _)) => Some(token.clone()),
@@ -281,8 +252,10 @@ impl Layers {
                 None
             }
             None => {
+                // Bare is as lenient as dev here: an app that adds no hardening ships the
+                // well-known default rather than refusing to start.
                 warnings.push(format!(
-                    "ops_token is not set; dev uses the well-known `{DEV_OPS_TOKEN}`"
+                    "ops_token is not set; {mode} uses the well-known `{DEV_OPS_TOKEN}`"
                 ));
                 Some(DEV_OPS_TOKEN.to_string())
             }

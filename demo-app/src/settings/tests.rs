@@ -57,6 +57,45 @@ fn dev_starts_without_an_ops_token_but_warns() {
 }
 
 #[test]
+fn bare_is_as_lenient_as_dev_where_prod_refuses_to_start() {
+    let mut layers = Layers::with_defaults();
+    for (key, value) in [
+        ("mode", " BARE "),
+        ("smtp_url", ""),
+        ("invoice_template", "/nowhere/invoice.txt"),
+        ("fx_api_url", "htp//fx.internal:80/"),
+    ] {
+        layers
+            .set(key, value.into(), Source::Flag(format!("--set {key}")))
+            .expect("known key");
+    }
+    let settings = layers.resolve().expect("bare adds no start-up checks");
+    assert_eq!(settings.mode, Mode::Bare);
+    assert_eq!(settings.ops_token.as_deref(), Some(DEV_OPS_TOKEN));
+    assert!(settings.warnings[0].contains("bare uses the well-known"));
+    layers
+        .set("mode", "prod".into(), Source::Flag("--mode".into()))
+        .expect("known key");
+    assert_eq!(layers.resolve().expect_err("prod refuses").key, "smtp_url");
+}
+
+#[test]
+fn an_unknown_mode_lists_the_three() {
+    let mut layers = Layers::with_defaults();
+    layers
+        .set("mode", "staging".into(), Source::Flag("--mode".into()))
+        .expect("known key");
+    let error = layers.resolve().expect_err("not a mode");
+    assert!(
+        error
+            .to_string()
+            .contains("valid modes are `dev`, `prod` and `bare`"),
+        "{error}"
+    );
+    assert_eq!(error.hint, MODE_HINT);
+}
+
+#[test]
 fn a_typo_in_an_environment_variable_is_named_with_a_suggestion() {
     let err = Layers::with_defaults()
         .apply_env(env(&[("DEMO_APP_WORKRES", "3")]))

@@ -41,7 +41,7 @@ fn bad_flags_exit_with_usage_errors_not_panics() {
     assert_eq!(output.status.code(), Some(78));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("valid modes are `dev` and `prod`"),
+        stderr.contains("valid modes are `dev`, `prod` and `bare`"),
         "{stderr}"
     );
 

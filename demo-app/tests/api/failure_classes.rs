@@ -155,6 +155,7 @@ async fn every_backbone_class_leaks_in_dev_and_answers_a_safe_problem_in_prod() 
                 let content_type = headers["content-type"].to_str().unwrap_or("").to_string();
                 let body = response.text().await.expect("body");
                 match mode {
+                    Mode::Bare => unreachable!("bare has its own tests (bare.rs)"),
                     Mode::Dev => {
                         assert_eq!(status, 500, "{context}: dev answers 500\n{body:.400}");
                         assert_eq!(content_type, "application/json", "{context}");
@@ -242,6 +243,7 @@ async fn browsers_get_an_html_debug_page_in_dev_and_a_plain_page_in_prod() {
             "{mode}: hostile input is escaped"
         );
         match mode {
+            Mode::Bare => unreachable!("bare has its own tests (bare.rs)"),
             Mode::Dev => {
                 assert!(
                     page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),

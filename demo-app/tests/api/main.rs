@@ -1,5 +1,6 @@
 //! demo-app integration tests: one binary, a real app process per test (see `support`).
 
+mod bare;
 mod config;
 mod correlation;
 mod failure_classes;

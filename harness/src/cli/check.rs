@@ -9,15 +9,15 @@ use super::run::{own_app_command, pick_backends, runtime};
 use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
 use crate::report::style::Style;
 use crate::runner::{self, Outcome, Target};
-use crate::scenario::{self, Expectations, ModeName, Scenario};
+use crate::scenario::{self, Expectations, Scenario};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Failure classes, scenario ids, files or globs (`crash.unwrap-none`, `db/*`); all
     /// when none is given.
     patterns: Vec<String>,
-    /// Which modes must answer as fixed.
-    #[arg(long, value_enum, default_value_t = ModeArg::Both)]
+    /// Which modes must answer as fixed: a fix is a fix in every mode.
+    #[arg(long, value_enum, default_value_t = ModeArg::All)]
     mode: ModeArg,
     /// Which backends [default: sqlite]
     #[arg(long, value_enum, default_value_t = BackendArg::Sqlite)]
@@ -35,11 +35,7 @@ pub fn run(scenarios: &[Scenario], args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let modes = match args.mode {
-        ModeArg::Dev => vec![ModeName::Dev],
-        ModeArg::Prod => vec![ModeName::Prod],
-        ModeArg::Both => vec![ModeName::Dev, ModeName::Prod],
-    };
+    let modes = args.mode.modes();
     let (checkable, unchecked): (Vec<&Scenario>, Vec<&Scenario>) = selected
         .into_iter()
         .partition(|s| s.has_fixed_expectations());

@@ -150,11 +150,7 @@ async fn fuzz_demo_app(
     let backends = pick_backends(args.backend, false)
         .await
         .map_err(Failure::Runtime)?;
-    let modes = match args.mode {
-        ModeArg::Dev => vec![ModeName::Dev],
-        ModeArg::Prod => vec![ModeName::Prod],
-        ModeArg::Both => vec![ModeName::Dev, ModeName::Prod],
-    };
+    let modes = args.mode.modes();
     let file = regressions::file_for(save_dir, "demo-app");
     let replay = regressions::load(&file).map_err(Failure::Usage)?;
     let mut runs = Vec::new();
@@ -199,7 +195,7 @@ async fn fuzz_one_app(
         client: client.clone(),
         profile: match mode {
             ModeName::Prod => Profile::ProblemDetails,
-            ModeName::Dev => Profile::Careless,
+            ModeName::Dev | ModeName::Bare => Profile::Careless,
         },
         class_of: Some(&class_of),
     };

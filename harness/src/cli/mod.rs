@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::report::style::Style;
 use crate::runner;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, ModeName, Scenario, ScenarioError};
 use crate::{catalog, leaks};
 
 /// `println!` that ends the process quietly when nobody reads stdout any more
@@ -232,9 +232,29 @@ struct RunArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ModeArg {
+    /// The careless debug configuration.
     Dev,
+    /// The hardened configuration.
     Prod,
+    /// actix-web's own defaults: panics drop the connection, errors answer their text.
+    Bare,
+    /// dev and prod, side by side.
     Both,
+    /// dev, prod and bare, side by side.
+    All,
+}
+
+impl ModeArg {
+    /// The modes selected, in report order.
+    fn modes(self) -> Vec<ModeName> {
+        match self {
+            ModeArg::Dev => vec![ModeName::Dev],
+            ModeArg::Prod => vec![ModeName::Prod],
+            ModeArg::Bare => vec![ModeName::Bare],
+            ModeArg::Both => vec![ModeName::Dev, ModeName::Prod],
+            ModeArg::All => ModeName::ALL.to_vec(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

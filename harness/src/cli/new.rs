@@ -130,7 +130,7 @@ name = "the request that fails"
 method = "GET"
 path = "/books/1"
 
-# Both modes. Once dev and prod answer differently, move `status` into their tables.
+# Every mode. Once the modes answer differently, move `status` into their tables.
 [steps.expect]
 status = 200
 
@@ -145,6 +145,13 @@ no_leaks = true
 # status = 500
 # content_type = "application/problem+json"
 # log_contains = ["panicked"]
+
+# bare only (`--mode bare` or `--mode all`): actix-web's own defaults, no correlation id.
+# A panic drops the connection (`no_response = "connection dropped"`); an error answers
+# its own text as text/plain. Without a [steps.bare] table a bare run fails, saying so.
+[steps.bare]
+headers_absent = ["x-request-id"]
+# no_response = "connection dropped"
 "#
     )
 }

@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
-use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Format, ModeArg, RunArgs};
+use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Format, RunArgs};
 use crate::report::{self, Summary, style::Style};
 use crate::runner::{self, AppCommand, Target};
-use crate::scenario::{self, BackendName, ModeName, Scenario};
+use crate::scenario::{self, BackendName, Scenario};
 
 /// `harness run`: the scenarios in the chosen modes and backends, rendered in the chosen
 /// format (and optionally as an HTML report and a timing table).
@@ -17,11 +17,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let modes = match args.mode {
-        ModeArg::Dev => vec![ModeName::Dev],
-        ModeArg::Prod => vec![ModeName::Prod],
-        ModeArg::Both => vec![ModeName::Dev, ModeName::Prod],
-    };
+    let modes = args.mode.modes();
     let target = match (&args.target, &args.app_bin) {
         (Some(url), _) => {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

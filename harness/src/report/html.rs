@@ -1,5 +1,6 @@
 //! `--report FILE.html`: one self-contained page (inline CSS, no script, no network) with a
-//! summary matrix and, per scenario, dev and prod side by side with every leak's evidence
+//! summary matrix and, per scenario, the modes side by side (dev, prod, and bare when it ran)
+//! with every leak's evidence
 //! marked and labelled by rule id. The template auto-escapes everything: hostile strings
 //! in a response (markup, SQL) show as text, never as markup.
 
@@ -22,6 +23,8 @@ const BODY_CHARS: usize = 12_000;
 struct Page {
     summary: Summary,
     summary_line: String,
+    /// Whether bare ran: the introduction then says what it is.
+    has_bare: bool,
     columns: Vec<String>,
     rows: Vec<MatrixRow>,
     scenarios: Vec<ScenarioView>,
@@ -140,7 +143,7 @@ fn page(results: &[RunResult], scenarios: &[&Scenario]) -> Page {
     columns.sort_by(|a, b| {
         backend_rank(&a.0)
             .cmp(&backend_rank(&b.0))
-            .then(a.1.cmp(&b.1))
+            .then(mode_rank(&a.1).cmp(&mode_rank(&b.1)))
     });
     let mut by_scenario: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -193,6 +196,7 @@ fn page(results: &[RunResult], scenarios: &[&Scenario]) -> Page {
     Page {
         summary,
         summary_line: summary.line(),
+        has_bare: results.iter().any(|r| r.mode == "bare"),
         columns: columns.iter().map(|(b, m)| format!("{m} · {b}")).collect(),
         rows,
         scenarios: views,
@@ -204,6 +208,16 @@ fn backend_rank(backend: &str) -> u8 {
         "sqlite" => 0,
         "postgres" => 1,
         _ => 2,
+    }
+}
+
+/// Report order of the modes: careless, hardened, then actix-web's own defaults.
+fn mode_rank(mode: &str) -> u8 {
+    match mode {
+        "dev" => 0,
+        "prod" => 1,
+        "bare" => 2,
+        _ => 3,
     }
 }
 
@@ -229,13 +243,16 @@ fn cell(result: &RunResult) -> Cell {
             "exit {}",
             startup.exit_code.map_or("?".into(), |c| c.to_string())
         )],
+        // Failed requests only: an error status, or none at all (bare's dropped
+        // connection, a timeout).
         None => result
             .exchanges
             .iter()
-            .filter_map(|e| e.response.as_ref())
-            .map(|r| r.status)
-            .filter(|s| *s >= 400)
-            .map(|s| s.to_string())
+            .filter_map(|e| match &e.response {
+                Some(r) if r.status >= 400 => Some(r.status.to_string()),
+                Some(_) => None,
+                None => Some("no response".to_string()),
+            })
             .collect(),
     };
     let mut statuses_unique: Vec<String> = Vec::new();
@@ -271,11 +288,12 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
     backends
         .into_iter()
         .map(|backend| {
-            let group: Vec<&RunResult> = runs
+            let mut group: Vec<&RunResult> = runs
                 .iter()
                 .copied()
                 .filter(|r| r.backend == backend)
                 .collect();
+            group.sort_by_key(|r| mode_rank(&r.mode));
             let shown: Vec<Vec<(&Exchange, usize)>> =
                 group.iter().map(|r| r.shown_exchanges()).collect();
             let steps = shown.iter().map(Vec::len).max().unwrap_or(0);

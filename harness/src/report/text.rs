@@ -1,5 +1,6 @@
-//! The terminal report: per scenario and backend, dev and prod side by side (status, key
-//! headers, a body excerpt with leak evidence highlighted, findings), then the verdicts.
+//! The terminal report: per scenario and backend, the modes side by side (dev and prod; bare
+//! as a third column when selected: status, key headers, a body excerpt with leak evidence
+//! highlighted, findings), then the verdicts.
 
 use std::fmt::Write as _;
 
@@ -23,17 +24,16 @@ const BODY_LINES: usize = 4;
 
 pub fn render(results: &[RunResult], style: Style, width: usize) -> String {
     let mut out = String::new();
-    let column = (width.max(60) - 3) / 2;
     let mut index = 0;
     while index < results.len() {
-        // A group: consecutive results of one scenario on one backend (dev, then prod).
+        // A group: consecutive results of one scenario on one backend (dev, prod, bare).
         let first = &results[index];
         let group: Vec<&RunResult> = results[index..]
             .iter()
             .take_while(|r| r.scenario == first.scenario && r.backend == first.backend)
             .collect();
         index += group.len();
-        render_group(&mut out, &group, style, column);
+        render_group(&mut out, &group, style, column_width(width, group.len()));
     }
     let summary = Summary::of(results);
     if summary.errors > 0 {
@@ -59,8 +59,18 @@ pub fn render(results: &[RunResult], style: Style, width: usize) -> String {
     out
 }
 
+/// The width of one mode's column: half the line for one or two modes (as it always was),
+/// for more an equal share of what the indent and the ` │ ` separators leave.
+fn column_width(width: usize, modes: usize) -> usize {
+    let width = width.max(60);
+    match modes {
+        0..=2 => (width - 3) / 2,
+        n => (width - 3 - 3 * (n - 1)) / n,
+    }
+}
+
 /// One SQL step, on one line: its name, the statements, and a held connection's fate.
-fn sql_line(out: &mut String, sql: &SqlRecord, style: Style, column: usize) {
+fn sql_line(out: &mut String, sql: &SqlRecord, style: Style, line: usize) {
     let mut what = String::new();
     if !sql.sql.is_empty() {
         what.push_str(&format!(
@@ -78,12 +88,14 @@ fn sql_line(out: &mut String, sql: &SqlRecord, style: Style, column: usize) {
         out,
         "   {} {}",
         style.dim(&format!("{}:", sql.step)),
-        clip(&what, column * 2)
+        clip(&what, line)
     );
 }
 
 fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: usize) {
     let first = group[0];
+    // Lines that span every column (SQL steps, start-up failures).
+    let line = column * group.len().max(2);
     let heading = format!("━━ {} · {}  [{}]", first.class, first.title, first.backend);
     let _ = writeln!(out, "\n{}", style.bold(&heading));
     let _ = writeln!(
@@ -99,7 +111,7 @@ fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: us
             shown.iter().map(|s| s.get(i).copied()).collect();
         if let Some((exchange, _)) = exchanges.iter().flatten().next() {
             while let Some(sql) = sql_steps.next_if(|sql| sql.step_index < exchange.step_index) {
-                sql_line(out, sql, style, column);
+                sql_line(out, sql, style, line);
             }
             let _ = writeln!(
                 out,
@@ -122,7 +134,7 @@ fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: us
         side_by_side(out, &columns, column);
     }
     for sql in sql_steps {
-        sql_line(out, sql, style, column);
+        sql_line(out, sql, style, line);
     }
     for result in group {
         if let Some(startup) = &result.startup {
@@ -131,7 +143,7 @@ fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: us
                 "   {} refused to start (exit code {:?}): {}",
                 result.mode,
                 startup.exit_code,
-                clip(startup.stderr.lines().last().unwrap_or(""), column * 2)
+                clip(startup.stderr.lines().last().unwrap_or(""), line)
             );
         }
         for sample in &result.samples {
@@ -312,5 +324,78 @@ fn clip(text: &str, width: usize) -> String {
     match text.char_indices().nth(width.saturating_sub(1)) {
         Some((cut, _)) if text.chars().count() > width => format!("{}…", &text[..cut]),
         _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{RequestRecord, ResponseRecord};
+
+    fn run(mode: &str, response: Option<ResponseRecord>, error: Option<&str>) -> RunResult {
+        RunResult {
+            scenario: "crash.unwrap-none".into(),
+            class: "crash.unwrap-none".into(),
+            title: "t".into(),
+            file: "crash/unwrap-none.toml".into(),
+            mode: mode.into(),
+            backend: "sqlite".into(),
+            outcome: Outcome::Passed,
+            reasons: vec![],
+            startup: None,
+            exchanges: vec![Exchange {
+                step_index: 0,
+                step: "s".into(),
+                request: RequestRecord {
+                    method: "GET".into(),
+                    target: "/books/13".into(),
+                    headers: vec![],
+                    body: None,
+                },
+                response,
+                error: error.map(str::to_string),
+                correlation_id: None,
+                log_lines: vec![],
+                findings: vec![],
+                hidden_failure: None,
+                duration_ms: 1,
+            }],
+            sql: vec![],
+            invariants: vec![],
+            samples: vec![],
+            duration_ms: 1,
+            declared_wait_ms: 0,
+        }
+    }
+
+    #[test]
+    fn three_modes_share_the_width_side_by_side() {
+        let answer = |body: &str| ResponseRecord {
+            status: 500,
+            headers: vec![],
+            body: body.repeat(40),
+        };
+        let results = [
+            run("dev", Some(answer("dev leaks ")), None),
+            run("prod", Some(answer("generic ")), None),
+            run("bare", None, Some("connection dropped: connection closed")),
+        ];
+        let style = Style { color: false };
+        let text = render(&results, style, 140);
+        let status_line = text
+            .lines()
+            .find(|l| l.contains("dev: 500"))
+            .expect("the status line");
+        assert!(status_line.contains("prod: 500") && status_line.contains("bare: no response"));
+        for line in text.lines() {
+            assert!(
+                visible_len(line) <= 140,
+                "{} chars: {line}",
+                visible_len(line)
+            );
+        }
+        assert!(text.contains("dev PASS · prod PASS · bare PASS"));
+        assert_eq!(column_width(140, 2), 68, "two modes keep their old width");
+        assert_eq!(column_width(140, 3), 43);
     }
 }

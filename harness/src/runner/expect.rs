@@ -31,7 +31,29 @@ pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> 
             reasons.push(format!("{step}: no response has status {wanted}"));
         }
     }
+    // The unanswered requests `no_response_include` names are its, not the response checks'.
+    let named_no_response = |exchange: &Exchange| match &expect.no_response_include {
+        Some(wanted) => {
+            exchange.response.is_none()
+                && exchange
+                    .error
+                    .as_deref()
+                    .is_some_and(|error| error.contains(wanted.as_str()))
+        }
+        None => false,
+    };
+    if let Some(wanted) = &expect.no_response_include
+        && !exchanges.iter().any(|e| named_no_response(e))
+    {
+        let step = exchanges.first().map_or("step", |e| e.step.as_str());
+        reasons.push(format!(
+            "{step}: every request got a response (expected at least one without: {wanted})"
+        ));
+    }
     for exchange in exchanges {
+        if named_no_response(exchange) {
+            continue;
+        }
         let status = exchange.response.as_ref().map(|r| r.status);
         if expect.only_status.is_none() || expect.only_status == status {
             reasons.extend(check(expect, exchange, with_logs));
@@ -167,6 +189,17 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
             fired.join("; ")
         ));
     }
+    let uses_logs =
+        expect.no_error_log || expect.hidden_failure.is_some() || !expect.log_contains.is_empty();
+    if with_logs && uses_logs && exchange.correlation_id.is_none() {
+        // Nothing ties a log line to this response (bare sends no x-request-id): a log
+        // expectation cannot hold, and must not pass on nothing either.
+        reasons.push(format!(
+            "{step}: the response carries no correlation id (x-request-id), so no log line \
+             can be tied to it; log expectations need one"
+        ));
+        return reasons;
+    }
     if with_logs {
         let id = exchange.correlation_id.as_deref().unwrap_or("?");
         if expect.no_error_log
@@ -270,5 +303,43 @@ mod tests {
             check(&expect, &timed_out, true),
             ["s: expected a response, got: timed out: no response within 30000 ms"]
         );
+    }
+
+    #[test]
+    fn no_response_include_needs_one_named_drop_and_checks_the_answered_rest() {
+        let expect = Expect {
+            status: Some(200),
+            no_response_include: Some("connection dropped".to_string()),
+            ..Expect::default()
+        };
+        let dropped = exchange(None, Some("connection dropped: connection closed"));
+        let answered = exchange(Some(200), None);
+        assert!(check_step(&expect, &[&answered, &dropped], true).is_empty());
+        assert_eq!(
+            check_step(&expect, &[&answered, &answered], true),
+            ["s: every request got a response (expected at least one without: connection dropped)"]
+        );
+        // Another kind of silence is not the one named: the response checks catch it.
+        let timed_out = exchange(None, Some("timed out: no response within 30000 ms"));
+        assert_eq!(check_step(&expect, &[&dropped, &timed_out], true).len(), 1);
+        let wrong = exchange(Some(500), None);
+        assert_eq!(
+            check_step(&expect, &[&dropped, &wrong], true),
+            ["s: status 500 (expected 200)"]
+        );
+    }
+
+    #[test]
+    fn a_log_expectation_without_a_correlation_id_fails_instead_of_passing_on_nothing() {
+        let expect = Expect {
+            no_error_log: true,
+            ..Expect::default()
+        };
+        let answered = exchange(Some(200), None);
+        let reasons = check(&expect, &answered, true);
+        assert_eq!(reasons.len(), 1);
+        assert!(reasons[0].contains("no correlation id"), "{reasons:?}");
+        // Against a --target the logs are out of reach anyway: nothing to say.
+        assert!(check(&expect, &answered, false).is_empty());
     }
 }

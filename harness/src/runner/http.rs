@@ -194,6 +194,8 @@ fn describe(error: reqwest::Error, timeout: Duration) -> String {
     }
     let kind = if error.is_connect() {
         "could not connect"
+    } else if closed_without_answer(&error) {
+        CONNECTION_DROPPED
     } else {
         "transport error"
     };
@@ -205,6 +207,38 @@ fn describe(error: reqwest::Error, timeout: Duration) -> String {
         source = cause.source();
     }
     text
+}
+
+/// How a transport error starts when the server took the request and closed the connection
+/// without a complete answer: what actix-web does when nobody catches a handler's panic
+/// (curl: "Empty reply from server", exit 52). Scenarios expect it with
+/// `no_response = "connection dropped"`.
+pub const CONNECTION_DROPPED: &str = "connection dropped";
+
+/// Whether the connection closed before a response arrived: hyper's "incomplete message",
+/// or the socket reset or ended while the answer was awaited.
+fn closed_without_answer(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters stay).

@@ -2,6 +2,35 @@
 
 use super::MetricsSample;
 
+/// Reasons the sample's 5xx rate is not above each of `aboves` and below each of `belows`.
+pub fn unmet_bounds(
+    name: &str,
+    sample: &MetricsSample,
+    aboves: impl Iterator<Item = f64>,
+    belows: impl Iterator<Item = f64>,
+) -> Vec<String> {
+    let rate = sample.error_rate;
+    let percent = |fraction: f64| format!("{:.2}%", fraction * 100.0);
+    let mut reasons: Vec<String> = aboves
+        .filter(|above| rate <= *above)
+        .map(|above| {
+            format!(
+                "{name}: 5xx rate {} is not above {}",
+                percent(rate),
+                percent(above)
+            )
+        })
+        .collect();
+    reasons.extend(belows.filter(|below| rate >= *below).map(|below| {
+        format!(
+            "{name}: 5xx rate {} is not below {}",
+            percent(rate),
+            percent(below)
+        )
+    }));
+    reasons
+}
+
 /// Reads /metrics and computes the 5xx rate since the previous sample.
 pub async fn sample(
     client: &reqwest::Client,

@@ -164,6 +164,19 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
                 .push("a spawned run needs a mode and a backend".to_string());
         }
     }
+    if let (Target::Spawn(_), Some(mode)) = (target, plan.mode)
+        && result.outcome != Outcome::Error
+        && !scenario.describes(mode)
+    {
+        // Never a silent pass: the run happened (its exchanges show what the mode
+        // answered), but the file checks nothing of that mode.
+        result.reasons.push(format!(
+            "the scenario does not say what {mode} answers: add [steps.{mode}] expectations \
+             from the exchanges above (or list `{mode}` in `modes` if the shared \
+             [steps.expect] tables hold for it); see docs/scenario-format.md",
+            mode = mode.as_str()
+        ));
+    }
     if result.outcome == Outcome::Passed && !result.reasons.is_empty() {
         result.outcome = Outcome::Failed;
     }
@@ -267,7 +280,16 @@ async fn run_with_database(
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy(&db.admin_url)?;
     let mut held = HeldConnections::default();
-    let outcome = run_steps(scenario, expectations, &running, &pool, &mut held, result).await;
+    let outcome = run_steps(
+        scenario,
+        mode,
+        expectations,
+        &running,
+        &pool,
+        &mut held,
+        result,
+    )
+    .await;
     held.release_all().await;
     invariants::check(scenario, expectations, &pool, result).await;
     pool.close().await;
@@ -291,6 +313,7 @@ async fn run_with_database(
 
 async fn run_steps(
     scenario: &Scenario,
+    mode: ModeName,
     expectations: Expectations,
     running: &RunningApp,
     pool: &AnyPool,
@@ -305,26 +328,21 @@ async fn run_steps(
         if step.metrics.is_some() {
             let sample =
                 metrics::sample(&client, &running.base_url, &name, &result.samples).await?;
-            // A rate the flaw must push up says nothing about the corrected app.
-            if let Some(above) = step.error_rate_above
-                && expectations == Expectations::Lesson
-                && sample.error_rate <= above
-            {
-                result.reasons.push(format!(
-                    "{name}: 5xx rate {:.2}% is not above {:.2}%",
-                    sample.error_rate * 100.0,
-                    above * 100.0
-                ));
-            }
-            if let Some(below) = step.error_rate_below
-                && sample.error_rate >= below
-            {
-                result.reasons.push(format!(
-                    "{name}: 5xx rate {:.2}% is not below {:.2}%",
-                    sample.error_rate * 100.0,
-                    below * 100.0
-                ));
-            }
+            // The step's own bounds hold in every mode; a mode's table adds its own. For
+            // `check`, a rate the flaw must push up says nothing about the corrected app.
+            let tables = step.expectations(mode, expectations);
+            let step_above = match expectations {
+                Expectations::Lesson => step.error_rate_above,
+                Expectations::Fixed => None,
+            };
+            let aboves = tables.iter().map(|t| t.error_rate_above);
+            let belows = tables.iter().map(|t| t.error_rate_below);
+            result.reasons.extend(metrics::unmet_bounds(
+                &name,
+                &sample,
+                aboves.chain([step_above]).flatten(),
+                belows.chain([step.error_rate_below]).flatten(),
+            ));
             result.samples.push(sample);
             continue;
         }

@@ -124,11 +124,13 @@ impl Scenario {
             .map(|step| {
                 let step = step.get_ref();
                 let delays = step.parallel.iter().map(|r| r.delay_ms).max().unwrap_or(0);
-                let expects_timeout = [&step.expect, &step.dev, &step.prod].iter().any(|e| {
-                    e.no_response
-                        .as_deref()
-                        .is_some_and(|text| text.starts_with("timed out"))
-                });
+                let expects_timeout = [&step.expect, &step.dev, &step.prod, &step.bare]
+                    .iter()
+                    .any(|e| {
+                        e.no_response
+                            .as_deref()
+                            .is_some_and(|text| text.starts_with("timed out"))
+                    });
                 let timeout = step.timeout_ms.filter(|_| expects_timeout).unwrap_or(0);
                 step.sleep_ms.unwrap_or(0) + delays + timeout
             })
@@ -138,6 +140,26 @@ impl Scenario {
 
     /// Whether the scenario runs in this mode on this backend.
     pub fn runs_in(&self, mode: ModeName, backend: BackendName) -> bool {
-        self.modes.contains(&mode) && self.backends.contains(&backend)
+        let modes = self.modes.as_deref().unwrap_or(&ModeName::ALL);
+        modes.contains(&mode) && self.backends.contains(&backend)
+    }
+
+    /// Whether the file says what `mode` answers. Dev and prod are the lab's two policies
+    /// and every scenario describes them. Bare came later: a scenario describes it with a
+    /// `[steps.bare]` or `[startup.bare]` table, or by listing `bare` in `modes` (the shared
+    /// `[steps.expect]` tables then hold for bare as they are). A bare run of a scenario
+    /// that does neither fails with a reason saying so, rather than passing on nothing.
+    pub fn describes(&self, mode: ModeName) -> bool {
+        match mode {
+            ModeName::Dev | ModeName::Prod => true,
+            ModeName::Bare => {
+                self.startup.bare.is_some()
+                    || self.modes.as_ref().is_some_and(|m| m.contains(&mode))
+                    || self
+                        .steps
+                        .iter()
+                        .any(|step| !step.get_ref().bare.is_empty())
+            }
+        }
     }
 }

@@ -25,9 +25,9 @@ pub struct Scenario {
     /// (upstream delays, timeouts, an engine's deadlock detector), for `run --timings`.
     #[serde(default)]
     pub deliberate_wait_ms: u64,
-    /// The modes it runs in (default: both).
-    #[serde(default = "all_modes")]
-    pub modes: Vec<ModeName>,
+    /// The modes it runs in (default, when absent: all three). Listing `bare` here also
+    /// says the shared `[steps.expect]` tables describe bare (see `Scenario::describes`).
+    pub modes: Option<Vec<ModeName>>,
     pub notes: Notes,
     /// demo-app settings for the run, `key = value` (see `demo-app --help`).
     #[serde(default)]
@@ -65,19 +65,18 @@ pub enum BackendName {
     Postgres,
 }
 
+/// demo-app's error-handling policies, in report order: careless, hardened, and actix-web's
+/// own defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModeName {
     Dev,
     Prod,
+    Bare,
 }
 
 fn all_backends() -> Vec<BackendName> {
     vec![BackendName::Sqlite, BackendName::Postgres]
-}
-
-fn all_modes() -> Vec<ModeName> {
-    vec![ModeName::Dev, ModeName::Prod]
 }
 
 /// The teaching notes, shown by `harness show` and in reports.
@@ -98,6 +97,7 @@ pub struct Notes {
 pub struct PerMode<T> {
     pub dev: Option<T>,
     pub prod: Option<T>,
+    pub bare: Option<T>,
     /// The corrected app, in every mode (`harness check`).
     pub fixed: Option<T>,
 }
@@ -107,6 +107,7 @@ impl<T> Default for PerMode<T> {
         PerMode {
             dev: None,
             prod: None,
+            bare: None,
             fixed: None,
         }
     }
@@ -117,6 +118,7 @@ impl<T> PerMode<T> {
         match mode {
             ModeName::Dev => self.dev.as_ref(),
             ModeName::Prod => self.prod.as_ref(),
+            ModeName::Bare => self.bare.as_ref(),
         }
     }
 }
@@ -214,7 +216,7 @@ pub struct Step {
     /// `name = "json:/pointer"` or `name = "status"`; used as `{{name}}`.
     #[serde(default)]
     pub capture: BTreeMap<String, Spanned<String>>,
-    /// Expectations in both modes.
+    /// Expectations in every mode.
     #[serde(default)]
     pub expect: Expect,
     /// Expectations in dev only.
@@ -223,6 +225,9 @@ pub struct Step {
     /// Expectations in prod only.
     #[serde(default)]
     pub prod: Expect,
+    /// Expectations in bare only.
+    #[serde(default)]
+    pub bare: Expect,
     /// What the corrected app answers, in every mode: the only expectations
     /// `harness check` applies (the lesson's tables describe the flaw).
     #[serde(default)]
@@ -312,13 +317,34 @@ pub struct Expect {
     /// failure: a 2xx whose correlation id has an ERROR log line.
     pub hidden_failure: Option<bool>,
     /// No response arrives: the transport error contains this text, e.g. "timed out"
-    /// (with `timeout_ms`) or "could not connect".
+    /// (with `timeout_ms`), "could not connect", or "connection dropped" (the server closed
+    /// the connection without answering, as actix-web does when a handler panics).
     pub no_response: Option<String>,
+    /// With `times`, `repeat` or `parallel`: at least one request gets no response, with a
+    /// transport error containing this text (e.g. "connection dropped" when some of the
+    /// requests panic in bare). Those requests are not held to the response checks; the
+    /// answered ones are.
+    pub no_response_include: Option<String>,
+    /// On a `metrics` step, in this mode: the window's 5xx rate must be above this fraction.
+    pub error_rate_above: Option<f64>,
+    /// On a `metrics` step, in this mode: the window's 5xx rate must be below this fraction.
+    pub error_rate_below: Option<f64>,
 }
 
 impl Expect {
+    /// Nothing is expected at all.
     pub fn is_empty(&self) -> bool {
-        !self.checks_response() && self.no_response.is_none()
+        !self.expects_of_requests() && !self.expects_of_metrics()
+    }
+
+    /// Whether anything is expected of the step's requests: a response, or none.
+    pub fn expects_of_requests(&self) -> bool {
+        self.checks_response() || self.no_response.is_some() || self.no_response_include.is_some()
+    }
+
+    /// Whether a 5xx-rate bound is set (for `metrics` steps).
+    pub fn expects_of_metrics(&self) -> bool {
+        self.error_rate_above.is_some() || self.error_rate_below.is_some()
     }
 
     /// Whether anything is expected of a response (everything but `no_response`).
@@ -388,10 +414,18 @@ impl Step {
     /// The tables that apply: the lesson's (`expect` and the mode's own) or, for
     /// `harness check`, only `fixed`.
     pub fn expectations(&self, mode: ModeName, of: Expectations) -> Vec<&Expect> {
-        match (of, mode) {
-            (Expectations::Fixed, _) => vec![&self.fixed],
-            (Expectations::Lesson, ModeName::Dev) => vec![&self.expect, &self.dev],
-            (Expectations::Lesson, ModeName::Prod) => vec![&self.expect, &self.prod],
+        match of {
+            Expectations::Fixed => vec![&self.fixed],
+            Expectations::Lesson => vec![&self.expect, self.mode_table(mode)],
+        }
+    }
+
+    /// The step's own table for `mode` (`[steps.dev]`, `[steps.prod]`, `[steps.bare]`).
+    pub fn mode_table(&self, mode: ModeName) -> &Expect {
+        match mode {
+            ModeName::Dev => &self.dev,
+            ModeName::Prod => &self.prod,
+            ModeName::Bare => &self.bare,
         }
     }
 }
@@ -407,10 +441,14 @@ pub enum Expectations {
 }
 
 impl ModeName {
+    /// Every mode, in report order.
+    pub const ALL: [ModeName; 3] = [ModeName::Dev, ModeName::Prod, ModeName::Bare];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ModeName::Dev => "dev",
             ModeName::Prod => "prod",
+            ModeName::Bare => "bare",
         }
     }
 }

@@ -7,7 +7,7 @@ use demo_app::settings::{KEYS, edit_distance};
 use toml::Spanned;
 
 use super::ScenarioError;
-use super::model::{Expect, RequestSpec, Scenario, Step};
+use super::model::{Expect, ModeName, RequestSpec, Scenario, Step};
 use crate::{catalog, leaks};
 
 pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> {
@@ -65,6 +65,7 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
     if scenario.steps.is_empty()
         && scenario.startup.dev.is_none()
         && scenario.startup.prod.is_none()
+        && scenario.startup.bare.is_none()
     {
         problems.push(ScenarioError::at(
             file,
@@ -168,8 +169,11 @@ fn check_step(
     if !step.parallel.is_empty() {
         requests = step.parallel.clone();
     }
+    let tables = [&step.expect, &step.dev, &step.prod, &step.bare, &step.fixed];
     if step.metrics.is_none()
-        && (step.error_rate_above.is_some() || step.error_rate_below.is_some())
+        && (step.error_rate_above.is_some()
+            || step.error_rate_below.is_some()
+            || tables.iter().any(|t| t.expects_of_metrics()))
     {
         report(
             spanned.span(),
@@ -225,19 +229,24 @@ fn check_step(
             );
         }
     }
-    for expect in [&step.expect, &step.dev, &step.prod, &step.fixed] {
+    for expect in tables {
         check_expect(expect, &mut report);
     }
     for (table, expect) in [
         ("[steps]", &step.expect),
         ("[steps.dev]", &step.dev),
         ("[steps.prod]", &step.prod),
+        ("[steps.bare]", &step.bare),
     ] {
         if expect.max_duration_ms.is_some() {
             report(
                 spanned.span(),
                 format!("{table} has `max_duration_ms`, which only [steps.fixed] may have"),
-                Some("An upper bound on time makes a lesson flaky on a slow machine; use `min_duration_ms` to show a stall.".into()),
+                Some(
+                    "An upper bound on time makes a lesson flaky on a slow machine; use \
+                     `min_duration_ms` to show a stall."
+                        .into(),
+                ),
             );
         }
     }
@@ -248,7 +257,9 @@ fn check_step(
             Some("A request either gets a response or it does not: keep one of them.".into()),
         );
     }
-    for (mode, table) in [("dev", &step.dev), ("prod", &step.prod)] {
+    for mode in ModeName::ALL {
+        let table = step.mode_table(mode);
+        let mode = mode.as_str();
         let waits_for_nothing = step.expect.no_response.is_some() || table.no_response.is_some();
         let checks_a_response = step.expect.checks_response() || table.checks_response();
         if waits_for_nothing && checks_a_response {
@@ -257,7 +268,8 @@ fn check_step(
                 format!("in {mode}, `no_response` is combined with expectations of a response"),
                 Some(
                     "A request either gets a response or it does not: put `no_response` and \
-                     the response checks in different modes' tables ([steps.dev], [steps.prod])."
+                     the response checks in different modes' tables ([steps.dev], [steps.prod], \
+                     [steps.bare])."
                         .into(),
                 ),
             );
@@ -271,10 +283,7 @@ fn check_step(
             Some("Leave it out for the default of 30 s.".into()),
         );
     }
-    let expects_something = !(step.expect.is_empty()
-        && step.dev.is_empty()
-        && step.prod.is_empty()
-        && step.fixed.is_empty());
+    let expects_something = tables.iter().any(|t| t.expects_of_requests());
     if expects_something && !step.sends_requests() {
         report(
             spanned.span(),

@@ -108,3 +108,42 @@ fn sql_steps_appear_where_they_ran_and_escaped() {
     assert!(!html.contains("<script>x"), "SQL text is escaped");
     assert!(html.contains("held as `job`") || html.contains("held as &#x60;job&#x60;"));
 }
+
+#[test]
+fn bare_is_a_third_column_after_dev_and_prod() {
+    let runs: Vec<RunResult> = ["bare", "prod", "dev"]
+        .into_iter()
+        .map(|mode| {
+            let mut result = result_with_body("ok");
+            result.mode = mode.into();
+            if mode == "bare" {
+                // A dropped connection: no response, the transport error instead.
+                result.exchanges[0].response = None;
+                result.exchanges[0].findings.clear();
+                result.exchanges[0].error = Some("connection dropped: connection closed".into());
+            }
+            result
+        })
+        .collect();
+    let html = render(&runs, &[]).expect("renders");
+    let header = |column: &str| html.find(&format!("<th scope=\"col\">{column}</th>"));
+    let (dev, prod, bare) = (
+        header("dev · sqlite").expect("a dev column"),
+        header("prod · sqlite").expect("a prod column"),
+        header("bare · sqlite").expect("a bare column"),
+    );
+    assert!(dev < prod && prod < bare, "matrix columns in mode order");
+    let side = |mode: &str| html.find(&format!("class=\"side mode-{mode}\""));
+    let sides = (side("dev"), side("prod"), side("bare"));
+    assert!(
+        matches!(sides, (Some(d), Some(p), Some(b)) if d < p && p < b),
+        "three sides, in mode order: {sides:?}"
+    );
+    assert!(html.contains("bare: no response"));
+    assert!(
+        html.contains("</span> · no response · 0 findings"),
+        "the matrix says the request got nothing, not 2xx"
+    );
+    assert!(html.contains("connection dropped: connection closed"));
+    assert!(html.contains("<strong>bare</strong> shows actix-web"));
+}
