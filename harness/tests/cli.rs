@@ -345,3 +345,36 @@ fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
     assert_eq!(stdout.matches("cannot reach").count(), 1, "{stdout}");
     assert!(stdout.contains("Connection refused"), "{stdout}");
 }
+
+#[test]
+fn a_missing_postgres_database_is_named_once_with_the_createdb_step() {
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_err() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI needs PostgreSQL"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** SKIPPING: no PostgreSQL on 127.0.0.1:5432"
+        );
+        return;
+    }
+    let name = format!("crash_course_absent_{}", std::process::id());
+    let url = format!("postgres://postgres@127.0.0.1/{name}");
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["serve-app", "--database-url", &url])
+        .output()
+        .expect("harness runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let missing = format!("database \"{name}\" does not exist");
+    assert_eq!(stderr.matches(&missing).count(), 1, "said once: {stderr}");
+    assert!(
+        !stderr.contains(" at line "),
+        "no server source line: {stderr}"
+    );
+    let hint = format!("createdb -h 127.0.0.1 -U postgres {name}");
+    assert!(stderr.contains(&hint), "{stderr}");
+}
