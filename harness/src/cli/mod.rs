@@ -122,7 +122,8 @@ enum Command {
     List,
     /// Show one scenario's teaching notes and steps, for a projector.
     Show {
-        /// A scenario id (see `harness list`).
+        /// A scenario id (see `harness list`), its file (`db/database-locked`), or
+        /// `class:<class>` for every scenario of a failure class.
         scenario: String,
     },
     /// Run scenarios in dev and prod and compare the responses.
@@ -182,7 +183,10 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Scenario ids, files or globs (`db/*`, `crash.*`); all when none is given.
+    /// What to run; all when none is given. An exact id or file (`crash.unwrap-none`,
+    /// `db/database-locked`) names one scenario; `class:<class>` every scenario of a
+    /// failure class; a glob (`db/*`, `crash.*`) whatever it matches. A class that is no
+    /// scenario's id also selects its scenarios.
     patterns: Vec<String>,
     /// Which modes to run.
     #[arg(long, value_enum, default_value_t = ModeArg::Both)]
@@ -276,7 +280,9 @@ pub fn main() -> ExitCode {
             outln!("\n{} scenarios in {}", scenarios.len(), root.display());
             ExitCode::from(EXIT_OK)
         }),
-        Command::Show { scenario } => with_scenarios(&root, |scenarios| show(scenarios, &scenario)),
+        Command::Show { scenario } => {
+            with_scenarios(&root, |scenarios| show(scenarios, &scenario, &root))
+        }
         Command::Rules => {
             out!("{}", leaks::rules_table());
             ExitCode::from(EXIT_OK)
@@ -298,7 +304,7 @@ pub fn main() -> ExitCode {
             run::load(options, json)
         }
         Command::Fuzz(args) => fuzz::run(&args, &root),
-        Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args)),
+        Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args, &root)),
     }
 }
 
@@ -361,8 +367,8 @@ fn report_scenario_errors(errors: &[ScenarioError]) {
     );
 }
 
-fn show(scenarios: &[Scenario], wanted: &str) -> ExitCode {
-    let selected = match scenario::select(scenarios, &[wanted.to_string()]) {
+fn show(scenarios: &[Scenario], wanted: &str, root: &Path) -> ExitCode {
+    let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
         Ok(selected) => selected,
         Err(e) => {
             eprintln!("error: {e}");

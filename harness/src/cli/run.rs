@@ -9,8 +9,8 @@ use crate::scenario::{self, BackendName, ModeName, Scenario};
 
 /// `harness run`: the scenarios in the chosen modes and backends, rendered in the chosen
 /// format (and optionally as an HTML report and a timing table).
-pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
-    let selected = match scenario::select(scenarios, &args.patterns) {
+pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> ExitCode {
+    let selected = match scenario::select(scenarios, &args.patterns, root) {
         Ok(selected) => selected,
         Err(e) => {
             eprintln!("error: {e}");
