@@ -30,6 +30,7 @@ macro_rules! out {
 
 mod fuzz;
 mod new;
+mod progress;
 mod run;
 mod scan;
 

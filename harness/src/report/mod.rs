@@ -3,6 +3,7 @@
 pub mod fuzz;
 pub mod fuzz_html;
 pub mod html;
+pub mod in_order;
 pub mod json;
 pub mod junit;
 pub mod style;

@@ -23,18 +23,40 @@ const BODY_LINES: usize = 4;
 
 pub fn render(results: &[RunResult], style: Style, width: usize) -> String {
     let mut out = String::new();
-    let column = (width.max(60) - 3) / 2;
     let mut index = 0;
     while index < results.len() {
         // A group: consecutive results of one scenario on one backend (dev, then prod).
         let first = &results[index];
         let group: Vec<&RunResult> = results[index..]
             .iter()
-            .take_while(|r| r.scenario == first.scenario && r.backend == first.backend)
+            .take_while(|r| same_group(r, first))
             .collect();
         index += group.len();
-        render_group(&mut out, &group, style, column);
+        out.push_str(&render_group(&group, style, width));
     }
+    out.push_str(&render_summary(results, style));
+    out
+}
+
+/// Whether two results belong in one comparison: one scenario on one backend.
+pub fn same_group(a: &RunResult, b: &RunResult) -> bool {
+    a.scenario == b.scenario && a.backend == b.backend
+}
+
+/// One scenario on one backend, its modes side by side: what `render` shows for it, so a
+/// caller can print comparisons as they complete and end with `render_summary`.
+pub fn render_group(group: &[&RunResult], style: Style, width: usize) -> String {
+    let mut out = String::new();
+    if !group.is_empty() {
+        let column = (width.max(60) - 3) / 2;
+        write_group(&mut out, group, style, column);
+    }
+    out
+}
+
+/// The closing lines: runs that could not be carried out, then the pass/fail count.
+pub fn render_summary(results: &[RunResult], style: Style) -> String {
+    let mut out = String::new();
     let summary = Summary::of(results);
     if summary.errors > 0 {
         let _ = writeln!(
@@ -82,7 +104,7 @@ fn sql_line(out: &mut String, sql: &SqlRecord, style: Style, column: usize) {
     );
 }
 
-fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: usize) {
+fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usize) {
     let first = group[0];
     let heading = format!("━━ {} · {}  [{}]", first.class, first.title, first.backend);
     let _ = writeln!(out, "\n{}", style.bold(&heading));
