@@ -6,6 +6,7 @@ pub mod html;
 pub mod in_order;
 pub mod json;
 pub mod junit;
+pub mod pretty_json;
 pub mod style;
 pub mod text;
 pub mod timings;
