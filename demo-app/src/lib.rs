@@ -18,6 +18,7 @@ pub mod grouping;
 pub mod input;
 pub mod launch;
 pub mod library_backtraces;
+pub mod media;
 pub mod metrics;
 pub mod middleware;
 pub mod panics;

@@ -54,3 +54,81 @@ fn the_first_comparison_is_printed_while_later_runs_still_go_on() {
         "no progress line when piped: {stderr}"
     );
 }
+
+/// A temporary folder outside the checkout, removed on drop.
+struct Away(PathBuf);
+
+impl Away {
+    fn new(name: &str) -> Away {
+        let dir = std::env::temp_dir().join(format!("harness-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        Away(dir)
+    }
+}
+
+impl Drop for Away {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_copied_binary_runs_the_lab_away_from_its_checkout() {
+    let away = Away::new("copied");
+    let harness = away.0.join("harness");
+    std::fs::copy(env!("CARGO_BIN_EXE_harness"), &harness).expect("copy the binary");
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("the checkout");
+    let checkout = checkout.display().to_string();
+    let bytes = std::fs::read(&harness).expect("the copy");
+    for asset in [
+        "/demo-app/templates/invoice.txt",
+        "/demo-app/assets/cover.svg",
+    ] {
+        let compiled_in = format!("{checkout}{asset}");
+        let found = bytes
+            .windows(compiled_in.len())
+            .any(|w| w == compiled_in.as_bytes());
+        assert!(!found, "{compiled_in} is compiled into the binary");
+    }
+
+    // The app's settings name no file of the checkout.
+    let config = Command::new(&harness)
+        .args(["serve-app", "--check-config"])
+        .current_dir(&away.0)
+        .output()
+        .expect("the copy runs");
+    let config_text = String::from_utf8_lossy(&config.stdout);
+    assert_eq!(config.status.code(), Some(0), "{config:?}");
+    assert!(!config_text.contains(&checkout), "{config_text}");
+
+    // Without --scenarios and no scenarios/ around, a clear error names the flag.
+    if !away.0.ancestors().any(|dir| dir.join("scenarios").is_dir()) {
+        let lost = Command::new(&harness)
+            .arg("list")
+            .current_dir(&away.0)
+            .output()
+            .expect("the copy runs");
+        let stderr = String::from_utf8_lossy(&lost.stderr);
+        assert_eq!(lost.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--scenarios DIR"), "{stderr}");
+    }
+
+    // The lessons that read the template and the cover pass from the copy; prod starts
+    // (it checks the template) and the missing-file lesson keeps its wrong path.
+    let run = Command::new(&harness)
+        .arg("--scenarios")
+        .arg(scenarios())
+        .args(["run", "resource.file-handles", "config.missing-file"])
+        .args(["crash.unwrap-none", "--backend", "sqlite", "--jobs", "4"])
+        .current_dir(&away.0)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the copy runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
+}

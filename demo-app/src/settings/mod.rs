@@ -55,7 +55,7 @@ impl fmt::Display for Mode {
     }
 }
 
-pub use keys::{DEFAULT_INVOICE_TEMPLATE, DEV_OPS_TOKEN, KEYS, Key, LAB_FX_API_KEY};
+pub use keys::{DEV_OPS_TOKEN, KEYS, Key, LAB_FX_API_KEY};
 
 /// Where a setting's value came from, so an error can point at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,7 +111,8 @@ pub struct Settings {
     pub fx_api_key: String,
     /// `None` when unset: dev starts anyway (config.missing-env).
     pub smtp_url: Option<String>,
-    pub invoice_template: String,
+    /// `None` when unset: the template built into the app.
+    pub invoice_template: Option<String>,
     pub pdf_render_ms: u64,
     pub pdf_deadline_ms: u64,
     pub open_files_limit: u64,
@@ -333,10 +334,17 @@ impl Layers {
             .get("smtp_url")
             .map(|(url, _)| url.trim().to_string())
             .filter(|url| !url.is_empty());
-        let invoice_template: String = self.parse("invoice_template", "Use a file path.")?;
+        let invoice_template = self
+            .get("invoice_template")
+            .map(|(path, _)| path.trim().to_string())
+            .filter(|path| !path.is_empty());
         let fx_api_url: String = self.parse("fx_api_url", "Use an http:// URL.")?;
         if mode == Mode::Prod {
-            self.check_for_prod(smtp_url.as_deref(), &invoice_template, &fx_api_url)?;
+            self.check_for_prod(
+                smtp_url.as_deref(),
+                invoice_template.as_deref(),
+                &fx_api_url,
+            )?;
         }
         let sources = self
             .values

@@ -8,7 +8,7 @@ impl Layers {
     pub(super) fn check_for_prod(
         &self,
         smtp_url: Option<&str>,
-        invoice_template: &str,
+        invoice_template: Option<&str>,
         fx_api_url: &str,
     ) -> Result<(), ConfigError> {
         match smtp_url {
@@ -42,11 +42,14 @@ impl Layers {
                 }
             }
         }
-        if !std::path::Path::new(invoice_template).is_file() {
+        if let Some(path) = invoice_template
+            && !std::path::Path::new(path).is_file()
+        {
             return Err(self.invalid(
                 "invoice_template",
-                format!("points at `{invoice_template}`, which is not a readable file"),
-                "Point it at the invoice template, e.g. demo-app/templates/invoice.txt.",
+                format!("points at `{path}`, which is not a readable file"),
+                "Point it at an invoice template file, or unset it to use the template built \
+                 into the app.",
             ));
         }
         let parsed = reqwest::Url::parse(fx_api_url).ok();

@@ -125,3 +125,10 @@ fn the_dump_has_every_setting_by_its_key() {
     assert_eq!(dump["mode"], "dev");
     assert_eq!(dump["smtp_url"], "smtp://127.0.0.1:2525");
 }
+
+#[test]
+fn an_unset_invoice_template_means_the_built_in_one_even_in_prod() {
+    let settings = Layers::with_defaults().resolve().expect("valid");
+    assert_eq!(settings.invoice_template, None);
+    assert_eq!(settings.dump()["invoice_template"], "(unset)");
+}

@@ -33,6 +33,7 @@ mod new;
 mod progress;
 mod run;
 mod scan;
+mod scenarios_folder;
 
 /// Writes to stdout. Once the reader has closed it (`| head` has seen enough), the rest of
 /// the output is dropped quietly and the command goes on: the HTML report still gets
@@ -110,7 +111,8 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every expectation met (scan: no find
 #[derive(Debug, Parser)]
 #[command(name = "harness", version, after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Cli {
-    /// The scenarios folder [default: ./scenarios, else the repository's]
+    /// The scenarios folder [default: ./scenarios, or the nearest scenarios/ folder above
+    /// the current directory]
     #[arg(long, global = true, value_name = "DIR")]
     scenarios: Option<PathBuf>,
     #[command(subcommand)]
@@ -259,13 +261,27 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    let root = scenarios_root(cli.scenarios.as_deref());
-    match cli.command {
-        Command::ServeApp { args } => {
-            let mut argv = vec![OsString::from("demo-app")];
-            argv.extend(args);
-            demo_app::cli::main_with_args(argv)
+    if let Command::ServeApp { args } = cli.command {
+        let mut argv = vec![OsString::from("demo-app")];
+        argv.extend(args);
+        return demo_app::cli::main_with_args(argv);
+    }
+    let here = std::env::current_dir().unwrap_or_default();
+    let found = scenarios_folder::locate(cli.scenarios.as_deref(), &here);
+    // Only the commands that read or write scenarios need the folder.
+    let root = match (&cli.command, found) {
+        (_, Ok(root)) => root,
+        (Command::Scan { .. } | Command::Rules | Command::Load { .. }, Err(_)) => PathBuf::new(),
+        // fuzz keeps its regressions in the scenarios folder; without one, here.
+        (Command::Fuzz(_), Err(_)) => PathBuf::from("scenarios"),
+        (_, Err(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
         }
+    };
+    match cli.command {
+        // Served above, before any folder is looked for.
+        Command::ServeApp { .. } => ExitCode::from(EXIT_OK),
         Command::List => with_scenarios(&root, |scenarios| {
             outln!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
             for s in scenarios {
@@ -307,18 +323,6 @@ pub fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args, &root),
         Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args, &root)),
     }
-}
-
-/// The scenarios folder: the flag, else ./scenarios, else the repository's own.
-fn scenarios_root(flag: Option<&Path>) -> PathBuf {
-    if let Some(path) = flag {
-        return path.to_path_buf();
-    }
-    let local = PathBuf::from("scenarios");
-    if local.is_dir() {
-        return local;
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
 }
 
 /// Writes a rendered HTML report and says where; a failure is a runtime error (exit 3).
