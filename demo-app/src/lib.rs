@@ -21,6 +21,7 @@ pub mod library_backtraces;
 pub mod media;
 pub mod metrics;
 pub mod middleware;
+pub mod open_files;
 pub mod panics;
 pub mod probing;
 pub mod release;

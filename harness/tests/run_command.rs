@@ -132,3 +132,27 @@ fn a_copied_binary_runs_the_lab_away_from_its_checkout() {
     assert_eq!(run.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
 }
+
+#[test]
+fn the_file_handle_lesson_passes_with_the_app_sized_for_sixteen_cores() {
+    // actix's default is one worker per core; each holds 4 descriptors. The lesson's
+    // budget must not depend on it: the same scenario with 16 workers.
+    let folder = Away::new("sixteen-workers");
+    let lesson = std::fs::read_to_string(scenarios().join("resource/file-handles.toml"))
+        .expect("the lesson");
+    assert!(lesson.contains("\n[app]\n"), "the lesson has app settings");
+    let sized = lesson.replacen("\n[app]\n", "\n[app]\nworkers = 16\n", 1);
+    std::fs::create_dir_all(folder.0.join("resource")).expect("folder");
+    std::fs::write(folder.0.join("resource/file-handles.toml"), sized).expect("write");
+    let run = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("--scenarios")
+        .arg(&folder.0)
+        .args(["run", "resource.file-handles", "--backend", "sqlite"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+}

@@ -121,6 +121,12 @@ pub const KEYS: &[Key] = &[
         secret: false,
     },
     Key {
+        name: "open_files_headroom",
+        help: "once started, lowers this process's open-files limit to the descriptors it holds plus this many (0 leaves it; the same budget whatever the worker count; resource.file-handles)",
+        default: Some("0"),
+        secret: false,
+    },
+    Key {
         name: "probing_threshold",
         help: "error answers (4xx, 500) from one client per minute above which the app logs `suspected probing` (0 turns it off)",
         default: Some("30"),

@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+mod descriptors;
 mod hints;
 mod keys;
 mod prod;
@@ -116,6 +117,8 @@ pub struct Settings {
     pub pdf_render_ms: u64,
     pub pdf_deadline_ms: u64,
     pub open_files_limit: u64,
+    /// Descriptors allowed on top of those the started app holds (0: no such limit).
+    pub open_files_headroom: u64,
     pub probing_threshold: u32,
     pub trust_forwarded_for: bool,
     /// Where each value came from (not serialized into dumps).
@@ -313,23 +316,7 @@ impl Layers {
                 "Use a whole number from 1 to 100.",
             ));
         }
-        // Below this the runtime itself cannot start (its epoll and wake-up descriptors,
-        // measured: 2 workers need 24), and actix would panic instead of the lesson failing.
-        let open_files_limit: u64 = self.parse(
-            "open_files_limit",
-            "Use a whole number of files, e.g. 64, or 0 to leave the limit alone.",
-        )?;
-        let open_files_floor = 32 + 4 * workers as u64;
-        if open_files_limit != 0 && open_files_limit < open_files_floor {
-            return Err(self.invalid(
-                "open_files_limit",
-                format!(
-                    "is {open_files_limit}, below the {open_files_floor} that {workers} workers \
-                     need to start (32 + 4 per worker)"
-                ),
-                &format!("Use 0 to leave the limit alone, or at least {open_files_floor}."),
-            ));
-        }
+        let open_files = self.open_files(workers)?;
         let smtp_url = self
             .get("smtp_url")
             .map(|(url, _)| url.trim().to_string())
@@ -388,7 +375,8 @@ impl Layers {
             pdf_render_ms: self.parse("pdf_render_ms", "Use a whole number of milliseconds.")?,
             pdf_deadline_ms: self
                 .parse("pdf_deadline_ms", "Use a whole number of milliseconds.")?,
-            open_files_limit,
+            open_files_limit: open_files.limit,
+            open_files_headroom: open_files.headroom,
             probing_threshold: self
                 .parse("probing_threshold", "Use a whole number, 0 to turn it off.")?,
             trust_forwarded_for: self.parse("trust_forwarded_for", "Use true or false.")?,
