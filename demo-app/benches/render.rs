@@ -41,6 +41,7 @@ fn state() -> AppState {
         metrics: Metrics::default(),
         errors: ErrorLog::default(),
         open_covers: std::sync::Mutex::new(Vec::new()),
+        default_cover: demo_app::media::unpack_default_cover().expect("cover"),
         release: demo_app::release::Release::new(),
         probing: demo_app::probing::ProbeWatch::new(0),
     }

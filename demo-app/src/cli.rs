@@ -5,11 +5,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Parser;
 
 use crate::settings::{ENV_PREFIX, KEYS, Layers, Source};
 use crate::startup::Application;
-use crate::telemetry;
+use crate::{open_files, telemetry};
 
 /// sysexits.h EX_CONFIG: the configuration is wrong.
 pub const EXIT_CONFIG: u8 = 78;
@@ -116,32 +117,33 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         };
     }
     let _log_writer = telemetry::init();
-    if settings.open_files_limit > 0 {
-        // Lowers the soft limit of this process only (never raises, never the hard limit),
-        // so the file-handle lesson reaches the limit quickly without touching the machine.
-        let limit = settings.open_files_limit;
-        match rlimit::Resource::NOFILE.get() {
-            Ok((soft, hard)) => {
-                if let Err(e) = rlimit::Resource::NOFILE.set(limit.min(soft), hard) {
-                    eprintln!("demo-app: could not lower the open-files limit to {limit}: {e}");
-                    return ExitCode::from(EXIT_STARTUP);
-                }
-            }
-            Err(e) => {
-                eprintln!("demo-app: could not read the open-files limit: {e}");
-                return ExitCode::from(EXIT_STARTUP);
-            }
-        }
+    if settings.open_files_limit > 0
+        && let Err(e) = open_files::lower_limit_to(settings.open_files_limit)
+    {
+        eprintln!("demo-app: {e:#}");
+        return ExitCode::from(EXIT_STARTUP);
     }
     for warning in &settings.warnings {
         tracing::warn!(mode = %settings.mode, "{warning}");
     }
+    let headroom = settings.open_files_headroom;
     let result = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings).await?;
+        let address = app.address();
+        let server = actix_web::rt::spawn(app.run_until_stopped());
+        if headroom > 0 {
+            // The server's first poll starts its workers (a runtime, pollers and a waker
+            // each) and waits for them; only then are the app's own descriptors all open.
+            // Requests wait in the listener's backlog until the address is announced.
+            actix_web::rt::task::yield_now().await;
+            open_files::allow_headroom(headroom)?;
+        }
         let mut stdout = std::io::stdout();
-        writeln!(stdout, "listening on http://{}", app.address())?;
+        writeln!(stdout, "listening on http://{address}")?;
         stdout.flush()?;
-        app.run_until_stopped().await?;
+        server
+            .await
+            .context("the HTTP server stopped abnormally")??;
         anyhow::Ok(())
     });
     match result {

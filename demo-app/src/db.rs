@@ -62,6 +62,7 @@ impl Database {
         // "pool timed out", hiding the cause (refused, unknown host, bad password).
         let probe = AnyConnection::connect(&settings.database_url)
             .await
+            .map_err(|e| crate::connect_error::explain(e, &settings.database_url))
             .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
         probe.close().await.ok();
         let statement_timeout_ms = settings.statement_timeout_ms;
@@ -101,6 +102,7 @@ impl Database {
                     .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(1)),
             )
             .await
+            .map_err(|e| crate::connect_error::explain(e, &settings.database_url))
             .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
         migrate(backend, &pool).await?;
         let version_sql = match backend {

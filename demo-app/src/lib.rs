@@ -7,6 +7,7 @@
 pub mod build_info;
 pub mod calendar;
 pub mod cli;
+pub mod connect_error;
 pub mod correlation;
 pub mod db;
 pub mod error;
@@ -17,8 +18,10 @@ pub mod grouping;
 pub mod input;
 pub mod launch;
 pub mod library_backtraces;
+pub mod media;
 pub mod metrics;
 pub mod middleware;
+pub mod open_files;
 pub mod panics;
 pub mod probing;
 pub mod release;

@@ -34,6 +34,7 @@ impl Application {
         let mode = settings.mode;
         let fx = FxClient::new(&settings)?;
         let probing = crate::probing::ProbeWatch::new(settings.probing_threshold);
+        let default_cover = crate::media::unpack_default_cover()?;
         let state = web::Data::new(AppState {
             settings,
             db,
@@ -41,6 +42,7 @@ impl Application {
             errors: ErrorLog::default(),
             fx,
             open_covers: std::sync::Mutex::new(Vec::new()),
+            default_cover,
             release: crate::release::Release::new(),
             probing,
         });

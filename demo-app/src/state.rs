@@ -15,6 +15,8 @@ pub struct AppState {
     pub fx: FxClient,
     /// Cover files kept open "for speed" (resource.file-handles); `/ops/reset` closes them.
     pub open_covers: std::sync::Mutex<Vec<std::fs::File>>,
+    /// The default cover on disk, unpacked from the binary at start-up (`media`).
+    pub default_cover: std::path::PathBuf,
     /// Error answers per client, to notice a fuzzer (`probing`).
     pub probing: crate::probing::ProbeWatch,
     /// The release serving traffic (release.bad-deploy): switched by `POST /ops/release`.

@@ -232,8 +232,12 @@ pub fn normalize(text: &str) -> String {
 /// Paths of this machine, longest first, so nested ones are replaced whole.
 fn machine_paths() -> Vec<(String, String)> {
     let mut paths = Vec::new();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    if let Ok(repo) = repo.canonicalize() {
+    // Read when the test runs (cargo sets it for `cargo test`), not compiled in: the
+    // library carries no path of the checkout it was built in.
+    let repo = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(|harness| std::path::Path::new(&harness).join(".."))
+        .and_then(|repo| repo.canonicalize().ok());
+    if let Some(repo) = repo {
         paths.push((repo.display().to_string(), "[repo]".to_string()));
     }
     // The build's own target directory reads as the default one, wherever

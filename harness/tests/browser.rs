@@ -121,3 +121,75 @@ fn the_report_opens_in_chromium_with_the_matrix_and_labelled_leaks() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Where the first step's dev and prod answers land at 1280 px, large type on, and how
+/// many lines the dev body takes: measured by a script added to a copy of the report (the
+/// report itself runs none).
+#[test]
+fn projector_mode_keeps_dev_and_prod_side_by_side_at_1280_px_with_readable_json() {
+    let Some(browser) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true requires Chromium for the report test (apt-get install chromium)");
+        }
+        eprintln!("\n*** SKIPPING the projector test: no Chromium found\n");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("harness-projector-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("profile")).expect("temp dir");
+    let report = dir.join("report.html");
+    let run = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "run",
+            "crash.unwrap-none",
+            "--backend",
+            "sqlite",
+            "--format",
+            "json",
+        ])
+        .arg("--report")
+        .arg(&report)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("harness runs");
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    const PROBE: &str = r#"<script>
+document.getElementById('large').checked = true;
+const sides = [...document.querySelector('.sides').children].map(e => e.getBoundingClientRect());
+const pre = document.querySelector('.side.mode-dev pre:last-of-type');
+const probe = document.createElement('output');
+probe.id = 'probe';
+probe.textContent = JSON.stringify({
+  tops: sides.map(r => Math.round(r.top)), lefts: sides.map(r => Math.round(r.left)),
+  width: window.innerWidth, bodyLines: pre.textContent.split('\n').length });
+document.body.append(probe);
+</script></body>"#;
+    let html = std::fs::read_to_string(&report).expect("the report");
+    let probed = dir.join("probed.html");
+    std::fs::write(&probed, html.replace("</body>", PROBE)).expect("probed copy");
+    let dom = headless(&browser, &dir.join("profile"))
+        .args(["--window-size=1280,900", "--dump-dom"])
+        .arg(format!("file://{}", probed.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let json = dom
+        .split("<output id=\"probe\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</output>").next())
+        .expect("the probe ran")
+        .replace("&quot;", "\"");
+    let probe: serde_json::Value = serde_json::from_str(&json).expect("probe JSON");
+    assert_eq!(probe["width"], 1280, "{probe}");
+    let (tops, lefts) = (&probe["tops"], &probe["lefts"]);
+    assert_eq!(tops[0], tops[1], "dev and prod on one row: {probe}");
+    assert!(
+        lefts[1].as_i64() > lefts[0].as_i64(),
+        "prod right of dev: {probe}"
+    );
+    assert!(
+        probe["bodyLines"].as_i64() > Some(10),
+        "the dev JSON body is laid out one field a line: {probe}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -401,3 +401,79 @@ fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
     assert_eq!(stdout.matches("cannot reach").count(), 1, "{stdout}");
     assert!(stdout.contains("Connection refused"), "{stdout}");
 }
+
+#[test]
+fn a_missing_postgres_database_is_named_once_with_the_createdb_step() {
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_err() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI needs PostgreSQL"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** SKIPPING: no PostgreSQL on 127.0.0.1:5432"
+        );
+        return;
+    }
+    let name = format!("crash_course_absent_{}", std::process::id());
+    let url = format!("postgres://postgres@127.0.0.1/{name}");
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["serve-app", "--database-url", &url])
+        .output()
+        .expect("harness runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let missing = format!("database \"{name}\" does not exist");
+    assert_eq!(stderr.matches(&missing).count(), 1, "said once: {stderr}");
+    assert!(
+        !stderr.contains(" at line "),
+        "no server source line: {stderr}"
+    );
+    let hint = format!("createdb -h 127.0.0.1 -U postgres {name}");
+    assert!(stderr.contains(&hint), "{stderr}");
+}
+
+#[test]
+fn an_id_selects_its_scenario_not_the_new_ones_of_its_class() {
+    let dir = tempdir::Dir::new("select");
+    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/crash/unwrap-none.toml");
+    std::fs::create_dir_all(dir.path().join("crash")).expect("folder");
+    std::fs::copy(lesson, dir.path().join("crash/unwrap-none.toml")).expect("copy");
+    let new = harness(&["new", "crash.unwrap-none", "my-case"], dir.path());
+    assert_eq!(new.status.code(), Some(0), "{new:?}");
+    let shown = |pattern: &str| {
+        let output = harness(&["show", pattern], dir.path());
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8_lossy(&output.stdout)
+            .matches("Run it:")
+            .count()
+    };
+    assert_eq!(shown("crash.unwrap-none"), 1, "the id names one scenario");
+    assert_eq!(shown("class:crash.unwrap-none"), 2, "class: names them all");
+}
+
+#[test]
+fn show_takes_a_scenario_file_relative_to_the_folder_or_the_current_directory() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for pattern in [
+        "db/database-locked",
+        "db/database-locked.toml",
+        "scenarios/db/database-locked.toml",
+        "scenarios/db/database-locked",
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["show", pattern])
+            .current_dir(&repo)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("harness runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{pattern}: {output:?}");
+        assert!(
+            stdout.contains("db.connection-lost.locked"),
+            "{pattern}: {stdout}"
+        );
+    }
+}

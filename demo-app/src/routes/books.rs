@@ -100,9 +100,6 @@ pub async fn show(
     }))
 }
 
-/// The cover every book shows until its own is uploaded.
-const DEFAULT_COVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/cover.svg");
-
 #[utoipa::path(get, path = "/books/{id}/cover", params(("id" = i64, Path, description = "The book's id", example = 1)),
     responses((status = 200, description = "The cover image", content_type = "image/svg+xml"),
               (status = 404, description = "No such book", content_type = "application/problem+json", body = crate::render::Problem)))]
@@ -121,11 +118,13 @@ pub async fn cover(
         )?;
     exists.ok_or_else(|| AppError::not_found(format!("book {id} does not exist")))?;
     let flaw = flaw::arm("resource.file-handles");
-    let mut file = std::fs::File::open(DEFAULT_COVER)
-        .with_context(|| format!("Failed to open the cover {DEFAULT_COVER}"))?;
+    // Every book shows the default cover until its own is uploaded.
+    let cover = state.default_cover.display();
+    let mut file = std::fs::File::open(&state.default_cover)
+        .with_context(|| format!("Failed to open the cover {cover}"))?;
     let mut svg = Vec::new();
     std::io::Read::read_to_end(&mut file, &mut svg)
-        .with_context(|| format!("Failed to read the cover {DEFAULT_COVER}"))?;
+        .with_context(|| format!("Failed to read the cover {cover}"))?;
     drop(flaw);
     // DELIBERATE (resource.file-handles): the open file is kept "to serve the next request
     // faster" in a list that nothing ever empties. Each request leaks one descriptor until

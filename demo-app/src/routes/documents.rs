@@ -50,7 +50,9 @@ pub async fn invoice(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let order = order(&state, id.into_inner()).await?;
-    let path = &state.settings.invoice_template;
+    let Some(path) = &state.settings.invoice_template else {
+        return Ok(invoice_text(BUILT_IN_INVOICE_TEMPLATE, &order));
+    };
     // DELIBERATE (config.missing-file): the template is read on the first invoice, not
     // checked at start-up. With a wrong `invoice_template` dev starts happily and every
     // invoice fails with "No such file or directory (os error 2)", the absolute path in
@@ -60,6 +62,14 @@ pub async fn invoice(
     let template = std::fs::read_to_string(path)
         .with_context(|| format!("Failed to read the invoice template {path}"))?;
     drop(flaw);
+    Ok(invoice_text(&template, &order))
+}
+
+/// The template used when `invoice_template` is unset: inside the binary, so a build
+/// copied to another machine renders invoices without the source tree.
+const BUILT_IN_INVOICE_TEMPLATE: &str = include_str!("../../templates/invoice.txt");
+
+fn invoice_text(template: &str, order: &OrderDetails) -> HttpResponse {
     let text = template
         .replace("{{order_id}}", &order.id.to_string())
         .replace("{{customer}}", &order.customer)
@@ -70,9 +80,9 @@ pub async fn invoice(
             "{{total}}",
             &format!("{}.{:02}", order.total_cents / 100, order.total_cents % 100),
         );
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(text))
+        .body(text)
 }
 
 /// Pages of the rendered PDF; the render checks its deadline between pages.

@@ -8,11 +8,6 @@ pub const DEV_OPS_TOKEN: &str = "dev-ops-token-change-me";
 /// realistic secret to leak; it grants nothing anywhere.
 pub const LAB_FX_API_KEY: &str = "fxk_live_LAB_FAKE_7c1e0b9a52d34f6e";
 
-/// The template shipped in the repository (an absolute path fixed at build time, so the
-/// app finds it from any working directory).
-pub const DEFAULT_INVOICE_TEMPLATE: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/templates/invoice.txt");
-
 /// One setting the app knows: its key, what it means and its default (as text).
 pub struct Key {
     pub name: &'static str,
@@ -103,8 +98,8 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "invoice_template",
-        help: "path of the invoice template file (prod checks it exists)",
-        default: Some(DEFAULT_INVOICE_TEMPLATE),
+        help: "path of an invoice template file (prod checks it exists); unset: the template built into the app",
+        default: None,
         secret: false,
     },
     Key {
@@ -122,6 +117,12 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "open_files_limit",
         help: "lowers this process's own open-files limit (0 leaves it, else at least 32 + 4 per worker; resource.file-handles)",
+        default: Some("0"),
+        secret: false,
+    },
+    Key {
+        name: "open_files_headroom",
+        help: "once started, lowers this process's open-files limit to the descriptors it holds plus this many (0 leaves it; the same budget whatever the worker count; resource.file-handles)",
         default: Some("0"),
         secret: false,
     },

@@ -41,13 +41,20 @@ impl Layers {
         Ok(())
     }
 
-    /// config.missing-file: the invoice template is a readable file.
-    pub(super) fn check_invoice_template(&self, invoice_template: &str) -> Result<(), ConfigError> {
-        if !std::path::Path::new(invoice_template).is_file() {
+    /// config.missing-file: the invoice template, when one is set, is a readable file
+    /// (unset means the template built into the app).
+    pub(super) fn check_invoice_template(
+        &self,
+        invoice_template: Option<&str>,
+    ) -> Result<(), ConfigError> {
+        if let Some(path) = invoice_template
+            && !std::path::Path::new(path).is_file()
+        {
             return Err(self.invalid(
                 "invoice_template",
-                format!("points at `{invoice_template}`, which is not a readable file"),
-                "Point it at the invoice template, e.g. demo-app/templates/invoice.txt.",
+                format!("points at `{path}`, which is not a readable file"),
+                "Point it at an invoice template file, or unset it to use the template built \
+                 into the app.",
             ));
         }
         Ok(())

@@ -164,3 +164,28 @@ fn the_dump_has_every_setting_by_its_key() {
     assert_eq!(dump["mode"], "dev");
     assert_eq!(dump["smtp_url"], "smtp://127.0.0.1:2525");
 }
+
+#[test]
+fn open_files_headroom_takes_any_worker_count_but_not_a_limit_as_well() {
+    let with = |pairs: &[(&str, &str)]| {
+        let mut layers = Layers::with_defaults();
+        for (key, value) in pairs {
+            let flag = Source::Flag("--set".into());
+            layers.set(key, (*value).into(), flag).expect("key");
+        }
+        layers.resolve()
+    };
+    let sized = with(&[("open_files_headroom", "40"), ("workers", "16")]).expect("valid");
+    assert_eq!((sized.open_files_headroom, sized.open_files_limit), (40, 0));
+    let both = with(&[("open_files_headroom", "40"), ("open_files_limit", "64")])
+        .expect_err("one budget at a time");
+    assert_eq!(both.key, "open_files_headroom");
+    assert!(both.to_string().contains("Set one of them"), "{both}");
+}
+
+#[test]
+fn an_unset_invoice_template_means_the_built_in_one_even_in_prod() {
+    let settings = Layers::with_defaults().resolve().expect("valid");
+    assert_eq!(settings.invoice_template, None);
+    assert_eq!(settings.dump()["invoice_template"], "(unset)");
+}

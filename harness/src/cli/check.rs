@@ -3,6 +3,7 @@
 //! `[startup.fixed]`) and answers per failure class: fixed, or still flawed and why.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::run::{own_app_command, pick_backends, runtime};
@@ -27,8 +28,21 @@ pub struct CheckArgs {
     jobs: Option<u16>,
 }
 
-pub fn run(scenarios: &[Scenario], args: &CheckArgs) -> ExitCode {
-    let selected = match scenario::select(scenarios, &args.patterns) {
+pub fn run(scenarios: &[Scenario], args: &CheckArgs, root: &Path) -> ExitCode {
+    // A class names all its scenarios here, even where one of them has the class as its id:
+    // a fix is checked against every scenario that teaches it.
+    let patterns: Vec<String> = args
+        .patterns
+        .iter()
+        .map(|p| {
+            if scenarios.iter().any(|s| s.class() == p) {
+                format!("class:{p}")
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    let selected = match scenario::select(scenarios, &patterns, root) {
         Ok(selected) => selected,
         Err(e) => {
             eprintln!("error: {e}");

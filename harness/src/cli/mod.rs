@@ -31,8 +31,10 @@ macro_rules! out {
 mod check;
 mod fuzz;
 mod new;
+mod progress;
 mod run;
 mod scan;
+mod scenarios_folder;
 mod storm;
 
 /// Writes to stdout. Once the reader has closed it (`| head` has seen enough), the rest of
@@ -111,7 +113,8 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every expectation met (scan: no find
 #[derive(Debug, Parser)]
 #[command(name = "harness", version, after_help = EXIT_CODES, verbatim_doc_comment)]
 pub struct Cli {
-    /// The scenarios folder [default: ./scenarios, else the repository's]
+    /// The scenarios folder [default: ./scenarios, or the nearest scenarios/ folder above
+    /// the current directory]
     #[arg(long, global = true, value_name = "DIR")]
     scenarios: Option<PathBuf>,
     #[command(subcommand)]
@@ -124,7 +127,8 @@ enum Command {
     List,
     /// Show one scenario's teaching notes and steps, for a projector.
     Show {
-        /// A scenario id (see `harness list`).
+        /// A scenario id (see `harness list`), its file (`db/database-locked`), or
+        /// `class:<class>` for every scenario of a failure class.
         scenario: String,
     },
     /// Run scenarios in dev and prod and compare the responses.
@@ -197,7 +201,10 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Scenario ids, files or globs (`db/*`, `crash.*`); all when none is given.
+    /// What to run; all when none is given. An exact id or file (`crash.unwrap-none`,
+    /// `db/database-locked`) names one scenario; `class:<class>` every scenario of a
+    /// failure class; a glob (`db/*`, `crash.*`) whatever it matches. A class that is no
+    /// scenario's id also selects its scenarios.
     patterns: Vec<String>,
     /// Which modes to run.
     #[arg(long, value_enum, default_value_t = ModeArg::Both)]
@@ -289,13 +296,27 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    let root = scenarios_root(cli.scenarios.as_deref());
-    match cli.command {
-        Command::ServeApp { args } => {
-            let mut argv = vec![OsString::from("demo-app")];
-            argv.extend(args);
-            demo_app::cli::main_with_args(argv)
+    if let Command::ServeApp { args } = cli.command {
+        let mut argv = vec![OsString::from("demo-app")];
+        argv.extend(args);
+        return demo_app::cli::main_with_args(argv);
+    }
+    let here = std::env::current_dir().unwrap_or_default();
+    let found = scenarios_folder::locate(cli.scenarios.as_deref(), &here);
+    // Only the commands that read or write scenarios need the folder.
+    let root = match (&cli.command, found) {
+        (_, Ok(root)) => root,
+        (Command::Scan { .. } | Command::Rules | Command::Load { .. }, Err(_)) => PathBuf::new(),
+        // fuzz keeps its regressions in the scenarios folder; without one, here.
+        (Command::Fuzz(_), Err(_)) => PathBuf::from("scenarios"),
+        (_, Err(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
         }
+    };
+    match cli.command {
+        // Served above, before any folder is looked for.
+        Command::ServeApp { .. } => ExitCode::from(EXIT_OK),
         Command::List => with_scenarios(&root, |scenarios| {
             outln!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
             for s in scenarios {
@@ -311,7 +332,9 @@ pub fn main() -> ExitCode {
             outln!("\n{} scenarios in {}", scenarios.len(), root.display());
             ExitCode::from(EXIT_OK)
         }),
-        Command::Show { scenario } => with_scenarios(&root, |scenarios| show(scenarios, &scenario)),
+        Command::Show { scenario } => {
+            with_scenarios(&root, |scenarios| show(scenarios, &scenario, &root))
+        }
         Command::Rules => {
             out!("{}", leaks::rules_table());
             ExitCode::from(EXIT_OK)
@@ -334,21 +357,11 @@ pub fn main() -> ExitCode {
         }
         Command::Fuzz(args) => fuzz::run(&args, &root),
         Command::Storm(args) => storm::run(&args),
-        Command::Check(args) => with_scenarios(&root, |scenarios| check::run(scenarios, &args)),
-        Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args)),
+        Command::Check(args) => {
+            with_scenarios(&root, |scenarios| check::run(scenarios, &args, &root))
+        }
+        Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args, &root)),
     }
-}
-
-/// The scenarios folder: the flag, else ./scenarios, else the repository's own.
-fn scenarios_root(flag: Option<&Path>) -> PathBuf {
-    if let Some(path) = flag {
-        return path.to_path_buf();
-    }
-    let local = PathBuf::from("scenarios");
-    if local.is_dir() {
-        return local;
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
 }
 
 /// Writes a rendered HTML report and says where; a failure is a runtime error (exit 3).
@@ -398,8 +411,8 @@ fn report_scenario_errors(errors: &[ScenarioError]) {
     );
 }
 
-fn show(scenarios: &[Scenario], wanted: &str) -> ExitCode {
-    let selected = match scenario::select(scenarios, &[wanted.to_string()]) {
+fn show(scenarios: &[Scenario], wanted: &str, root: &Path) -> ExitCode {
+    let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
         Ok(selected) => selected,
         Err(e) => {
             eprintln!("error: {e}");

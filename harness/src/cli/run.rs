@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use futures_util::StreamExt as _;
+
 use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Format, RunArgs};
 use crate::report::{self, Summary, style::Style};
 use crate::runner::{self, AppCommand, Target};
@@ -9,8 +11,8 @@ use crate::scenario::{self, BackendName, Scenario};
 
 /// `harness run`: the scenarios in the chosen modes and backends, rendered in the chosen
 /// format (and optionally as an HTML report and a timing table).
-pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
-    let selected = match scenario::select(scenarios, &args.patterns) {
+pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> ExitCode {
+    let selected = match scenario::select(scenarios, &args.patterns, root) {
         Ok(selected) => selected,
         Err(e) => {
             eprintln!("error: {e}");
@@ -61,14 +63,17 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
         let started = std::time::Instant::now();
-        let results = runner::run_all(plans, &target, jobs).await;
+        let results = run_streaming(plans, &target, jobs, args.format).await;
         let wall = started.elapsed();
-        let rendered = match args.format {
-            Format::Text => report::text::render(&results, Style::detect(), terminal_width()),
-            Format::Json => report::json::render(&results),
-            Format::Junit => report::junit::render(&results),
-        };
-        outln!("{rendered}");
+        match args.format {
+            // The comparisons are out already; the closing lines end the report.
+            Format::Text => outln!(
+                "{}",
+                report::text::render_summary(&results, Style::detect())
+            ),
+            Format::Json => outln!("{}", report::json::render(&results)),
+            Format::Junit => outln!("{}", report::junit::render(&results)),
+        }
         if args.timings {
             outln!("{}", report::timings::render(&results, wall, jobs));
         }
@@ -86,6 +91,44 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs) -> ExitCode {
             ExitCode::from(EXIT_OK)
         }
     })
+}
+
+/// Runs the plans with a progress line on a terminal. The text report prints each
+/// comparison as soon as it and every one before it are done (the order never changes);
+/// JSON and JUnit are single documents, rendered by the caller once everything has run.
+async fn run_streaming(
+    plans: Vec<runner::Plan<'_>>,
+    target: &Target,
+    jobs: usize,
+    format: Format,
+) -> Vec<runner::RunResult> {
+    let keys: Vec<(&str, Option<BackendName>)> =
+        plans.iter().map(|p| (p.scenario.id(), p.backend)).collect();
+    let names: Vec<String> = plans
+        .iter()
+        .map(|p| match p.backend {
+            Some(backend) => format!("{} [{}]", p.scenario.id(), backend.as_str()),
+            None => p.scenario.id().to_string(),
+        })
+        .collect();
+    let mut progress = super::progress::Progress::new(plans.len(), names.first().cloned());
+    let mut in_order = report::in_order::InOrder::new(&keys);
+    let (style, width) = (Style::detect(), terminal_width());
+    let mut finished = std::pin::pin!(runner::run_each(plans, target, jobs));
+    while let Some((index, result)) = finished.next().await {
+        let failed = result.outcome != runner::Outcome::Passed;
+        in_order.insert(index, result);
+        while let Some(group) = in_order.release() {
+            if matches!(format, Format::Text) {
+                let text = report::text::render_group(&group, style, width);
+                progress.print(|| out!("{text}"));
+            }
+        }
+        let waiting = in_order.waiting_for().map(|i| names[i].clone());
+        progress.finished(failed, waiting);
+    }
+    progress.done();
+    in_order.into_results()
 }
 
 /// SQLite always; PostgreSQL when asked for (must be reachable) or, by default, when it

@@ -392,9 +392,10 @@ fn side(mode: &str, exchange: &Exchange, repeats: usize) -> Side {
             (name.clone(), value.clone(), leaky)
         })
         .collect();
-    let (shown, truncated) = match response.body.char_indices().nth(BODY_CHARS) {
-        Some((cut, _)) => (&response.body[..cut], response.body.len() - cut),
-        None => (response.body.as_str(), 0),
+    let body = super::pretty_json::pretty(&response.body);
+    let (shown, truncated) = match body.char_indices().nth(BODY_CHARS) {
+        Some((cut, _)) => (&body[..cut], body.len() - cut),
+        None => (body.as_str(), 0),
     };
     Side {
         mode: mode.to_string(),

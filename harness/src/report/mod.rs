@@ -3,8 +3,10 @@
 pub mod fuzz;
 pub mod fuzz_html;
 pub mod html;
+pub mod in_order;
 pub mod json;
 pub mod junit;
+pub mod pretty_json;
 pub mod storm;
 pub mod storm_html;
 pub mod style;

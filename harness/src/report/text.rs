@@ -30,11 +30,33 @@ pub fn render(results: &[RunResult], style: Style, width: usize) -> String {
         let first = &results[index];
         let group: Vec<&RunResult> = results[index..]
             .iter()
-            .take_while(|r| r.scenario == first.scenario && r.backend == first.backend)
+            .take_while(|r| same_group(r, first))
             .collect();
         index += group.len();
-        render_group(&mut out, &group, style, column_width(width, group.len()));
+        out.push_str(&render_group(&group, style, width));
     }
+    out.push_str(&render_summary(results, style));
+    out
+}
+
+/// Whether two results belong in one comparison: one scenario on one backend.
+pub fn same_group(a: &RunResult, b: &RunResult) -> bool {
+    a.scenario == b.scenario && a.backend == b.backend
+}
+
+/// One scenario on one backend, its modes side by side: what `render` shows for it, so a
+/// caller can print comparisons as they complete and end with `render_summary`.
+pub fn render_group(group: &[&RunResult], style: Style, width: usize) -> String {
+    let mut out = String::new();
+    if !group.is_empty() {
+        write_group(&mut out, group, style, column_width(width, group.len()));
+    }
+    out
+}
+
+/// The closing lines: runs that could not be carried out, then the pass/fail count.
+pub fn render_summary(results: &[RunResult], style: Style) -> String {
+    let mut out = String::new();
     let summary = Summary::of(results);
     if summary.errors > 0 {
         let _ = writeln!(
@@ -92,7 +114,7 @@ fn sql_line(out: &mut String, sql: &SqlRecord, style: Style, line: usize) {
     );
 }
 
-fn render_group(out: &mut String, group: &[&RunResult], style: Style, column: usize) {
+fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usize) {
     let first = group[0];
     // Lines that span every column (SQL steps, start-up failures).
     let line = column * group.len().max(2);

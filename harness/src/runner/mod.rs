@@ -112,14 +112,21 @@ pub fn app_settings(mode: ModeName, db: &ScratchDatabase) -> Vec<(String, String
 
 /// Runs the plans, at most `jobs` at once, and returns results in plan order.
 pub async fn run_all(plans: Vec<Plan<'_>>, target: &Target, jobs: usize) -> Vec<RunResult> {
-    let mut results: Vec<(usize, RunResult)> =
-        futures_util::stream::iter(plans.into_iter().enumerate())
-            .map(|(index, plan)| async move { (index, run_one(plan, target).await) })
-            .buffer_unordered(jobs.max(1))
-            .collect()
-            .await;
+    let mut results: Vec<(usize, RunResult)> = run_each(plans, target, jobs).collect().await;
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Runs the plans, at most `jobs` at once, yielding each result with its plan's index as
+/// soon as it is done (so a report can show the first comparisons while the rest run).
+pub fn run_each<'a>(
+    plans: Vec<Plan<'a>>,
+    target: &'a Target,
+    jobs: usize,
+) -> impl futures_util::Stream<Item = (usize, RunResult)> + 'a {
+    futures_util::stream::iter(plans.into_iter().enumerate())
+        .map(move |(index, plan)| async move { (index, run_one(plan, target).await) })
+        .buffer_unordered(jobs.max(1))
 }
 
 /// Runs one plan to completion, whatever happens.

@@ -1,7 +1,22 @@
-//! Picking scenarios from the command line: by id, by file path, or by glob
-//! (`db/*`, `crash.*`, `**/unwrap*`).
+//! Picking scenarios from the command line. The rule, most specific first, per pattern:
+//!
+//! 1. a scenario's exact id (`crash.unwrap-none`) or its file, relative to the scenarios
+//!    folder, with or without `.toml` (`db/database-locked`), or as a path on disk
+//!    (`scenarios/db/database-locked.toml`): that one scenario;
+//! 2. `class:<class>`: every scenario of that failure class;
+//! 3. a glob (`db/*`, `crash.*`, `**/unwrap*`) over ids, files and classes;
+//! 4. a failure class that is no scenario's id: every scenario of that class.
+//!
+//! So a scenario written next to a lesson (`harness new crash.unwrap-none my-case`, id
+//! `crash.unwrap-none.my-case`) does not join `run crash.unwrap-none`: the id names the
+//! lesson's own scenario, and `class:crash.unwrap-none` names them all.
+
+use std::path::{Path, PathBuf};
 
 use super::Scenario;
+
+/// The prefix that asks for a whole failure class.
+const CLASS_PREFIX: &str = "class:";
 
 /// A filter that matched no scenario, with a suggestion.
 #[derive(Debug, thiserror::Error)]
@@ -12,43 +27,107 @@ pub struct SelectError {
 }
 
 /// The scenarios matching any of `patterns` (all when empty), in their original order.
+/// `root` is the scenarios folder the files were loaded from (for patterns that are paths).
 pub fn select<'a>(
     scenarios: &'a [Scenario],
     patterns: &[String],
+    root: &Path,
 ) -> Result<Vec<&'a Scenario>, SelectError> {
     if patterns.is_empty() {
         return Ok(scenarios.iter().collect());
     }
+    let mut wanted = vec![false; scenarios.len()];
     for pattern in patterns {
-        if !scenarios.iter().any(|s| matches(s, pattern)) {
-            let closest = scenarios
-                .iter()
-                .map(|s| (demo_app::settings::edit_distance(pattern, s.id()), s.id()))
-                .min();
-            let suggestion = match closest {
-                Some((distance, id)) if distance <= pattern.len() / 2 + 1 => {
-                    format!("; did you mean `{id}`?")
-                }
-                _ => "; `harness list` shows every scenario id".to_string(),
-            };
+        let picked = pick(scenarios, pattern, root);
+        if picked.is_empty() {
             return Err(SelectError {
                 pattern: pattern.clone(),
-                suggestion,
+                suggestion: suggest(scenarios, pattern),
             });
+        }
+        for index in picked {
+            wanted[index] = true;
         }
     }
     Ok(scenarios
         .iter()
-        .filter(|s| patterns.iter().any(|p| matches(s, p)))
+        .zip(wanted)
+        .filter_map(|(s, wanted)| wanted.then_some(s))
         .collect())
 }
 
-fn matches(scenario: &Scenario, pattern: &str) -> bool {
-    let file = scenario.file.trim_end_matches(".toml");
-    glob_match(pattern, scenario.id())
-        || glob_match(pattern, file)
-        || glob_match(pattern, &scenario.file)
-        || glob_match(pattern, scenario.class())
+/// The indexes of the scenarios one pattern names, by the module's rule.
+fn pick(scenarios: &[Scenario], pattern: &str, root: &Path) -> Vec<usize> {
+    let indexes = |keep: &dyn Fn(&Scenario) -> bool| -> Vec<usize> {
+        (0..scenarios.len())
+            .filter(|&i| keep(&scenarios[i]))
+            .collect()
+    };
+    let exact = indexes(&|s| s.id() == pattern || names_file(s, pattern));
+    if !exact.is_empty() {
+        return exact;
+    }
+    if let Some(on_disk) = existing_file(pattern) {
+        let same = indexes(&|s| canonical(&root.join(&s.file)).as_ref() == Some(&on_disk));
+        if !same.is_empty() {
+            return same;
+        }
+    }
+    if let Some(class) = pattern.strip_prefix(CLASS_PREFIX) {
+        return indexes(&|s| s.class() == class);
+    }
+    if pattern.contains(['*', '?']) {
+        return indexes(&|s| {
+            let file = s.file.trim_end_matches(".toml");
+            glob_match(pattern, s.id())
+                || glob_match(pattern, file)
+                || glob_match(pattern, &s.file)
+                || glob_match(pattern, s.class())
+        });
+    }
+    indexes(&|s| s.class() == pattern)
+}
+
+/// `db/database-locked`, `db/database-locked.toml`, `./db/database-locked.toml`.
+fn names_file(scenario: &Scenario, pattern: &str) -> bool {
+    let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
+    let file = scenario.file.replace('\\', "/");
+    file == pattern || file.strip_suffix(".toml") == Some(pattern)
+}
+
+/// The pattern as an existing file on disk (with `.toml` added when it lacks one).
+fn existing_file(pattern: &str) -> Option<PathBuf> {
+    if !pattern.contains('/') && !pattern.ends_with(".toml") {
+        return None;
+    }
+    canonical(Path::new(pattern)).or_else(|| canonical(Path::new(&format!("{pattern}.toml"))))
+}
+
+fn canonical(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().filter(|p| p.is_file())
+}
+
+/// The closest id or file name, or where to look.
+fn suggest(scenarios: &[Scenario], pattern: &str) -> String {
+    if let Some(class) = pattern.strip_prefix(CLASS_PREFIX) {
+        let hint = crate::scenario::suggest(class, crate::catalog::ids(), "failure classes");
+        return format!("; {hint}");
+    }
+    let names = scenarios.iter().flat_map(|s| {
+        [
+            s.id().to_string(),
+            s.file.trim_end_matches(".toml").to_string(),
+        ]
+    });
+    let closest = names
+        .map(|name| (demo_app::settings::edit_distance(pattern, &name), name))
+        .min();
+    match closest {
+        Some((distance, name)) if distance <= pattern.len() / 2 + 1 => {
+            format!("; did you mean `{name}`?")
+        }
+        _ => "; `harness list` shows every scenario id".to_string(),
+    }
 }
 
 /// `*` matches within a path segment, `**` across segments, `?` one character.
@@ -74,16 +153,4 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn globs_match_like_a_shell() {
-        assert!(glob_match("db/*", "db/deadlock"));
-        assert!(!glob_match("db/*", "db/x/deadlock"));
-        assert!(glob_match("**/deadlock", "db/x/deadlock"));
-        assert!(glob_match("crash.*", "crash.unwrap-none"));
-        assert!(glob_match("crash.unwrap-non?", "crash.unwrap-none"));
-        assert!(!glob_match("crash", "crash.unwrap-none"));
-    }
-}
+mod tests;

@@ -1,0 +1,158 @@
+//! `harness run` as a user meets it, beyond its arguments: comparisons printed as runs
+//! finish, a binary copied away from its checkout, and an app sized for a many-core
+//! machine.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn scenarios() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+#[test]
+fn the_first_comparison_is_printed_while_later_runs_still_go_on() {
+    // crash.unwrap-none is done in about a second; db.pool-exhausted waits on a slow
+    // upstream for 3 s on purpose, and comes second in the report.
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("--scenarios")
+        .arg(scenarios())
+        .args(["run", "crash.unwrap-none", "db.pool-exhausted"])
+        .args(["--backend", "sqlite", "--jobs", "4"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("harness runs");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut headings: Vec<(Duration, String)> = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("utf-8 output");
+        if line.starts_with("━━") {
+            headings.push((started.elapsed(), line));
+        }
+    }
+    let output = child.wait_with_output().expect("harness ends");
+    let ended = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(headings.len(), 2, "{headings:?}");
+    assert!(headings[0].1.contains("crash.unwrap-none"), "{headings:?}");
+    assert!(
+        headings[1].1.contains("db.pool-exhausted"),
+        "plan order kept"
+    );
+    assert!(
+        ended - headings[0].0 >= Duration::from_millis(1500),
+        "the first comparison came {:?} before the end, not while the slow run went on",
+        ended - headings[0].0
+    );
+    assert!(
+        !stderr.contains(" runs "),
+        "no progress line when piped: {stderr}"
+    );
+}
+
+/// A temporary folder outside the checkout, removed on drop.
+struct Away(PathBuf);
+
+impl Away {
+    fn new(name: &str) -> Away {
+        let dir = std::env::temp_dir().join(format!("harness-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        Away(dir)
+    }
+}
+
+impl Drop for Away {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_copied_binary_runs_the_lab_away_from_its_checkout() {
+    let away = Away::new("copied");
+    let harness = away.0.join("harness");
+    std::fs::copy(env!("CARGO_BIN_EXE_harness"), &harness).expect("copy the binary");
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("the checkout");
+    let checkout = checkout.display().to_string();
+    let bytes = std::fs::read(&harness).expect("the copy");
+    for asset in [
+        "/demo-app/templates/invoice.txt",
+        "/demo-app/assets/cover.svg",
+    ] {
+        let compiled_in = format!("{checkout}{asset}");
+        let found = bytes
+            .windows(compiled_in.len())
+            .any(|w| w == compiled_in.as_bytes());
+        assert!(!found, "{compiled_in} is compiled into the binary");
+    }
+
+    // The app's settings name no file of the checkout.
+    let config = Command::new(&harness)
+        .args(["serve-app", "--check-config"])
+        .current_dir(&away.0)
+        .output()
+        .expect("the copy runs");
+    let config_text = String::from_utf8_lossy(&config.stdout);
+    assert_eq!(config.status.code(), Some(0), "{config:?}");
+    assert!(!config_text.contains(&checkout), "{config_text}");
+
+    // Without --scenarios and no scenarios/ around, a clear error names the flag.
+    if !away.0.ancestors().any(|dir| dir.join("scenarios").is_dir()) {
+        let lost = Command::new(&harness)
+            .arg("list")
+            .current_dir(&away.0)
+            .output()
+            .expect("the copy runs");
+        let stderr = String::from_utf8_lossy(&lost.stderr);
+        assert_eq!(lost.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--scenarios DIR"), "{stderr}");
+    }
+
+    // The lessons that read the template and the cover pass from the copy; prod starts
+    // (it checks the template) and the missing-file lesson keeps its wrong path.
+    let run = Command::new(&harness)
+        .arg("--scenarios")
+        .arg(scenarios())
+        .args(["run", "resource.file-handles", "config.missing-file"])
+        .args(["crash.unwrap-none", "--backend", "sqlite", "--jobs", "4"])
+        .current_dir(&away.0)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the copy runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn the_file_handle_lesson_passes_with_the_app_sized_for_sixteen_cores() {
+    // actix's default is one worker per core; each holds 4 descriptors. The lesson's
+    // budget must not depend on it: the same scenario with 16 workers.
+    let folder = Away::new("sixteen-workers");
+    let lesson = std::fs::read_to_string(scenarios().join("resource/file-handles.toml"))
+        .expect("the lesson");
+    assert!(lesson.contains("\n[app]\n"), "the lesson has app settings");
+    let sized = lesson.replacen("\n[app]\n", "\n[app]\nworkers = 16\n", 1);
+    std::fs::create_dir_all(folder.0.join("resource")).expect("folder");
+    std::fs::write(folder.0.join("resource/file-handles.toml"), sized).expect("write");
+    let run = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("--scenarios")
+        .arg(&folder.0)
+        .args(["run", "resource.file-handles", "--backend", "sqlite"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+}
