@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::run::{own_app_command, pick_backends, runtime};
+use super::run::{jobs_or_cores, own_app_and_runtime, pick_backends};
 use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
 use crate::report::style::Style;
 use crate::runner::{self, Outcome, Target};
@@ -53,18 +53,11 @@ pub fn run(scenarios: &[Scenario], args: &CheckArgs, root: &Path) -> ExitCode {
     let (checkable, unchecked): (Vec<&Scenario>, Vec<&Scenario>) = selected
         .into_iter()
         .partition(|s| s.has_fixed_expectations());
-    let app = match own_app_command() {
-        Ok(app) => Target::Spawn(app),
+    let (app, runtime) = match own_app_and_runtime() {
+        Ok((app, runtime)) => (Target::Spawn(app), runtime),
         Err(code) => return code,
     };
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(2, |n| n.get()),
-        usize::from,
-    );
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
+    let jobs = jobs_or_cores(args.jobs);
     let results = runtime.block_on(async {
         let backends = pick_backends(Some(args.backend), false).await?;
         let mut plans = runner::plan(&checkable, &modes, &backends, &app);

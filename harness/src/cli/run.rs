@@ -40,10 +40,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
             Err(code) => return code,
         },
     };
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(2, |n| n.get()),
-        usize::from,
-    );
+    let jobs = jobs_or_cores(args.jobs.map(u16::from));
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
@@ -175,6 +172,19 @@ pub(super) fn own_app_command() -> Result<AppCommand, ExitCode> {
     }
 }
 
+/// Scenarios run at once: the flag, else one per core.
+pub(super) fn jobs_or_cores(jobs: Option<u16>) -> usize {
+    jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        usize::from,
+    )
+}
+
+/// What a command that starts its own apps needs: how to start demo-app, and a runtime.
+pub(super) fn own_app_and_runtime() -> Result<(AppCommand, tokio::runtime::Runtime), ExitCode> {
+    Ok((own_app_command()?, runtime()?))
+}
+
 pub(super) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -187,12 +197,8 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 
 /// `harness load`: success vs prod 500 vs dev 500 under load.
 pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
-    let app = match own_app_command() {
-        Ok(app) => app,
-        Err(code) => return code,
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
+    let (app, runtime) = match own_app_and_runtime() {
+        Ok(both) => both,
         Err(code) => return code,
     };
     match runtime.block_on(crate::load::run(&app, options)) {

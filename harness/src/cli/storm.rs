@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::run::{own_app_command, runtime};
+use super::run::own_app_and_runtime;
 use super::{EXIT_OK, EXIT_RUNTIME};
 use crate::report::{self, style::Style};
 use crate::storm::{self, MIN_SECONDS, Options, Progress, policy::Policy};
@@ -69,12 +69,8 @@ pub fn run(args: &StormArgs) -> ExitCode {
         seconds: args.seconds,
         seed: args.seed,
     };
-    let app = match own_app_command() {
-        Ok(app) => app,
-        Err(code) => return code,
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
+    let (app, runtime) = match own_app_and_runtime() {
+        Ok(both) => both,
         Err(code) => return code,
     };
     let total = options.policies.len();

@@ -53,13 +53,7 @@ pub fn text(storm: &Storm, style: Style) -> String {
             recovery(run, style),
         ));
     }
-    let peak = storm
-        .policies
-        .iter()
-        .flat_map(|run| run.timeline.iter())
-        .map(|s| s.attempts.max(s.server_5xx))
-        .max()
-        .unwrap_or(0);
+    let peak = storm.peak_per_second();
     out.push_str(&format!(
         "\nPer second, one column a second, all on one scale (full block = {peak}/s); \
          `^` marks the slow upstream.\n"

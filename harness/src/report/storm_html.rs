@@ -31,14 +31,7 @@ struct Plot<'a> {
 }
 
 pub fn render(storm: &Storm) -> Result<String, minijinja::Error> {
-    let peak = storm
-        .policies
-        .iter()
-        .flat_map(|run| run.timeline.iter())
-        .map(|s| s.attempts.max(s.server_5xx))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let peak = storm.peak_per_second().max(1);
     let seconds = storm.setup.seconds.max(1) as f64;
     let x_per_ms = WIDTH / (seconds * 1000.0);
     let plots = storm

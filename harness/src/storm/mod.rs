@@ -97,6 +97,19 @@ pub struct Storm {
     pub policies: Vec<PolicyRun>,
 }
 
+impl Storm {
+    /// The highest attempts or server-5xx count of any second of any policy: the one
+    /// scale every chart shares, so that policies compare at a glance.
+    pub fn peak_per_second(&self) -> u64 {
+        self.policies
+            .iter()
+            .flat_map(|run| run.timeline.iter())
+            .map(|s| s.attempts.max(s.server_5xx))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// The trigger starts this long into each run ...
 const TRIGGER_START: Duration = Duration::from_secs(3);
 /// ... and lasts this long. With the attempt timeout below, unbounded retries pile up
