@@ -117,6 +117,9 @@ pub struct Cli {
     /// the current directory]
     #[arg(long, global = true, value_name = "DIR")]
     scenarios: Option<PathBuf>,
+    /// When to colour the output: auto colours a terminal unless NO_COLOR is set
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    color: ColorArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -279,6 +282,23 @@ enum Format {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for anstream::ColorChoice {
+    fn from(color: ColorArg) -> Self {
+        match color {
+            ColorArg::Auto => anstream::ColorChoice::Auto,
+            ColorArg::Always => anstream::ColorChoice::Always,
+            ColorArg::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ScanFormat {
     Text,
     Json,
@@ -301,6 +321,7 @@ pub fn main() -> ExitCode {
         argv.extend(args);
         return demo_app::cli::main_with_args(argv);
     }
+    crate::report::style::choose(cli.color.into());
     let here = std::env::current_dir().unwrap_or_default();
     let found = scenarios_folder::locate(cli.scenarios.as_deref(), &here);
     // Only the commands that read or write scenarios need the folder.

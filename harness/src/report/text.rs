@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use super::Summary;
-use super::style::Style;
+use unicode_width::UnicodeWidthStr as _;
+
+use super::style::{Style, visible_width};
 use crate::leaks;
 use crate::runner::{Exchange, Outcome, RunResult, SqlRecord};
 
@@ -218,7 +220,7 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
     }
 }
 
-/// One response as lines of at most `width` visible characters.
+/// One response as lines of at most `width` columns on screen.
 fn exchange_lines(
     mode: &str,
     exchange: &Exchange,
@@ -261,15 +263,15 @@ fn exchange_lines(
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let chars: Vec<char> = flat.chars().collect();
-    for chunk in chars.chunks(width.max(1)).take(BODY_LINES) {
-        let line: String = chunk.iter().collect();
-        lines.push(highlight(&line, style));
+    let chunks = chunks_of_width(&flat, width.max(1), BODY_LINES + 1);
+    for line in chunks.iter().take(BODY_LINES) {
+        lines.push(highlight(line, style));
     }
-    if chars.len() > width * BODY_LINES {
+    if chunks.len() > BODY_LINES {
+        let shown: usize = chunks.iter().take(BODY_LINES).map(|c| c.len()).sum();
         lines.push(style.dim(&format!(
             "… {} more bytes",
-            response.body.len().saturating_sub(width * BODY_LINES)
+            response.body.len().saturating_sub(shown)
         )));
     }
     if let Some(hidden) = &exchange.hidden_failure {
@@ -318,7 +320,7 @@ fn side_by_side(out: &mut String, columns: &[Vec<String>], width: usize) {
             let cell = column.get(row).map(String::as_str).unwrap_or("");
             line.push_str(cell);
             if i + 1 < columns.len() {
-                let visible = visible_len(cell);
+                let visible = visible_width(cell);
                 line.push_str(&" ".repeat(width.saturating_sub(visible)));
                 line.push_str(" │ ");
             }
@@ -327,26 +329,44 @@ fn side_by_side(out: &mut String, columns: &[Vec<String>], width: usize) {
     }
 }
 
-/// Characters shown on screen (ANSI escape sequences excluded).
-fn visible_len(text: &str) -> usize {
-    let mut count = 0;
-    let mut in_escape = false;
-    for c in text.chars() {
-        match (in_escape, c) {
-            (false, '\x1b') => in_escape = true,
-            (true, 'm') => in_escape = false,
-            (true, _) => {}
-            (false, _) => count += 1,
-        }
+/// The first `most` lines of at most `width` columns that `text` cuts into (a glyph that
+/// would not fit starts the next line). Widths are the string's, so a multi-character glyph
+/// (an emoji with a skin tone, a flag) counts as the terminal shows it.
+fn chunks_of_width(text: &str, width: usize, most: usize) -> Vec<&str> {
+    let mut chunks = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() && chunks.len() < most {
+        let cut = longest_prefix(rest, width).max(first_char_len(rest));
+        chunks.push(&rest[..cut]);
+        rest = &rest[cut..];
     }
-    count
+    chunks
 }
 
-fn clip(text: &str, width: usize) -> String {
-    match text.char_indices().nth(width.saturating_sub(1)) {
-        Some((cut, _)) if text.chars().count() > width => format!("{}…", &text[..cut]),
-        _ => text.to_string(),
+/// The length in bytes of the longest prefix of `text` at most `width` columns wide.
+fn longest_prefix(text: &str, width: usize) -> usize {
+    let mut fits = 0;
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        if text[..end].width() > width {
+            break;
+        }
+        fits = end;
     }
+    fits
+}
+
+fn first_char_len(text: &str) -> usize {
+    text.chars().next().map_or(0, char::len_utf8)
+}
+
+/// `text` in at most `width` columns, ending in `…` when cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let cut = longest_prefix(text, width.saturating_sub(1));
+    format!("{}…", &text[..cut])
 }
 
 #[cfg(test)]
@@ -411,13 +431,46 @@ mod tests {
         assert!(status_line.contains("prod: 500") && status_line.contains("bare: no response"));
         for line in text.lines() {
             assert!(
-                visible_len(line) <= 140,
-                "{} chars: {line}",
-                visible_len(line)
+                visible_width(line) <= 140,
+                "{} columns: {line}",
+                visible_width(line)
             );
         }
         assert!(text.contains("dev PASS · prod PASS · bare PASS"));
         assert_eq!(column_width(140, 2), 68, "two modes keep their old width");
         assert_eq!(column_width(140, 3), 43);
+    }
+
+    #[test]
+    fn emoji_in_a_body_keep_the_columns_aligned() {
+        let answer = |body: &str| ResponseRecord {
+            status: 500,
+            headers: vec![],
+            body: body.to_string(),
+        };
+        let results = [
+            run("dev", Some(answer(&"preview 👍🏽 ".repeat(30))), None),
+            run("prod", Some(answer(&"generic ".repeat(40))), None),
+        ];
+        let text = render(&results, Style::plain(), 100);
+        let separators: Vec<usize> = text
+            .lines()
+            .filter_map(|line| line.find(" │ ").map(|at| visible_width(&line[..at])))
+            .collect();
+        assert!(separators.len() > 3, "{text}");
+        assert!(
+            separators.iter().all(|&at| at == separators[0]),
+            "{separators:?}\n{text}"
+        );
+    }
+
+    #[test]
+    fn clip_and_chunks_count_columns_not_chars() {
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("abc", 4), "abc");
+        assert_eq!(clip("👍👍👍", 4), "👍…");
+        assert_eq!(chunks_of_width("ab👍c", 3, 9), vec!["ab", "👍c"]);
+        assert_eq!(chunks_of_width("abcdefg", 3, 2), vec!["abc", "def"]);
+        assert_eq!(chunks_of_width("a👍🏽b", 3, 9), vec!["a👍🏽", "b"]);
     }
 }
