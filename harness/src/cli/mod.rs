@@ -117,9 +117,8 @@ pub struct Cli {
     /// the current directory]
     #[arg(long, global = true, value_name = "DIR")]
     scenarios: Option<PathBuf>,
-    /// When to colour the output: auto colours a terminal unless NO_COLOR is set
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
-    color: ColorArg,
+    #[command(flatten)]
+    color: colorchoice_clap::Color,
     #[command(subcommand)]
     command: Command,
 }
@@ -282,23 +281,6 @@ enum Format {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorArg {
-    Auto,
-    Always,
-    Never,
-}
-
-impl From<ColorArg> for anstream::ColorChoice {
-    fn from(color: ColorArg) -> Self {
-        match color {
-            ColorArg::Auto => anstream::ColorChoice::Auto,
-            ColorArg::Always => anstream::ColorChoice::Always,
-            ColorArg::Never => anstream::ColorChoice::Never,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ScanFormat {
     Text,
     Json,
@@ -321,7 +303,7 @@ pub fn main() -> ExitCode {
         argv.extend(args);
         return demo_app::cli::main_with_args(argv);
     }
-    crate::report::style::choose(cli.color.into());
+    cli.color.write_global();
     let here = std::env::current_dir().unwrap_or_default();
     let found = scenarios_folder::locate(cli.scenarios.as_deref(), &here);
     // Only the commands that read or write scenarios need the folder.

@@ -1,3 +1,5 @@
+//! How text looks on a terminal: colour, and widths counted in columns.
+//!
 //! Colour for terminals only. `--color auto` (the default) follows anstream's rules: colour
 //! when stdout is a terminal that supports it, never with `NO_COLOR` set (or `CLICOLOR=0`),
 //! always with `CLICOLOR_FORCE`; `--color always|never` overrides them. The escape codes
@@ -16,11 +18,6 @@ pub const DEFAULT_WIDTH: usize = 140;
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
-}
-
-/// Sets the `--color` choice for the whole process: every `Style::detect` after follows it.
-pub fn choose(choice: ColorChoice) {
-    choice.write_global();
 }
 
 impl Style {
@@ -74,6 +71,46 @@ pub fn visible_width(text: &str) -> usize {
     anstream::adapter::strip_str(text).to_string().width()
 }
 
+/// The first `most` lines of at most `width` columns that `text` cuts into (a glyph that
+/// would not fit starts the next line). Widths are the string's, so a multi-character glyph
+/// (an emoji with a skin tone, a flag) counts as the terminal shows it.
+pub fn chunks_of_width(text: &str, width: usize, most: usize) -> Vec<&str> {
+    let mut chunks = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() && chunks.len() < most {
+        let cut = longest_prefix(rest, width).max(first_char_len(rest));
+        chunks.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    chunks
+}
+
+/// The length in bytes of the longest prefix of `text` at most `width` columns wide.
+fn longest_prefix(text: &str, width: usize) -> usize {
+    let mut fits = 0;
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        if text[..end].width() > width {
+            break;
+        }
+        fits = end;
+    }
+    fits
+}
+
+fn first_char_len(text: &str) -> usize {
+    text.chars().next().map_or(0, char::len_utf8)
+}
+
+/// `text` in at most `width` columns, ending in `…` when cut.
+pub fn clip(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let cut = longest_prefix(text, width.saturating_sub(1));
+    format!("{}…", &text[..cut])
+}
+
 /// The terminal's width when stdout is one, else `DEFAULT_WIDTH`.
 pub fn terminal_width() -> usize {
     let stdout = std::io::stdout();
@@ -102,5 +139,15 @@ mod tests {
         // A skin-tone sequence is one glyph, two columns wide.
         assert_eq!(visible_width("a👍🏽b"), 4);
         assert_eq!(visible_width(&Style { color: true }.leak("é")), 1);
+    }
+
+    #[test]
+    fn clip_and_chunks_count_columns_not_chars() {
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("abc", 4), "abc");
+        assert_eq!(clip("👍👍👍", 4), "👍…");
+        assert_eq!(chunks_of_width("ab👍c", 3, 9), vec!["ab", "👍c"]);
+        assert_eq!(chunks_of_width("abcdefg", 3, 2), vec!["abc", "def"]);
+        assert_eq!(chunks_of_width("a👍🏽b", 3, 9), vec!["a👍🏽", "b"]);
     }
 }

@@ -5,9 +5,7 @@
 use std::fmt::Write as _;
 
 use super::Summary;
-use unicode_width::UnicodeWidthStr as _;
-
-use super::style::{Style, visible_width};
+use super::style::{Style, chunks_of_width, clip, visible_width};
 use crate::leaks;
 use crate::runner::{Exchange, Outcome, RunResult, SqlRecord};
 
@@ -329,46 +327,6 @@ fn side_by_side(out: &mut String, columns: &[Vec<String>], width: usize) {
     }
 }
 
-/// The first `most` lines of at most `width` columns that `text` cuts into (a glyph that
-/// would not fit starts the next line). Widths are the string's, so a multi-character glyph
-/// (an emoji with a skin tone, a flag) counts as the terminal shows it.
-fn chunks_of_width(text: &str, width: usize, most: usize) -> Vec<&str> {
-    let mut chunks = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() && chunks.len() < most {
-        let cut = longest_prefix(rest, width).max(first_char_len(rest));
-        chunks.push(&rest[..cut]);
-        rest = &rest[cut..];
-    }
-    chunks
-}
-
-/// The length in bytes of the longest prefix of `text` at most `width` columns wide.
-fn longest_prefix(text: &str, width: usize) -> usize {
-    let mut fits = 0;
-    for (at, c) in text.char_indices() {
-        let end = at + c.len_utf8();
-        if text[..end].width() > width {
-            break;
-        }
-        fits = end;
-    }
-    fits
-}
-
-fn first_char_len(text: &str) -> usize {
-    text.chars().next().map_or(0, char::len_utf8)
-}
-
-/// `text` in at most `width` columns, ending in `…` when cut.
-fn clip(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let cut = longest_prefix(text, width.saturating_sub(1));
-    format!("{}…", &text[..cut])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,15 +420,5 @@ mod tests {
             separators.iter().all(|&at| at == separators[0]),
             "{separators:?}\n{text}"
         );
-    }
-
-    #[test]
-    fn clip_and_chunks_count_columns_not_chars() {
-        assert_eq!(clip("abcdef", 4), "abc…");
-        assert_eq!(clip("abc", 4), "abc");
-        assert_eq!(clip("👍👍👍", 4), "👍…");
-        assert_eq!(chunks_of_width("ab👍c", 3, 9), vec!["ab", "👍c"]);
-        assert_eq!(chunks_of_width("abcdefg", 3, 2), vec!["abc", "def"]);
-        assert_eq!(chunks_of_width("a👍🏽b", 3, 9), vec!["a👍🏽", "b"]);
     }
 }
