@@ -8,7 +8,7 @@ use actix_web::test::TestRequest;
 use criterion::{Criterion, criterion_group, criterion_main};
 use demo_app::db::Database;
 use demo_app::error::AppError;
-use demo_app::error_log::ErrorLog;
+use demo_app::error_groups::ErrorGroups;
 use demo_app::fx::FxClient;
 use demo_app::metrics::Metrics;
 use demo_app::render::{self, ErrorReport};
@@ -39,7 +39,7 @@ fn state() -> AppState {
         settings,
         db,
         metrics: Metrics::default(),
-        errors: ErrorLog::default(),
+        errors: ErrorGroups::default(),
         open_covers: std::sync::Mutex::new(Vec::new()),
         default_cover: demo_app::media::unpack_default_cover().expect("cover"),
         release: demo_app::release::Release::new(),

@@ -10,77 +10,9 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::{flaw, request_context};
 
-/// What an error means for the client: prod picks its status code from this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The client sent something malformed (400).
-    BadRequest,
-    /// Wrong or missing credentials (401).
-    Unauthorized,
-    /// Refused whoever asks, e.g. ops routes on a server without an ops token (403).
-    Forbidden,
-    /// No such resource (404).
-    NotFound,
-    /// The path exists but not with this method (405).
-    MethodNotAllowed,
-    /// The request conflicts with existing state, e.g. a duplicate e-mail (409).
-    Conflict,
-    /// The body is larger than the service accepts (413).
-    PayloadTooLarge,
-    /// The body is not in a media type the route reads (415).
-    UnsupportedMediaType,
-    /// Well-formed, but it refers to something that does not exist, e.g. an order for an
-    /// unknown customer (422).
-    Unprocessable,
-    /// A transient condition: overload, pool exhausted, deadlock, lost connection (503).
-    Unavailable,
-    /// An upstream answered with something unusable (502).
-    BadGateway,
-    /// An upstream did not answer in time (504).
-    GatewayTimeout,
-    /// A bug or anything not classified: 500.
-    Internal,
-}
+mod kind;
 
-impl ErrorKind {
-    /// The specific status prod answers with.
-    pub fn status(self) -> StatusCode {
-        match self {
-            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
-            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
-            ErrorKind::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
-            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// Stable name used in logs, problem types and the ops error list.
-    pub fn slug(self) -> &'static str {
-        match self {
-            ErrorKind::BadRequest => "bad-request",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::NotFound => "not-found",
-            ErrorKind::MethodNotAllowed => "method-not-allowed",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::PayloadTooLarge => "payload-too-large",
-            ErrorKind::UnsupportedMediaType => "unsupported-media-type",
-            ErrorKind::Unprocessable => "unprocessable",
-            ErrorKind::Unavailable => "service-unavailable",
-            ErrorKind::BadGateway => "bad-gateway",
-            ErrorKind::GatewayTimeout => "gateway-timeout",
-            ErrorKind::Internal => "internal-error",
-        }
-    }
-}
+pub use kind::{ErrorKind, KindInfo};
 
 /// Where and why a handler panicked, as captured by the panic hook.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ pub mod connect_error;
 pub mod correlation;
 pub mod db;
 pub mod error;
-pub mod error_log;
+pub mod error_groups;
 pub mod flaw;
 pub mod fx;
 pub mod grouping;

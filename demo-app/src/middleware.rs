@@ -3,9 +3,8 @@
 //! 2. runs the request (each resource catches its own panics, see `panics::catch`; a
 //!    panic that still gets here becomes a body-less 500 rather than a dropped connection);
 //! 3. renders any error with the mode's renderer, replacing actix's text/plain default;
-//! 4. logs the outcome (a 5xx line carries everything prod withheld), counts it, and sets
-//!    the headers of the mode (`x-request-id` in dev and prod; versions in dev; `no-store`
-//!    in prod).
+//! 4. logs the outcome (a 5xx line carries everything prod withheld), counts it, and has
+//!    `render` set the headers of the mode (`render::set_headers`).
 //!
 //! Bare mode keeps the logs and metrics (observability is not its lesson) but none of the
 //! rest: a panic is logged, counted and re-raised so actix drops the connection; actix's own
@@ -19,27 +18,20 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{
-    ALLOW, CACHE_CONTROL, HeaderName, HeaderValue, RETRY_AFTER, SERVER, WWW_AUTHENTICATE,
-};
+use actix_web::http::header::ALLOW;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::FutureExt as _;
 use tracing::Instrument as _;
 
-use crate::build_info;
 use crate::correlation;
 use crate::error::PanicDetails;
 use crate::error::{AppError, ErrorKind};
-use crate::error_log::{Alert, Occurrence};
+use crate::error_groups::{Alert, Occurrence};
 use crate::panics;
 use crate::render::{self, ErrorReport};
 use crate::request_context::{self, RequestScope};
-use crate::settings::Mode;
 use crate::state::AppState;
-
-/// Seconds a client should wait before retrying a 503.
-pub const RETRY_AFTER_SECONDS: u32 = 2;
 
 pub async fn handle(
     req: ServiceRequest,
@@ -146,7 +138,7 @@ pub async fn handle(
             .get_or_init(|| client_address(response.request(), state.settings.trust_forwarded_for));
         watch_for_probing(&state, client, status.as_u16(), &correlation_id);
     }
-    set_headers(&mut response, mode, &correlation_id);
+    render::set_headers(response.headers_mut(), mode, status, &correlation_id);
     state
         .metrics
         .record_response(&route, method.as_str(), status.as_u16());
@@ -214,20 +206,7 @@ impl Failure<'_> {
 /// An `AppError` standing in for an error actix produced itself (an unknown
 /// method, an oversized payload...), classified by the status actix chose.
 fn foreign_error(error: &actix_web::Error) -> AppError {
-    let status = error.as_response_error().status_code();
-    let kind = match status.as_u16() {
-        404 => ErrorKind::NotFound,
-        405 => ErrorKind::MethodNotAllowed,
-        401 => ErrorKind::Unauthorized,
-        403 => ErrorKind::Forbidden,
-        409 => ErrorKind::Conflict,
-        413 => ErrorKind::PayloadTooLarge,
-        415 => ErrorKind::UnsupportedMediaType,
-        422 => ErrorKind::Unprocessable,
-        400..=499 => ErrorKind::BadRequest,
-        503 => ErrorKind::Unavailable,
-        _ => ErrorKind::Internal,
-    };
+    let kind = ErrorKind::from_status(error.as_response_error().status_code());
     let message = error.to_string();
     AppError::new(kind, anyhow::anyhow!("{message}"))
 }
@@ -316,52 +295,4 @@ fn failure_class(error: &AppError, status: StatusCode) -> Option<&'static str> {
         return Some("antipattern.catch-all");
     }
     error.class
-}
-
-fn set_headers(response: &mut ServiceResponse<BoxBody>, mode: Mode, id: &str) {
-    let status = response.status();
-    let is_error = status.is_client_error() || status.is_server_error();
-    let headers = response.headers_mut();
-    // The challenge belongs to the 401 itself (RFC 9110), in every mode.
-    if status == StatusCode::UNAUTHORIZED {
-        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    if mode.answers_correlation_id()
-        && let Ok(value) = HeaderValue::from_str(id)
-    {
-        headers.insert(HeaderName::from_static(correlation::HEADER), value);
-    }
-    match mode {
-        Mode::Dev => {
-            // DELIBERATE (CWE-200, ZAP 10036/10037): version banners, the way many
-            // default configurations send them.
-            let server = format!("actix-web/{}", build_info::ACTIX_WEB_VERSION);
-            let powered_by = format!(
-                "Rust/{} sqlx/{} demo-app/{}",
-                build_info::RUSTC_VERSION,
-                build_info::SQLX_VERSION,
-                build_info::APP_VERSION
-            );
-            for (name, value) in [(SERVER, server), (x_powered_by(), powered_by)] {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    headers.insert(name, value);
-                }
-            }
-        }
-        // Nothing the app adds: no correlation id, no banners, no cache or retry advice.
-        Mode::Bare => {}
-        Mode::Prod => {
-            headers.remove(SERVER);
-            if is_error {
-                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                headers.insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-            }
-        }
-    }
-}
-
-fn x_powered_by() -> HeaderName {
-    HeaderName::from_static("x-powered-by")
 }

@@ -9,7 +9,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
 use crate::db::Database;
-use crate::error_log::ErrorLog;
+use crate::error_groups::ErrorGroups;
 use crate::fx::FxClient;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -39,7 +39,7 @@ impl Application {
             settings,
             db,
             metrics: Metrics::default(),
-            errors: ErrorLog::default(),
+            errors: ErrorGroups::default(),
             fx,
             open_covers: std::sync::Mutex::new(Vec::new()),
             default_cover,

@@ -1,7 +1,7 @@
 //! What every handler can reach: settings, database, counters.
 
 use crate::db::Database;
-use crate::error_log::ErrorLog;
+use crate::error_groups::ErrorGroups;
 use crate::fx::FxClient;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -11,7 +11,7 @@ pub struct AppState {
     pub settings: Settings,
     pub db: Database,
     pub metrics: Metrics,
-    pub errors: ErrorLog,
+    pub errors: ErrorGroups,
     pub fx: FxClient,
     /// Cover files kept open "for speed" (resource.file-handles); `/ops/reset` closes them.
     pub open_covers: std::sync::Mutex<Vec<std::fs::File>>,

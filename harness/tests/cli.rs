@@ -252,6 +252,41 @@ fn scan_finds_leaks_in_a_saved_response_and_exits_1() {
 }
 
 #[test]
+fn color_is_off_off_a_terminal_unless_asked_for_and_never_changes_the_text() {
+    let dir = tempdir::Dir::new("color");
+    let file = dir.path().join("response.txt");
+    std::fs::write(
+        &file,
+        "HTTP/1.1 500 Internal Server Error\r\nServer: nginx/1.25.3\r\n\r\nboom\n",
+    )
+    .expect("file");
+    let path = file.display().to_string();
+    let stdout = |color: &[&str]| {
+        let mut args = vec!["scan", path.as_str()];
+        args.extend(color);
+        let output = harness(&args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    // The helper sets NO_COLOR and stdout is a pipe: auto and never are both plain.
+    let auto = stdout(&[]);
+    assert!(
+        !auto.contains('\x1b') && auto.contains("header.server-version"),
+        "{auto}"
+    );
+    assert_eq!(stdout(&["--color", "never"]), auto);
+    // `always` wins over NO_COLOR, and only adds escape codes around the same text.
+    let always = stdout(&["--color", "always"]);
+    assert!(always.contains("\x1b["), "{always:?}");
+    let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+        .expect("regex")
+        .replace_all(&always, "");
+    assert_eq!(stripped, auto);
+    let refused = harness(&["scan", path.as_str(), "--color", "sometimes"], dir.path());
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+}
+
+#[test]
 fn scan_of_a_clean_body_exits_0() {
     let dir = tempdir::Dir::new("clean");
     let file = dir.path().join("body.json");

@@ -5,6 +5,7 @@
 
 mod bare;
 mod dev;
+mod headers;
 mod html;
 mod prod;
 
@@ -13,6 +14,7 @@ use actix_web::http::header::ACCEPT;
 use actix_web::{HttpRequest, HttpResponse};
 
 pub use dev::DebugReport;
+pub use headers::{RETRY_AFTER_SECONDS, set_headers};
 pub use html::escape as escape_html;
 pub use prod::Problem;
 
@@ -64,7 +66,7 @@ pub fn render(mode: Mode, report: &ErrorReport<'_>) -> HttpResponse {
             }
         }
         Mode::Prod => {
-            let problem = Problem::new(report, status);
+            let problem = Problem::new(report);
             if html {
                 prod::html_page(&problem)
             } else {
@@ -74,15 +76,65 @@ pub fn render(mode: Mode, report: &ErrorReport<'_>) -> HttpResponse {
     }
 }
 
-/// Browsers ask for `text/html` before anything JSON; API clients do not.
+/// Browsers rank `text/html` above anything JSON; API clients do not. Only the two
+/// matter: whichever the client ranks first (q-values, then the order it listed them in)
+/// wins, and a type it refuses (`q=0`) is never picked.
 fn wants_html(request: &HttpRequest) -> bool {
-    let Some(accept) = request.headers().get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+    use actix_web::http::header::{Accept, Header as _, Quality};
+
+    if !request.headers().contains_key(ACCEPT) {
+        return false;
+    }
+    let Ok(Accept(items)) = Accept::parse(request) else {
         return false;
     };
-    let position = |needle: &str| accept.find(needle);
-    match (position("text/html"), position("json")) {
-        (Some(html), Some(json)) => html < json,
-        (Some(_), None) => true,
-        _ => false,
+    let acceptable = Accept(
+        items
+            .into_iter()
+            .filter(|item| item.quality > Quality::ZERO)
+            .collect(),
+    );
+    acceptable
+        .ranked()
+        .iter()
+        .find_map(|mime| {
+            let json = mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json");
+            let html = mime.type_() == "text" && mime.subtype() == "html";
+            (html || json).then_some(html)
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::wants_html;
+
+    fn html_for(accept: &str) -> bool {
+        wants_html(
+            &TestRequest::default()
+                .insert_header(("accept", accept))
+                .to_http_request(),
+        )
+    }
+
+    #[test]
+    fn browsers_get_html_and_api_clients_json() {
+        let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        assert!(html_for(firefox));
+        assert!(html_for("text/html"));
+        assert!(!html_for("application/json"));
+        assert!(!html_for("application/problem+json, text/html"));
+        assert!(!html_for("*/*"));
+        assert!(!wants_html(&TestRequest::default().to_http_request()));
+    }
+
+    #[test]
+    fn q_values_decide_over_the_listed_order() {
+        assert!(!html_for("text/html;q=0.5, application/json"));
+        assert!(html_for("application/json;q=0.4, text/html;q=0.9"));
+        assert!(!html_for("text/html;q=0"));
+        assert!(!html_for("text/html;q=0, application/json;q=0.1"));
     }
 }

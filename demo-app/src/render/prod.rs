@@ -23,43 +23,22 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(report: &ErrorReport<'_>, status: StatusCode) -> Problem {
-        let slug = report.error.kind.slug();
-        let detail = match (&report.error.public_detail, status.is_client_error()) {
+    /// The problem for the error's kind (prod answers the kind's own status): its row of
+    /// the `ErrorKind` table, and a detail the code wrote for the client on a 4xx.
+    pub fn new(report: &ErrorReport<'_>) -> Problem {
+        let kind = report.error.kind;
+        let info = kind.info();
+        let detail = match (&report.error.public_detail, info.status.is_client_error()) {
             (Some(detail), true) => detail.clone(),
-            _ => generic_detail(status).to_string(),
+            _ => info.detail.to_string(),
         };
         Problem {
-            type_uri: format!("/problems/{slug}"),
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
+            type_uri: kind.doc_link(),
+            title: info.title,
+            status: info.status.as_u16(),
             detail,
             instance: report.request.path().to_string(),
             correlation_id: report.correlation_id.to_string(),
-        }
-    }
-}
-
-/// What prod says for each status, written once and never derived from the error.
-pub fn generic_detail(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => {
-            "The request could not be understood. Check its syntax against the API documentation."
-        }
-        401 => "This route needs a valid bearer token.",
-        404 => "There is nothing at this address.",
-        405 => "This address does not accept this method; the Allow header lists the ones it does.",
-        409 => "The request conflicts with the current state of the resource.",
-        413 => "The request body is too large.",
-        415 => "The request body is not in a media type this route reads.",
-        422 => "The request refers to something that does not exist.",
-        502 => "An upstream service answered with something unusable. Try again later.",
-        503 => {
-            "The service is temporarily unable to handle the request. Retry after the time given in Retry-After."
-        }
-        504 => "An upstream service did not answer in time. Try again later.",
-        _ => {
-            "The server could not complete the request. Quote the correlation id when you report it."
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
+use subtle::ConstantTimeEq as _;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -22,7 +23,7 @@ pub fn require_ops_token(req: &HttpRequest, state: &AppState) -> Result<(), AppE
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+    if token_matches(presented, expected) {
         Ok(())
     } else {
         Err(AppError::unauthorized(
@@ -31,13 +32,10 @@ pub fn require_ops_token(req: &HttpRequest, state: &AppState) -> Result<(), AppE
     }
 }
 
-/// Compares without an early exit, so the time taken does not reveal the matching prefix.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for (i, byte) in b.iter().enumerate() {
-        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ byte);
-    }
-    diff == 0
+/// Compares without an early exit (`subtle`), so the time taken does not reveal how much
+/// of a guess matched (only whether its length did).
+fn token_matches(presented: &str, expected: &str) -> bool {
+    presented.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
 #[utoipa::path(get, path = "/ops/errors",
@@ -130,14 +128,14 @@ pub async fn current_release(
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::token_matches;
 
     #[test]
     fn tokens_match_only_when_equal() {
-        assert!(constant_time_eq(b"secret-token", b"secret-token"));
-        assert!(!constant_time_eq(b"secret-tokeN", b"secret-token"));
-        assert!(!constant_time_eq(b"secret", b"secret-token"));
-        assert!(!constant_time_eq(b"secret-token-and-more", b"secret-token"));
-        assert!(!constant_time_eq(b"", b"secret-token"));
+        assert!(token_matches("secret-token", "secret-token"));
+        assert!(!token_matches("secret-tokeN", "secret-token"));
+        assert!(!token_matches("secret", "secret-token"));
+        assert!(!token_matches("secret-token-and-more", "secret-token"));
+        assert!(!token_matches("", "secret-token"));
     }
 }

@@ -286,3 +286,54 @@ async fn a_burst_of_hostile_requests_is_noticed_once_and_ordinary_traffic_is_not
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_problem_type_prod_links_to_is_documented_from_the_same_table() {
+    use demo_app::error::ErrorKind;
+
+    let app = spawn_app(Mode::Prod, Backend::Sqlite).await;
+    let problem: Value = app.get("/nope").await.json().await.expect("json");
+    let not_found = ErrorKind::NotFound.info();
+    assert_eq!(problem["type"], ErrorKind::NotFound.doc_link());
+    assert_eq!(problem["title"], not_found.title);
+    assert_eq!(problem["detail"], not_found.detail);
+    for kind in ErrorKind::ALL {
+        let info = kind.info();
+        let page = app.get(&kind.doc_link()).await;
+        assert_eq!(page.status(), 200, "{kind:?}");
+        let text = page.text().await.expect("text");
+        assert_eq!(text, format!("{}\n\n{}\n", info.title, info.explanation));
+    }
+    assert_eq!(app.get("/problems/no-such-type").await.status(), 404);
+}
+
+#[tokio::test]
+async fn prod_answers_the_media_type_the_client_ranks_first() {
+    let app = spawn_app(Mode::Prod, Backend::Sqlite).await;
+    for (accept, expected) in [
+        (
+            "text/html,application/xhtml+xml,*/*;q=0.8",
+            "text/html; charset=utf-8",
+        ),
+        ("application/json, text/html", "application/problem+json"),
+        (
+            "text/html;q=0.5, application/json",
+            "application/problem+json",
+        ),
+        (
+            "application/json;q=0.1, text/html",
+            "text/html; charset=utf-8",
+        ),
+        ("*/*", "application/problem+json"),
+    ] {
+        let response = app
+            .client
+            .get(app.url("/nope"))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request reaches the app");
+        assert_eq!(response.status(), 404, "{accept}");
+        assert_eq!(response.headers()["content-type"], expected, "{accept}");
+    }
+}

@@ -117,6 +117,8 @@ pub struct Cli {
     /// the current directory]
     #[arg(long, global = true, value_name = "DIR")]
     scenarios: Option<PathBuf>,
+    #[command(flatten)]
+    color: colorchoice_clap::Color,
     #[command(subcommand)]
     command: Command,
 }
@@ -301,6 +303,7 @@ pub fn main() -> ExitCode {
         argv.extend(args);
         return demo_app::cli::main_with_args(argv);
     }
+    cli.color.write_global();
     let here = std::env::current_dir().unwrap_or_default();
     let found = scenarios_folder::locate(cli.scenarios.as_deref(), &here);
     // Only the commands that read or write scenarios need the folder.

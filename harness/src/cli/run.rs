@@ -110,7 +110,7 @@ async fn run_streaming(
         .collect();
     let mut progress = super::progress::Progress::new(plans.len(), names.first().cloned());
     let mut in_order = report::in_order::InOrder::new(&keys);
-    let (style, width) = (Style::detect(), terminal_width());
+    let (style, width) = (Style::detect(), report::style::terminal_width());
     let mut finished = std::pin::pin!(runner::run_each(plans, target, jobs));
     while let Some((index, result)) = finished.next().await {
         let failed = result.outcome != runner::Outcome::Passed;
@@ -218,11 +218,4 @@ pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
             ExitCode::from(EXIT_RUNTIME)
         }
     }
-}
-
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(140)
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::Summary;
-use super::style::Style;
+use super::style::{Style, chunks_of_width, clip, visible_width};
 use crate::leaks;
 use crate::runner::{Exchange, Outcome, RunResult, SqlRecord};
 
@@ -218,7 +218,7 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
     }
 }
 
-/// One response as lines of at most `width` visible characters.
+/// One response as lines of at most `width` columns on screen.
 fn exchange_lines(
     mode: &str,
     exchange: &Exchange,
@@ -261,15 +261,15 @@ fn exchange_lines(
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let chars: Vec<char> = flat.chars().collect();
-    for chunk in chars.chunks(width.max(1)).take(BODY_LINES) {
-        let line: String = chunk.iter().collect();
-        lines.push(highlight(&line, style));
+    let chunks = chunks_of_width(&flat, width.max(1), BODY_LINES + 1);
+    for line in chunks.iter().take(BODY_LINES) {
+        lines.push(highlight(line, style));
     }
-    if chars.len() > width * BODY_LINES {
+    if chunks.len() > BODY_LINES {
+        let shown: usize = chunks.iter().take(BODY_LINES).map(|c| c.len()).sum();
         lines.push(style.dim(&format!(
             "… {} more bytes",
-            response.body.len().saturating_sub(width * BODY_LINES)
+            response.body.len().saturating_sub(shown)
         )));
     }
     if let Some(hidden) = &exchange.hidden_failure {
@@ -318,34 +318,12 @@ fn side_by_side(out: &mut String, columns: &[Vec<String>], width: usize) {
             let cell = column.get(row).map(String::as_str).unwrap_or("");
             line.push_str(cell);
             if i + 1 < columns.len() {
-                let visible = visible_len(cell);
+                let visible = visible_width(cell);
                 line.push_str(&" ".repeat(width.saturating_sub(visible)));
                 line.push_str(" │ ");
             }
         }
         let _ = writeln!(out, "{}", line.trim_end());
-    }
-}
-
-/// Characters shown on screen (ANSI escape sequences excluded).
-fn visible_len(text: &str) -> usize {
-    let mut count = 0;
-    let mut in_escape = false;
-    for c in text.chars() {
-        match (in_escape, c) {
-            (false, '\x1b') => in_escape = true,
-            (true, 'm') => in_escape = false,
-            (true, _) => {}
-            (false, _) => count += 1,
-        }
-    }
-    count
-}
-
-fn clip(text: &str, width: usize) -> String {
-    match text.char_indices().nth(width.saturating_sub(1)) {
-        Some((cut, _)) if text.chars().count() > width => format!("{}…", &text[..cut]),
-        _ => text.to_string(),
     }
 }
 
@@ -411,13 +389,36 @@ mod tests {
         assert!(status_line.contains("prod: 500") && status_line.contains("bare: no response"));
         for line in text.lines() {
             assert!(
-                visible_len(line) <= 140,
-                "{} chars: {line}",
-                visible_len(line)
+                visible_width(line) <= 140,
+                "{} columns: {line}",
+                visible_width(line)
             );
         }
         assert!(text.contains("dev PASS · prod PASS · bare PASS"));
         assert_eq!(column_width(140, 2), 68, "two modes keep their old width");
         assert_eq!(column_width(140, 3), 43);
+    }
+
+    #[test]
+    fn emoji_in_a_body_keep_the_columns_aligned() {
+        let answer = |body: &str| ResponseRecord {
+            status: 500,
+            headers: vec![],
+            body: body.to_string(),
+        };
+        let results = [
+            run("dev", Some(answer(&"preview 👍🏽 ".repeat(30))), None),
+            run("prod", Some(answer(&"generic ".repeat(40))), None),
+        ];
+        let text = render(&results, Style::plain(), 100);
+        let separators: Vec<usize> = text
+            .lines()
+            .filter_map(|line| line.find(" │ ").map(|at| visible_width(&line[..at])))
+            .collect();
+        assert!(separators.len() > 3, "{text}");
+        assert!(
+            separators.iter().all(|&at| at == separators[0]),
+            "{separators:?}\n{text}"
+        );
     }
 }

@@ -25,13 +25,13 @@ const MAX_CLIENTS: usize = 1000;
 const SHARDS: usize = 16;
 
 #[derive(Debug)]
-pub struct ErrorLog {
+pub struct ErrorGroups {
     shards: Vec<Mutex<HashMap<String, ErrorGroup>>>,
 }
 
-impl Default for ErrorLog {
+impl Default for ErrorGroups {
     fn default() -> Self {
-        ErrorLog {
+        ErrorGroups {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
         }
     }
@@ -84,7 +84,7 @@ pub enum Alert {
     Regression,
 }
 
-impl ErrorLog {
+impl ErrorGroups {
     /// Files the error in its group; says whether this is a new group or a regression.
     pub fn record(&self, occurrence: &Occurrence<'_>) -> (String, Option<Alert>) {
         let now = SystemTime::now()
