@@ -91,11 +91,12 @@ fn bench_scenarios(c: &mut Criterion) {
             )
         })
         .collect();
+    let vocabulary = harness::app::vocabulary(std::path::Path::new(root)).expect("classes.toml");
     c.bench_function("parse + validate every scenario file", |b| {
         b.iter(|| {
             files
                 .iter()
-                .filter(|(name, text)| scenario::parse(name, black_box(text)).is_ok())
+                .filter(|(name, text)| scenario::parse(name, black_box(text), &vocabulary).is_ok())
                 .count()
         })
     });

@@ -5,7 +5,7 @@
 //! exchanges and logs) → `leaks` (scan each response) → `report` (render results; the
 //! runner never prints).
 
-pub mod catalog;
+pub mod app;
 pub mod cli;
 pub mod fuzz;
 pub mod leaks;

@@ -10,10 +10,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use demo_app::db::Backend;
-use demo_app::launch::{Launch, Started};
-use demo_app::scratch_db::ScratchDatabase;
 use futures_util::StreamExt as _;
+use lab_support::launch::{Launch, Started};
+use lab_support::scratch_db::ScratchDatabase;
 use serde::Serialize;
 
 use crate::runner::{AppCommand, OPS_TOKEN};
@@ -55,8 +54,8 @@ struct Workload {
 }
 
 pub async fn run(app: &AppCommand, options: Options) -> anyhow::Result<Vec<Measurement>> {
-    let prod_db = ScratchDatabase::create(Backend::Sqlite).await?;
-    let dev_db = ScratchDatabase::create(Backend::Sqlite).await?;
+    let prod_db = ScratchDatabase::create(lab_support::Backend::Sqlite).await?;
+    let dev_db = ScratchDatabase::create(lab_support::Backend::Sqlite).await?;
     let prod = start(app, "prod", &prod_db).await?;
     let dev = start(app, "dev", &dev_db).await?;
     crate::runner::http::install_tls_provider();
@@ -155,7 +154,7 @@ async fn start(
     app: &AppCommand,
     mode: &str,
     db: &ScratchDatabase,
-) -> anyhow::Result<Box<demo_app::launch::RunningApp>> {
+) -> anyhow::Result<Box<lab_support::launch::RunningApp>> {
     let launch = Launch {
         program: app.program.clone(),
         args: app.args.clone(),

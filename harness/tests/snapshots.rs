@@ -8,8 +8,8 @@ use harness::runner::{self, AppCommand, Target};
 use harness::scenario::{self, BackendName, ModeName};
 
 fn backends(runtime: &tokio::runtime::Runtime) -> Vec<BackendName> {
-    let admin_url = demo_app::scratch_db::postgres_admin_url();
-    match runtime.block_on(demo_app::scratch_db::postgres_reachable(&admin_url)) {
+    let admin_url = lab_support::scratch_db::postgres_admin_url();
+    match runtime.block_on(lab_support::scratch_db::postgres_reachable(&admin_url)) {
         Ok(()) => vec![BackendName::Sqlite, BackendName::Postgres],
         Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("CI=true requires PostgreSQL for the snapshots: {e:#}")
@@ -37,9 +37,12 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
         program: env!("CARGO_BIN_EXE_harness").into(),
         args: vec!["serve-app".into()],
     });
-    insta::glob!("../../scenarios", "**/*.toml", |path| {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let vocabulary =
+        harness::app::vocabulary(&root).unwrap_or_else(|errors| panic!("{}", errors[0]));
+    insta::glob!("../../scenarios", "*/**/*.toml", |path| {
         let text = std::fs::read_to_string(path).expect("readable scenario");
-        let scenario = scenario::parse(&path.display().to_string(), &text)
+        let scenario = scenario::parse(&path.display().to_string(), &text, &vocabulary)
             .unwrap_or_else(|errors| panic!("{}", errors[0]));
         let selected = [&scenario];
         let plans = runner::plan(&selected, &ModeName::ALL, &backends, &target);

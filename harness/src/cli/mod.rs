@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::leaks;
 use crate::report::style::Style;
 use crate::runner;
-use crate::scenario::{self, ModeName, Scenario, ScenarioError};
-use crate::{catalog, leaks};
+use crate::scenario::{self, Classes, Folder, ModeName, Scenario, ScenarioError};
 
 /// `println!` that ends the process quietly when nobody reads stdout any more
 /// (`harness list | head`): a reader that has seen enough is not an error, and `println!`
@@ -297,9 +297,7 @@ pub fn main() -> ExitCode {
         }
     };
     if let Command::ServeApp { args } = cli.command {
-        let mut argv = vec![OsString::from("demo-app")];
-        argv.extend(args);
-        return demo_app::cli::main_with_args(argv);
+        return crate::app::serve(args);
     }
     let here = std::env::current_dir().unwrap_or_default();
     let found = scenarios_folder::locate(cli.scenarios.as_deref(), &here);
@@ -317,7 +315,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         // Served above, before any folder is looked for.
         Command::ServeApp { .. } => ExitCode::from(EXIT_OK),
-        Command::List => with_scenarios(&root, |scenarios| {
+        Command::List => with_scenarios(&root, |Folder { scenarios, .. }| {
             outln!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
             for s in scenarios {
                 let backends: Vec<&str> = s.backends.iter().map(|b| b.as_str()).collect();
@@ -332,9 +330,14 @@ pub fn main() -> ExitCode {
             outln!("\n{} scenarios in {}", scenarios.len(), root.display());
             ExitCode::from(EXIT_OK)
         }),
-        Command::Show { scenario } => {
-            with_scenarios(&root, |scenarios| show(scenarios, &scenario, &root))
-        }
+        Command::Show { scenario } => with_scenarios(&root, |folder| {
+            show(
+                &folder.scenarios,
+                &folder.vocabulary.classes,
+                &scenario,
+                &root,
+            )
+        }),
         Command::Rules => {
             out!("{}", leaks::rules_table());
             ExitCode::from(EXIT_OK)
@@ -358,9 +361,11 @@ pub fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args, &root),
         Command::Storm(args) => storm::run(&args),
         Command::Check(args) => {
-            with_scenarios(&root, |scenarios| check::run(scenarios, &args, &root))
+            with_scenarios(&root, |folder| check::run(&folder.scenarios, &args, &root))
         }
-        Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args, &root)),
+        Command::Run(args) => {
+            with_scenarios(&root, |folder| run::run(&folder.scenarios, &args, &root))
+        }
     }
 }
 
@@ -382,8 +387,8 @@ fn write_report(path: &Path, rendered: Result<String, minijinja::Error>) -> Resu
 }
 
 /// Loads every scenario; any malformed file stops the command with exit code 2.
-fn with_scenarios(root: &Path, then: impl FnOnce(&[Scenario]) -> ExitCode) -> ExitCode {
-    let (scenarios, errors) = match scenario::load_all(root) {
+fn with_scenarios(root: &Path, then: impl FnOnce(&Folder) -> ExitCode) -> ExitCode {
+    let folder = match crate::app::load_scenarios(root) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!(
@@ -394,11 +399,11 @@ fn with_scenarios(root: &Path, then: impl FnOnce(&[Scenario]) -> ExitCode) -> Ex
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    if !errors.is_empty() {
-        report_scenario_errors(&errors);
+    if !folder.errors.is_empty() {
+        report_scenario_errors(&folder.errors);
         return ExitCode::from(EXIT_USAGE);
     }
-    then(&scenarios)
+    then(&folder)
 }
 
 fn report_scenario_errors(errors: &[ScenarioError]) {
@@ -411,7 +416,7 @@ fn report_scenario_errors(errors: &[ScenarioError]) {
     );
 }
 
-fn show(scenarios: &[Scenario], wanted: &str, root: &Path) -> ExitCode {
+fn show(scenarios: &[Scenario], classes: &Classes, wanted: &str, root: &Path) -> ExitCode {
     let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
         Ok(selected) => selected,
         Err(e) => {
@@ -421,7 +426,7 @@ fn show(scenarios: &[Scenario], wanted: &str, root: &Path) -> ExitCode {
     };
     let style = Style::detect();
     for s in selected {
-        let class_text = catalog::describe(s.class()).unwrap_or_default();
+        let class_text = classes.describe(s.class()).unwrap_or_default();
         outln!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
         outln!("class      {} ({class_text})", s.class());
         outln!(

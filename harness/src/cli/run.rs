@@ -140,8 +140,8 @@ pub(super) async fn pick_backends(
     if external {
         return Ok(vec![BackendName::Sqlite]);
     }
-    let admin_url = demo_app::scratch_db::postgres_admin_url();
-    let reachable = demo_app::scratch_db::postgres_reachable(&admin_url).await;
+    let admin_url = lab_support::scratch_db::postgres_admin_url();
+    let reachable = lab_support::scratch_db::postgres_reachable(&admin_url).await;
     let postgres_hint = "start it with `just postgres` or `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or point CRASH_COURSE_POSTGRES_URL at a server";
     match (requested, reachable) {
         (Some(BackendArg::Sqlite), _) => Ok(vec![BackendName::Sqlite]),

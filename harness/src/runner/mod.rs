@@ -17,11 +17,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use demo_app::db::Backend;
-use demo_app::launch::{Launch, RunningApp, Started};
-use demo_app::scratch_db::ScratchDatabase;
 use futures_util::StreamExt as _;
 use futures_util::future::join_all;
+use lab_support::launch::{Launch, RunningApp, Started};
+use lab_support::scratch_db::ScratchDatabase;
 use sqlx::AnyPool;
 
 pub use result::{
@@ -199,11 +198,7 @@ async fn run_spawned(
     app: &AppCommand,
     result: &mut RunResult,
 ) -> anyhow::Result<()> {
-    let db = ScratchDatabase::create(match backend {
-        BackendName::Sqlite => Backend::Sqlite,
-        BackendName::Postgres => Backend::Postgres,
-    })
-    .await?;
+    let db = ScratchDatabase::create(crate::app::engine(backend)).await?;
     let outcome = run_with_database(scenario, mode, expectations, app, &db, result).await;
     let dropped = db.drop_database().await;
     outcome?;

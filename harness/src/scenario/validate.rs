@@ -3,14 +3,18 @@
 
 use std::collections::BTreeSet;
 
-use demo_app::settings::{KEYS, edit_distance};
 use toml::Spanned;
 
-use super::ScenarioError;
 use super::model::{Expect, ModeName, RequestSpec, Scenario, Step};
-use crate::{catalog, leaks};
+use super::{ScenarioError, Vocabulary};
+use crate::leaks;
 
-pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> {
+pub fn check(
+    scenario: &Scenario,
+    vocabulary: &Vocabulary,
+    file: &str,
+    text: &str,
+) -> Vec<ScenarioError> {
     let mut problems = Vec::new();
     let mut report = |span, message: String, hint: Option<String>| {
         problems.push(ScenarioError::at(file, text, Some(span), message, hint));
@@ -29,11 +33,11 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
         );
     }
     let class = scenario.class.get_ref();
-    if !catalog::is_known(class) {
+    if !vocabulary.classes.is_known(class) {
         report(
             scenario.class.span(),
             format!("unknown failure class `{class}`"),
-            Some(suggest(class, catalog::ids(), "failure classes")),
+            Some(suggest(class, vocabulary.classes.ids(), "failure classes")),
         );
     }
     for cwe in &scenario.cwe {
@@ -49,14 +53,15 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
             );
         }
     }
+    let settings = &vocabulary.app_settings;
     for key in scenario.app.keys() {
-        if !KEYS.iter().any(|k| k.name == key.get_ref()) {
+        if !settings.iter().any(|name| name == key.get_ref()) {
             report(
                 key.span(),
                 format!("unknown demo-app setting `{}`", key.get_ref()),
                 Some(suggest(
                     key.get_ref(),
-                    KEYS.iter().map(|k| k.name),
+                    settings.iter().map(String::as_str),
                     "settings",
                 )),
             );
@@ -375,7 +380,7 @@ pub fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>, what: &str
     }
     let closest = known
         .iter()
-        .map(|k| (edit_distance(given, k), *k))
+        .map(|k| (strsim::levenshtein(given, k), *k))
         .min()
         .filter(|(d, _)| *d <= given.len().max(4) / 2);
     match closest {
