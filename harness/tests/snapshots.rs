@@ -4,7 +4,7 @@
 //!
 //! PostgreSQL runs skip with a notice when no server answers, except under CI=true.
 
-use harness::runner::{self, AppCommand, Target};
+use harness::runner::{self, AppCommand, RunMode, Target};
 use harness::scenario::{self, BackendName, ModeName};
 
 fn backends(runtime: &tokio::runtime::Runtime) -> Vec<BackendName> {
@@ -78,17 +78,17 @@ fn assert_the_lab_thesis(result: &runner::RunResult) {
             "{} {} {}, step `{}` ({})",
             result.scenario, result.mode, result.backend, exchange.step, response.status
         );
-        match result.mode.as_str() {
-            "prod" => assert!(
+        match result.mode {
+            RunMode::Prod => assert!(
                 exchange.findings.is_empty(),
                 "{context}: prod leaked: {:?}",
                 exchange.findings
             ),
-            "dev" if response.status >= 500 => assert!(
+            RunMode::Dev if response.status >= 500 => assert!(
                 !exchange.findings.is_empty(),
                 "{context}: a dev server error with no finding: the audit missed its leak"
             ),
-            "bare" => {
+            RunMode::Bare => {
                 assert!(
                     response.header("x-request-id").is_none(),
                     "{context}: bare sends no correlation id"
@@ -110,10 +110,10 @@ fn assert_the_lab_thesis(result: &runner::RunResult) {
 /// connection dropped); where dev shows an error's cause chain, bare's server error is that
 /// error's own text (the chain's outermost message starts the text/plain body).
 fn assert_bare_against_dev(results: &[runner::RunResult]) {
-    for bare in results.iter().filter(|r| r.mode == "bare") {
+    for bare in results.iter().filter(|r| r.mode == RunMode::Bare) {
         let Some(dev) = results
             .iter()
-            .find(|r| r.mode == "dev" && r.backend == bare.backend)
+            .find(|r| r.mode == RunMode::Dev && r.backend == bare.backend)
         else {
             continue;
         };

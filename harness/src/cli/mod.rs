@@ -8,9 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::leaks;
-use crate::report::style::Style;
-use crate::runner;
-use crate::scenario::{self, Classes, Folder, ModeName, Scenario, ScenarioError};
+use crate::scenario::{Folder, ModeName, ScenarioError};
 
 /// `println!` that ends the process quietly when nobody reads stdout any more
 /// (`harness list | head`): a reader that has seen enough is not an error, and `println!`
@@ -35,6 +33,7 @@ mod progress;
 mod run;
 mod scan;
 mod scenarios_folder;
+mod show;
 mod storm;
 
 /// Writes to stdout. Once the reader has closed it (`| head` has seen enough), the rest of
@@ -54,40 +53,6 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
             eprintln!("error: could not write to stdout: {e}; the rest of the output is lost");
         }
     }
-}
-
-/// What a step does, in a few words, for `show`.
-fn describe_step(step: &scenario::Step) -> String {
-    if let Some(pause) = step.sleep_ms {
-        return format!("wait {pause} ms");
-    }
-    if let Some(sql) = &step.sql {
-        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        return match &step.hold {
-            Some(hold) => format!("SQL {sql} (its connection held as `{}`)", hold.get_ref()),
-            None => format!("SQL {sql}"),
-        };
-    }
-    if let Some(release) = &step.release {
-        return format!("release `{}` (close its connection)", release.get_ref());
-    }
-    if let Some(label) = &step.metrics {
-        return format!("sample the 5xx rate from /metrics as `{label}`");
-    }
-    if !step.parallel.is_empty() {
-        return format!("{} requests at once", step.parallel.len());
-    }
-    let request = step.request_spec();
-    let count = match (step.repeat, step.times) {
-        (Some(n), _) => format!(" x{n} at once"),
-        (None, Some(n)) => format!(" x{n}, one after another"),
-        (None, None) => String::new(),
-    };
-    format!(
-        "{} {}{count}",
-        request.method.as_deref().unwrap_or("GET"),
-        request.path.as_deref().unwrap_or("/")
-    )
 }
 
 /// Every expectation met (or, for `scan`, nothing found).
@@ -331,7 +296,7 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_OK)
         }),
         Command::Show { scenario } => with_scenarios(&root, |folder| {
-            show(
+            show::run(
                 &folder.scenarios,
                 &folder.vocabulary.classes,
                 &scenario,
@@ -414,42 +379,4 @@ fn report_scenario_errors(errors: &[ScenarioError]) {
         "{} malformed scenario file problem(s); nothing was run.",
         errors.len()
     );
-}
-
-fn show(scenarios: &[Scenario], classes: &Classes, wanted: &str, root: &Path) -> ExitCode {
-    let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
-        Ok(selected) => selected,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    let style = Style::detect();
-    for s in selected {
-        let class_text = classes.describe(s.class()).unwrap_or_default();
-        outln!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
-        outln!("class      {} ({class_text})", s.class());
-        outln!(
-            "difficulty {:?}   CWE {}",
-            s.difficulty,
-            s.cwe
-                .iter()
-                .map(|c| c.get_ref().as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        outln!("file       {}\n", s.file);
-        outln!("{}\n", s.summary);
-        outln!("{}\n  {}\n", style.bold("What to notice"), s.notes.notice);
-        outln!("{}\n  {}\n", style.bold("Why it matters"), s.notes.why);
-        outln!("{}\n  {}\n", style.bold("How to fix it"), s.notes.fix);
-        outln!("{}", style.bold("Steps"));
-        for (i, step) in s.steps.iter().enumerate() {
-            let step = step.get_ref();
-            let name = runner::step_name(i, step);
-            outln!("  {}. {name}: {}", i + 1, describe_step(step));
-        }
-        outln!("\nRun it: cargo run -p harness -- run {}", s.id());
-    }
-    ExitCode::from(EXIT_OK)
 }

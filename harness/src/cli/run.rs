@@ -78,7 +78,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
             outln!("{}", report::timings::render(&results, wall, jobs));
         }
         if let Some(path) = &args.report
-            && let Err(code) = super::write_report(path, report::html::render(&results, &selected))
+            && let Err(code) = super::write_report(path, report::html::render(&results))
         {
             return code;
         }

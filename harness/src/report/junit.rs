@@ -41,12 +41,12 @@ pub fn render(results: &[RunResult]) -> String {
         let message = result
             .reasons
             .first()
-            .map(String::as_str)
-            .unwrap_or("failed");
+            .map_or("failed", |reason| reason.message.as_str());
+        let reasons: Vec<&str> = result.reasons.iter().map(|r| r.message.as_str()).collect();
         xml.push_str(&format!(
             ">\n      <{tag} message=\"{}\">{}</{tag}>\n    </testcase>\n",
             escape(message),
-            escape(&result.reasons.join("\n"))
+            escape(&reasons.join("\n"))
         ));
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");

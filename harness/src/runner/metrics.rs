@@ -1,6 +1,6 @@
 //! `metrics` steps: the app's 5xx rate between two samples of its own /metrics.
 
-use super::MetricsSample;
+use super::{MetricsSample, Unmet};
 
 /// Reasons the sample's 5xx rate is not above each of `aboves` and below each of `belows`.
 pub fn unmet_bounds(
@@ -8,24 +8,30 @@ pub fn unmet_bounds(
     sample: &MetricsSample,
     aboves: impl Iterator<Item = f64>,
     belows: impl Iterator<Item = f64>,
-) -> Vec<String> {
+) -> Vec<Unmet> {
     let rate = sample.error_rate;
     let percent = |fraction: f64| format!("{:.2}%", fraction * 100.0);
-    let mut reasons: Vec<String> = aboves
+    let mut reasons: Vec<Unmet> = aboves
         .filter(|above| rate <= *above)
         .map(|above| {
-            format!(
-                "{name}: 5xx rate {} is not above {}",
-                percent(rate),
-                percent(above)
+            Unmet::new(
+                "error_rate_not_above",
+                format!(
+                    "{name}: 5xx rate {} is not above {}",
+                    percent(rate),
+                    percent(above)
+                ),
             )
         })
         .collect();
     reasons.extend(belows.filter(|below| rate >= *below).map(|below| {
-        format!(
-            "{name}: 5xx rate {} is not below {}",
-            percent(rate),
-            percent(below)
+        Unmet::new(
+            "error_rate_not_below",
+            format!(
+                "{name}: 5xx rate {} is not below {}",
+                percent(rate),
+                percent(below)
+            ),
         )
     }));
     reasons

@@ -3,19 +3,23 @@
 
 mod classes;
 mod error;
+mod expect;
 mod model;
 mod select;
+mod step;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
 pub use classes::{Classes, FailureClass};
 pub use error::ScenarioError;
+pub use expect::Expect;
 pub use model::{
-    BackendName, Difficulty, Expect, Expectations, Invariant, ModeName, Notes, PerMode,
-    RequestSpec, Scenario, Startup, Step, Upstream,
+    BackendName, Difficulty, Expectations, Invariant, ModeName, Notes, PerMode, Scenario, Startup,
+    Upstream,
 };
 pub use select::{SelectError, select};
+pub use step::{Action, RequestSpec, Sending, Step};
 pub use validate::suggest;
 
 /// What a scenario may name beyond the file format itself: the failure classes of its
@@ -75,11 +79,14 @@ pub fn parse(
     })?;
     scenario.file = display_path.to_string();
     let problems = validate::check(&scenario, vocabulary, display_path, text);
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(problems)
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    scenario.steps = std::mem::take(&mut scenario.step_tables)
+        .into_iter()
+        .map(|table| table.into_inner().into_step())
+        .collect();
+    Ok(scenario)
 }
 
 /// Loads the folder's failure classes and every scenario under `root`, checking their
@@ -168,8 +175,6 @@ impl Scenario {
             .steps
             .iter()
             .map(|step| {
-                let step = step.get_ref();
-                let delays = step.parallel.iter().map(|r| r.delay_ms).max().unwrap_or(0);
                 let expects_timeout = [&step.expect, &step.dev, &step.prod, &step.bare]
                     .iter()
                     .any(|e| {
@@ -177,8 +182,16 @@ impl Scenario {
                             .as_deref()
                             .is_some_and(|text| text.starts_with("timed out"))
                     });
-                let timeout = step.timeout_ms.filter(|_| expects_timeout).unwrap_or(0);
-                step.sleep_ms.unwrap_or(0) + delays + timeout
+                match &step.action {
+                    Action::Sleep { ms } => *ms,
+                    Action::Parallel(requests) => {
+                        requests.iter().map(|r| r.delay_ms).max().unwrap_or(0)
+                    }
+                    Action::Request { request, .. } => {
+                        request.timeout_ms.filter(|_| expects_timeout).unwrap_or(0)
+                    }
+                    _ => 0,
+                }
             })
             .sum();
         steps + self.deliberate_wait_ms
@@ -201,10 +214,7 @@ impl Scenario {
             ModeName::Bare => {
                 self.startup.bare.is_some()
                     || self.modes.as_ref().is_some_and(|m| m.contains(&mode))
-                    || self
-                        .steps
-                        .iter()
-                        .any(|step| !step.get_ref().bare.is_empty())
+                    || self.steps.iter().any(|step| !step.bare.is_empty())
             }
         }
     }

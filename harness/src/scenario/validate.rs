@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use toml::Spanned;
 
-use super::model::{Expect, ModeName, RequestSpec, Scenario, Step};
+use super::expect::Expect;
+use super::model::{ModeName, Scenario};
+use super::step::{RequestSpec, StepFile};
 use super::{ScenarioError, Vocabulary};
 use crate::leaks;
 
@@ -67,7 +69,7 @@ pub fn check(
             );
         }
     }
-    if scenario.steps.is_empty()
+    if scenario.step_tables.is_empty()
         && scenario.startup.dev.is_none()
         && scenario.startup.prod.is_none()
         && scenario.startup.bare.is_none()
@@ -84,7 +86,7 @@ pub fn check(
     // `{{ops_token}}` is always there: the token the harness gave the app.
     let mut captured: BTreeSet<&str> = BTreeSet::from(["ops_token"]);
     let mut held: BTreeSet<&str> = BTreeSet::new();
-    for step in &scenario.steps {
+    for step in &scenario.step_tables {
         check_step(step, &captured, file, text, &mut problems);
         check_held_connections(step.get_ref(), &mut held, file, text, &mut problems);
         captured.extend(step.get_ref().capture.keys().map(String::as_str));
@@ -95,7 +97,7 @@ pub fn check(
 /// `hold` goes with `sql` and names a connection not already held; `release` names one
 /// that an earlier step holds.
 fn check_held_connections<'a>(
-    step: &'a Step,
+    step: &'a StepFile,
     held: &mut BTreeSet<&'a str>,
     file: &str,
     text: &str,
@@ -143,7 +145,7 @@ fn check_held_connections<'a>(
 }
 
 fn check_step(
-    spanned: &Spanned<Step>,
+    spanned: &Spanned<StepFile>,
     captured: &BTreeSet<&str>,
     file: &str,
     text: &str,
