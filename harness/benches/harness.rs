@@ -5,7 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harness::{leaks, scenario, transcript};
+use harness::report::transcript;
+use harness::{leaks, scenario};
 
 const DEV_JSON: &str = include_str!("corpus/dev-debug.json");
 const DEV_HTML: &str = include_str!("corpus/dev-debug-page.html");

@@ -50,7 +50,9 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
         for result in &results {
             insta::assert_snapshot!(
                 format!("{}-{}", result.mode, result.backend),
-                harness::transcript::render(result)
+                harness::report::transcript::render(result),
+                // The expression the snapshots were first recorded with.
+                "harness::transcript::render(result)"
             );
             assert!(
                 result.passed(),

@@ -315,7 +315,7 @@ pub fn main() -> ExitCode {
             max_seconds,
             json,
         } => {
-            let options = crate::load::Options {
+            let options = crate::load_test::Options {
                 requests: requests as usize,
                 concurrency: usize::from(concurrency),
                 max_duration: std::time::Duration::from_secs(max_seconds),

@@ -186,7 +186,7 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 }
 
 /// `harness load`: success vs prod 500 vs dev 500 under load.
-pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
+pub fn load(options: crate::load_test::Options, json: bool) -> ExitCode {
     let app = match own_app_command() {
         Ok(app) => app,
         Err(code) => return code,
@@ -195,7 +195,7 @@ pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    match runtime.block_on(crate::load::run(&app, options)) {
+    match runtime.block_on(crate::load_test::run(&app, options)) {
         Ok(measurements) => {
             if json {
                 outln!(
@@ -203,7 +203,7 @@ pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
                     serde_json::to_string_pretty(&measurements).unwrap_or_default()
                 );
             } else {
-                out!("{}", crate::load::table(&measurements));
+                out!("{}", crate::load_test::table(&measurements));
             }
             ExitCode::from(EXIT_OK)
         }
