@@ -40,6 +40,12 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let vocabulary =
         harness::app::vocabulary(&root).unwrap_or_else(|errors| panic!("{}", errors[0]));
+    // The transcript's volatile values (ids, ports, paths, versions...), redacted by insta.
+    let mut settings = insta::Settings::clone_current();
+    for (pattern, replacement) in harness::report::transcript::redactions() {
+        settings.add_filter(&pattern, replacement);
+    }
+    let _redacted = settings.bind_to_scope();
     insta::glob!("../../scenarios", "*/**/*.toml", |path| {
         let text = std::fs::read_to_string(path).expect("readable scenario");
         let scenario = scenario::parse(&path.display().to_string(), &text, &vocabulary)
