@@ -175,6 +175,21 @@ fn hold_without_sql_is_located() {
 }
 
 #[test]
+fn a_request_key_on_a_step_that_sends_no_request_is_located() {
+    let text = format!("{GOOD}\n[[steps]]\nsql = \"DELETE FROM orders\"\ntimeout_ms = 500\n");
+    let dir = folder_with("request-key", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "15:1",
+        &[
+            "`timeout_ms` belongs to a request step (one with `path`)",
+            "Move it to the step that sends the request.",
+        ],
+    );
+}
+
+#[test]
 fn broken_toml_is_located() {
     let dir = folder_with("toml", &GOOD.replace("title = \"t\"", "title = \"t"));
     let output = harness(&["list"], dir.path());

@@ -172,6 +172,40 @@ fn check_step(
         );
         return;
     }
+    if step.path.is_none() {
+        // A key of the step's own request on a step that sends none would be ignored.
+        let request_keys = [
+            ("method", step.method.is_some()),
+            ("query", !step.query.is_empty()),
+            ("headers", !step.headers.is_empty()),
+            ("accept", step.accept.is_some()),
+            ("json", step.json.is_some()),
+            ("body", step.body.is_some()),
+            ("timeout_ms", step.timeout_ms.is_some()),
+            ("new_connection", step.new_connection),
+            ("repeat", step.repeat.is_some()),
+            // With `parallel`, `times` has its own message below.
+            ("times", step.times.is_some() && step.parallel.is_empty()),
+        ];
+        for (key, _) in request_keys.iter().filter(|(_, set)| *set) {
+            report(
+                spanned.span(),
+                format!("`{key}` belongs to a request step (one with `path`)"),
+                Some(if step.parallel.is_empty() {
+                    "Move it to the step that sends the request.".into()
+                } else {
+                    "In a `parallel` step, give it to each request of the list.".into()
+                }),
+            );
+        }
+        if !step.capture.is_empty() && !step.sends_requests() {
+            report(
+                spanned.span(),
+                "`capture` takes values from a response, and this step sends no request".into(),
+                None,
+            );
+        }
+    }
     let mut requests = vec![step.request_spec()];
     if !step.parallel.is_empty() {
         requests = step.parallel.clone();
