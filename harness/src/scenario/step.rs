@@ -91,11 +91,6 @@ impl Step {
     pub fn mode_table(&self, mode: ModeName) -> &Expect {
         mode_table(mode, [&self.dev, &self.prod, &self.bare])
     }
-
-    /// Every table, the lesson's and the fix's.
-    pub fn tables(&self) -> [&Expect; 5] {
-        [&self.expect, &self.dev, &self.prod, &self.bare, &self.fixed]
-    }
 }
 
 /// One `[[steps]]` table as the file says it: a request, several requests at once, SQL, a
