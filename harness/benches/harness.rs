@@ -5,7 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harness::{leaks, scenario, transcript};
+use harness::report::transcript;
+use harness::{leaks, scenario};
 
 const DEV_JSON: &str = include_str!("corpus/dev-debug.json");
 const DEV_HTML: &str = include_str!("corpus/dev-debug-page.html");
@@ -91,11 +92,12 @@ fn bench_scenarios(c: &mut Criterion) {
             )
         })
         .collect();
+    let vocabulary = harness::app::vocabulary(std::path::Path::new(root)).expect("classes.toml");
     c.bench_function("parse + validate every scenario file", |b| {
         b.iter(|| {
             files
                 .iter()
-                .filter(|(name, text)| scenario::parse(name, black_box(text)).is_ok())
+                .filter(|(name, text)| scenario::parse(name, black_box(text), &vocabulary).is_ok())
                 .count()
         })
     });

@@ -5,13 +5,12 @@
 //! exchanges and logs) → `leaks` (scan each response) → `report` (render results; the
 //! runner never prints).
 
-pub mod catalog;
+pub mod app;
 pub mod cli;
 pub mod fuzz;
 pub mod leaks;
-pub mod load;
+pub mod load_test;
 pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod storm;
-pub mod transcript;

@@ -1,6 +1,6 @@
 #[allow(unsafe_code)]
 fn main() -> std::process::ExitCode {
     // SAFETY: the first statement of `main`: no other thread exists yet.
-    unsafe { demo_app::library_backtraces::turn_off_unless_chosen() };
+    unsafe { harness::app::turn_off_library_backtraces() };
     harness::cli::main()
 }

@@ -1,18 +1,12 @@
 //! The harness binary as a user meets it: malformed scenario files, filters that match
 //! nothing, the scan command, exit codes.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn harness(args: &[&str], scenarios: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .arg("--scenarios")
-        .arg(scenarios)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("harness runs")
-}
+use common::{harness, tempdir};
 
 /// A scenarios folder holding one file with `text`.
 fn folder_with(name: &str, text: &str) -> tempdir::Dir {
@@ -20,32 +14,6 @@ fn folder_with(name: &str, text: &str) -> tempdir::Dir {
     std::fs::create_dir_all(dir.path().join("crash")).expect("folder");
     std::fs::write(dir.path().join("crash/bad.toml"), text).expect("file");
     dir
-}
-
-mod tempdir {
-    use std::path::{Path, PathBuf};
-
-    /// A temporary folder removed on drop.
-    pub struct Dir(PathBuf);
-
-    impl Dir {
-        pub fn new(name: &str) -> Dir {
-            let path =
-                std::env::temp_dir().join(format!("harness-cli-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&path);
-            std::fs::create_dir_all(&path).expect("temp folder");
-            Dir(path)
-        }
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 const GOOD: &str = r#"id = "crash.x"
@@ -207,6 +175,21 @@ fn hold_without_sql_is_located() {
 }
 
 #[test]
+fn a_request_key_on_a_step_that_sends_no_request_is_located() {
+    let text = format!("{GOOD}\n[[steps]]\nsql = \"DELETE FROM orders\"\ntimeout_ms = 500\n");
+    let dir = folder_with("request-key", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "15:1",
+        &[
+            "`timeout_ms` belongs to a request step (one with `path`)",
+            "Move it to the step that sends the request.",
+        ],
+    );
+}
+
+#[test]
 fn broken_toml_is_located() {
     let dir = folder_with("toml", &GOOD.replace("title = \"t\"", "title = \"t"));
     let output = harness(&["list"], dir.path());
@@ -333,75 +316,6 @@ fn counts_out_of_range_are_refused_not_clamped() {
 }
 
 #[test]
-fn new_writes_a_scenario_that_runs_and_never_overwrites() {
-    let dir = tempdir::Dir::new("new");
-    let output = harness(&["new", "crash.unwrap-none", "empty-cart"], dir.path());
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let file = dir.path().join("crash/empty-cart.toml");
-    let written = std::fs::read_to_string(&file).expect("the file is written");
-    assert!(written.contains("id = \"crash.unwrap-none.empty-cart\""));
-
-    let again = harness(&["new", "crash.unwrap-none", "empty-cart"], dir.path());
-    assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
-    assert_eq!(
-        std::fs::read_to_string(&file).expect("still there"),
-        written,
-        "the file is untouched"
-    );
-
-    let typo = harness(&["new", "crash.unwrp-none", "x"], dir.path());
-    assert_eq!(typo.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&typo.stderr).contains("Did you mean `crash.unwrap-none`?"),
-        "{typo:?}"
-    );
-
-    // The template runs as it is against the real app, in every mode.
-    let run = harness(
-        &[
-            "run",
-            "crash.unwrap-none.empty-cart",
-            "--backend",
-            "sqlite",
-            "--mode",
-            "all",
-        ],
-        dir.path(),
-    );
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
-
-    // Without its [steps.bare] table, a bare run says so and fails instead of passing on
-    // nothing; dev and prod are untouched.
-    let without_bare = written.replace("[steps.bare]\nheaders_absent = [\"x-request-id\"]\n", "");
-    assert_ne!(
-        without_bare, written,
-        "the template has a [steps.bare] table"
-    );
-    std::fs::write(&file, without_bare).expect("rewritten");
-    let run = harness(
-        &[
-            "run",
-            "crash.unwrap-none.empty-cart",
-            "--backend",
-            "sqlite",
-            "--mode",
-            "all",
-        ],
-        dir.path(),
-    );
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");
-    assert!(
-        stdout.contains("bare: the scenario does not say what bare answers"),
-        "{stdout}"
-    );
-}
-
-#[test]
 fn a_reader_that_stops_early_is_no_panic_and_changes_no_exit_code() {
     // `harness list | head -1`: the pipe closes while the harness still writes. The read
     // end is dropped at once, long before the child has parsed the scenarios.
@@ -468,47 +382,4 @@ fn a_missing_postgres_database_is_named_once_with_the_createdb_step() {
     );
     let hint = format!("createdb -h 127.0.0.1 -U postgres {name}");
     assert!(stderr.contains(&hint), "{stderr}");
-}
-
-#[test]
-fn an_id_selects_its_scenario_not_the_new_ones_of_its_class() {
-    let dir = tempdir::Dir::new("select");
-    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/crash/unwrap-none.toml");
-    std::fs::create_dir_all(dir.path().join("crash")).expect("folder");
-    std::fs::copy(lesson, dir.path().join("crash/unwrap-none.toml")).expect("copy");
-    let new = harness(&["new", "crash.unwrap-none", "my-case"], dir.path());
-    assert_eq!(new.status.code(), Some(0), "{new:?}");
-    let shown = |pattern: &str| {
-        let output = harness(&["show", pattern], dir.path());
-        assert_eq!(output.status.code(), Some(0), "{output:?}");
-        String::from_utf8_lossy(&output.stdout)
-            .matches("Run it:")
-            .count()
-    };
-    assert_eq!(shown("crash.unwrap-none"), 1, "the id names one scenario");
-    assert_eq!(shown("class:crash.unwrap-none"), 2, "class: names them all");
-}
-
-#[test]
-fn show_takes_a_scenario_file_relative_to_the_folder_or_the_current_directory() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for pattern in [
-        "db/database-locked",
-        "db/database-locked.toml",
-        "scenarios/db/database-locked.toml",
-        "scenarios/db/database-locked",
-    ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_harness"))
-            .args(["show", pattern])
-            .current_dir(&repo)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("harness runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert_eq!(output.status.code(), Some(0), "{pattern}: {output:?}");
-        assert!(
-            stdout.contains("db.connection-lost.locked"),
-            "{pattern}: {stdout}"
-        );
-    }
 }

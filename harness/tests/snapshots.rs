@@ -4,12 +4,12 @@
 //!
 //! PostgreSQL runs skip with a notice when no server answers, except under CI=true.
 
-use harness::runner::{self, AppCommand, Target};
+use harness::runner::{self, AppCommand, RunMode, Target};
 use harness::scenario::{self, BackendName, ModeName};
 
 fn backends(runtime: &tokio::runtime::Runtime) -> Vec<BackendName> {
-    let admin_url = demo_app::scratch_db::postgres_admin_url();
-    match runtime.block_on(demo_app::scratch_db::postgres_reachable(&admin_url)) {
+    let admin_url = lab_support::scratch_db::postgres_admin_url();
+    match runtime.block_on(lab_support::scratch_db::postgres_reachable(&admin_url)) {
         Ok(()) => vec![BackendName::Sqlite, BackendName::Postgres],
         Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("CI=true requires PostgreSQL for the snapshots: {e:#}")
@@ -37,9 +37,18 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
         program: env!("CARGO_BIN_EXE_harness").into(),
         args: vec!["serve-app".into()],
     });
-    insta::glob!("../../scenarios", "**/*.toml", |path| {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let vocabulary =
+        harness::app::vocabulary(&root).unwrap_or_else(|errors| panic!("{}", errors[0]));
+    // The transcript's volatile values (ids, ports, paths, versions...), redacted by insta.
+    let mut settings = insta::Settings::clone_current();
+    for (pattern, replacement) in harness::report::transcript::redactions() {
+        settings.add_filter(&pattern, replacement);
+    }
+    let _redacted = settings.bind_to_scope();
+    insta::glob!("../../scenarios", "*/**/*.toml", |path| {
         let text = std::fs::read_to_string(path).expect("readable scenario");
-        let scenario = scenario::parse(&path.display().to_string(), &text)
+        let scenario = scenario::parse(&path.display().to_string(), &text, &vocabulary)
             .unwrap_or_else(|errors| panic!("{}", errors[0]));
         let selected = [&scenario];
         let plans = runner::plan(&selected, &ModeName::ALL, &backends, &target);
@@ -47,7 +56,9 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
         for result in &results {
             insta::assert_snapshot!(
                 format!("{}-{}", result.mode, result.backend),
-                harness::transcript::render(result)
+                harness::report::transcript::render(result),
+                // The expression the snapshots were first recorded with.
+                "harness::transcript::render(result)"
             );
             assert!(
                 result.passed(),
@@ -75,17 +86,17 @@ fn assert_the_lab_thesis(result: &runner::RunResult) {
             "{} {} {}, step `{}` ({})",
             result.scenario, result.mode, result.backend, exchange.step, response.status
         );
-        match result.mode.as_str() {
-            "prod" => assert!(
+        match result.mode {
+            RunMode::Prod => assert!(
                 exchange.findings.is_empty(),
                 "{context}: prod leaked: {:?}",
                 exchange.findings
             ),
-            "dev" if response.status >= 500 => assert!(
+            RunMode::Dev if response.status >= 500 => assert!(
                 !exchange.findings.is_empty(),
                 "{context}: a dev server error with no finding: the audit missed its leak"
             ),
-            "bare" => {
+            RunMode::Bare => {
                 assert!(
                     response.header("x-request-id").is_none(),
                     "{context}: bare sends no correlation id"
@@ -107,10 +118,10 @@ fn assert_the_lab_thesis(result: &runner::RunResult) {
 /// connection dropped); where dev shows an error's cause chain, bare's server error is that
 /// error's own text (the chain's outermost message starts the text/plain body).
 fn assert_bare_against_dev(results: &[runner::RunResult]) {
-    for bare in results.iter().filter(|r| r.mode == "bare") {
+    for bare in results.iter().filter(|r| r.mode == RunMode::Bare) {
         let Some(dev) = results
             .iter()
-            .find(|r| r.mode == "dev" && r.backend == bare.backend)
+            .find(|r| r.mode == RunMode::Dev && r.backend == bare.backend)
         else {
             continue;
         };

@@ -3,9 +3,9 @@
 use std::sync::OnceLock;
 
 use demo_app::db::Backend;
-use demo_app::launch::{Launch, RunningApp, StartFailure, Started};
-use demo_app::scratch_db::{self, ScratchDatabase};
 use demo_app::settings::Mode;
+use lab_support::launch::{Launch, RunningApp, StartFailure, Started};
+use lab_support::scratch_db::{self, ScratchDatabase};
 
 pub const OPS_TOKEN: &str = "test-ops-token-0123456789";
 

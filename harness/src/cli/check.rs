@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use super::run::{jobs_or_cores, own_app_and_runtime, pick_backends};
 use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
 use crate::report::style::Style;
-use crate::runner::{self, Outcome, Target};
+use crate::runner::{self, Outcome, Target, Unmet};
 use crate::scenario::{self, Expectations, Scenario};
 
 #[derive(Debug, clap::Args)]
@@ -109,7 +109,7 @@ struct Run<'a> {
     /// "scenario mode/backend".
     label: String,
     passed: bool,
-    reasons: &'a [String],
+    reasons: &'a [Unmet],
 }
 
 fn verdicts(runs: &[Run<'_>], unchecked: &[&Scenario]) -> BTreeMap<String, Verdict> {
@@ -184,7 +184,7 @@ fn render(verdicts: &BTreeMap<String, Verdict>, style: Style) -> String {
 mod tests {
     use super::*;
 
-    fn run<'a>(class: &'a str, reasons: &'a [String]) -> Run<'a> {
+    fn run<'a>(class: &'a str, reasons: &'a [Unmet]) -> Run<'a> {
         Run {
             class,
             label: format!("{class} dev/sqlite"),
@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn a_class_is_fixed_only_when_every_run_of_every_scenario_passes() {
-        let unmet = ["step 1: status 500 (expected one of [200])".to_string()];
+        let unmet = [Unmet::new(
+            "status_not_in",
+            "step 1: status 500 (expected one of [200])",
+        )];
         let runs = [
             run("crash.unwrap-none", &[]),
             run("db.deadlock", &[]),

@@ -104,7 +104,7 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
     let outcome = runtime.block_on(async {
         match &args.target {
             Some(url) => fuzz_target(args, url, &client, &options, &save_dir).await,
-            None => fuzz_demo_app(args, &client, &options, &save_dir).await,
+            None => fuzz_the_lab_app(args, &client, &options, &save_dir).await,
         }
     });
     let runs = match outcome {
@@ -139,7 +139,7 @@ enum Failure {
     Runtime(String),
 }
 
-async fn fuzz_demo_app(
+async fn fuzz_the_lab_app(
     args: &FuzzArgs,
     client: &reqwest::Client,
     options: &Options,

@@ -7,10 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::report::style::Style;
-use crate::runner;
-use crate::scenario::{self, ModeName, Scenario, ScenarioError};
-use crate::{catalog, leaks};
+use crate::leaks;
+use crate::scenario::{Folder, ModeName, ScenarioError};
 
 /// `println!` that ends the process quietly when nobody reads stdout any more
 /// (`harness list | head`): a reader that has seen enough is not an error, and `println!`
@@ -35,6 +33,7 @@ mod progress;
 mod run;
 mod scan;
 mod scenarios_folder;
+mod show;
 mod storm;
 
 /// Writes to stdout. Once the reader has closed it (`| head` has seen enough), the rest of
@@ -54,40 +53,6 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
             eprintln!("error: could not write to stdout: {e}; the rest of the output is lost");
         }
     }
-}
-
-/// What a step does, in a few words, for `show`.
-fn describe_step(step: &scenario::Step) -> String {
-    if let Some(pause) = step.sleep_ms {
-        return format!("wait {pause} ms");
-    }
-    if let Some(sql) = &step.sql {
-        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        return match &step.hold {
-            Some(hold) => format!("SQL {sql} (its connection held as `{}`)", hold.get_ref()),
-            None => format!("SQL {sql}"),
-        };
-    }
-    if let Some(release) = &step.release {
-        return format!("release `{}` (close its connection)", release.get_ref());
-    }
-    if let Some(label) = &step.metrics {
-        return format!("sample the 5xx rate from /metrics as `{label}`");
-    }
-    if !step.parallel.is_empty() {
-        return format!("{} requests at once", step.parallel.len());
-    }
-    let request = step.request_spec();
-    let count = match (step.repeat, step.times) {
-        (Some(n), _) => format!(" x{n} at once"),
-        (None, Some(n)) => format!(" x{n}, one after another"),
-        (None, None) => String::new(),
-    };
-    format!(
-        "{} {}{count}",
-        request.method.as_deref().unwrap_or("GET"),
-        request.path.as_deref().unwrap_or("/")
-    )
 }
 
 /// Every expectation met (or, for `scan`, nothing found).
@@ -299,9 +264,7 @@ pub fn main() -> ExitCode {
         }
     };
     if let Command::ServeApp { args } = cli.command {
-        let mut argv = vec![OsString::from("demo-app")];
-        argv.extend(args);
-        return demo_app::cli::main_with_args(argv);
+        return crate::app::serve(args);
     }
     cli.color.write_global();
     let here = std::env::current_dir().unwrap_or_default();
@@ -320,7 +283,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         // Served above, before any folder is looked for.
         Command::ServeApp { .. } => ExitCode::from(EXIT_OK),
-        Command::List => with_scenarios(&root, |scenarios| {
+        Command::List => with_scenarios(&root, |Folder { scenarios, .. }| {
             outln!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
             for s in scenarios {
                 let backends: Vec<&str> = s.backends.iter().map(|b| b.as_str()).collect();
@@ -335,9 +298,14 @@ pub fn main() -> ExitCode {
             outln!("\n{} scenarios in {}", scenarios.len(), root.display());
             ExitCode::from(EXIT_OK)
         }),
-        Command::Show { scenario } => {
-            with_scenarios(&root, |scenarios| show(scenarios, &scenario, &root))
-        }
+        Command::Show { scenario } => with_scenarios(&root, |folder| {
+            show::run(
+                &folder.scenarios,
+                &folder.vocabulary.classes,
+                &scenario,
+                &root,
+            )
+        }),
         Command::Rules => {
             out!("{}", leaks::rules_table());
             ExitCode::from(EXIT_OK)
@@ -350,7 +318,7 @@ pub fn main() -> ExitCode {
             max_seconds,
             json,
         } => {
-            let options = crate::load::Options {
+            let options = crate::load_test::Options {
                 requests: requests as usize,
                 concurrency: usize::from(concurrency),
                 max_duration: std::time::Duration::from_secs(max_seconds),
@@ -361,9 +329,11 @@ pub fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args, &root),
         Command::Storm(args) => storm::run(&args),
         Command::Check(args) => {
-            with_scenarios(&root, |scenarios| check::run(scenarios, &args, &root))
+            with_scenarios(&root, |folder| check::run(&folder.scenarios, &args, &root))
         }
-        Command::Run(args) => with_scenarios(&root, |scenarios| run::run(scenarios, &args, &root)),
+        Command::Run(args) => {
+            with_scenarios(&root, |folder| run::run(&folder.scenarios, &args, &root))
+        }
     }
 }
 
@@ -385,8 +355,8 @@ fn write_report(path: &Path, rendered: Result<String, minijinja::Error>) -> Resu
 }
 
 /// Loads every scenario; any malformed file stops the command with exit code 2.
-fn with_scenarios(root: &Path, then: impl FnOnce(&[Scenario]) -> ExitCode) -> ExitCode {
-    let (scenarios, errors) = match scenario::load_all(root) {
+fn with_scenarios(root: &Path, then: impl FnOnce(&Folder) -> ExitCode) -> ExitCode {
+    let folder = match crate::app::load_scenarios(root) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!(
@@ -397,11 +367,11 @@ fn with_scenarios(root: &Path, then: impl FnOnce(&[Scenario]) -> ExitCode) -> Ex
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    if !errors.is_empty() {
-        report_scenario_errors(&errors);
+    if !folder.errors.is_empty() {
+        report_scenario_errors(&folder.errors);
         return ExitCode::from(EXIT_USAGE);
     }
-    then(&scenarios)
+    then(&folder)
 }
 
 fn report_scenario_errors(errors: &[ScenarioError]) {
@@ -412,42 +382,4 @@ fn report_scenario_errors(errors: &[ScenarioError]) {
         "{} malformed scenario file problem(s); nothing was run.",
         errors.len()
     );
-}
-
-fn show(scenarios: &[Scenario], wanted: &str, root: &Path) -> ExitCode {
-    let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
-        Ok(selected) => selected,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    let style = Style::detect();
-    for s in selected {
-        let class_text = catalog::describe(s.class()).unwrap_or_default();
-        outln!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
-        outln!("class      {} ({class_text})", s.class());
-        outln!(
-            "difficulty {:?}   CWE {}",
-            s.difficulty,
-            s.cwe
-                .iter()
-                .map(|c| c.get_ref().as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        outln!("file       {}\n", s.file);
-        outln!("{}\n", s.summary);
-        outln!("{}\n  {}\n", style.bold("What to notice"), s.notes.notice);
-        outln!("{}\n  {}\n", style.bold("Why it matters"), s.notes.why);
-        outln!("{}\n  {}\n", style.bold("How to fix it"), s.notes.fix);
-        outln!("{}", style.bold("Steps"));
-        for (i, step) in s.steps.iter().enumerate() {
-            let step = step.get_ref();
-            let name = runner::step_name(i, step);
-            outln!("  {}. {name}: {}", i + 1, describe_step(step));
-        }
-        outln!("\nRun it: cargo run -p harness -- run {}", s.id());
-    }
-    ExitCode::from(EXIT_OK)
 }

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
-use crate::catalog;
 use crate::scenario;
 
 pub fn run(root: &Path, class: &str, name: &str) -> ExitCode {
@@ -38,10 +37,18 @@ enum Problem {
 }
 
 fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, String), Problem> {
-    if !catalog::is_known(class) {
+    let vocabulary = crate::app::vocabulary(root).map_err(|errors| {
+        let first = errors.first().map_or(String::new(), ToString::to_string);
+        Problem::Usage(
+            format!("the folder's failure classes are malformed:\n{first}"),
+            "Fix its classes.toml (docs/scenario-format.md).".to_string(),
+        )
+    })?;
+    let classes = &vocabulary.classes;
+    if !classes.is_known(class) {
         return Err(Problem::Usage(
             format!("unknown failure class `{class}`"),
-            scenario::suggest(class, catalog::ids(), "failure classes"),
+            scenario::suggest(class, classes.ids(), "failure classes"),
         ));
     }
     let valid_name = !name.is_empty()
@@ -66,16 +73,21 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
         ));
     }
     let id = format!("{class}.{name}");
-    let text = template(class, &id, name);
+    let text = template(
+        class,
+        classes.describe(class).unwrap_or_default(),
+        &id,
+        name,
+    );
     // The template must be a valid scenario: a broken one would be this command's bug.
-    if let Err(errors) = scenario::parse(&relative, &text) {
+    if let Err(errors) = scenario::parse(&relative, &text, &vocabulary) {
         let first = errors.first().map_or(String::new(), ToString::to_string);
         return Err(Problem::Runtime(format!(
             "the scenario template does not validate (a harness bug): {first}"
         )));
     }
-    if let Ok((existing, _)) = scenario::load_all(root)
-        && existing.iter().any(|s| s.id() == id)
+    if let Ok(existing) = crate::app::load_scenarios(root)
+        && existing.scenarios.iter().any(|s| s.id() == id)
     {
         return Err(Problem::Usage(
             format!("a scenario with the id `{id}` exists already"),
@@ -95,8 +107,7 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
     Ok((file, id))
 }
 
-fn template(class: &str, id: &str, name: &str) -> String {
-    let what = catalog::describe(class).unwrap_or_default();
+fn template(class: &str, what: &str, id: &str, name: &str) -> String {
     let title = {
         let words = name.replace('-', " ");
         let mut chars = words.chars();

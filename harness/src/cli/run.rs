@@ -75,7 +75,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
             outln!("{}", report::timings::render(&results, wall, jobs));
         }
         if let Some(path) = &args.report
-            && let Err(code) = super::write_report(path, report::html::render(&results, &selected))
+            && let Err(code) = super::write_report(path, report::html::render(&results))
         {
             return code;
         }
@@ -137,8 +137,8 @@ pub(super) async fn pick_backends(
     if external {
         return Ok(vec![BackendName::Sqlite]);
     }
-    let admin_url = demo_app::scratch_db::postgres_admin_url();
-    let reachable = demo_app::scratch_db::postgres_reachable(&admin_url).await;
+    let admin_url = lab_support::scratch_db::postgres_admin_url();
+    let reachable = lab_support::scratch_db::postgres_reachable(&admin_url).await;
     let postgres_hint = "start it with `just postgres` or `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or point CRASH_COURSE_POSTGRES_URL at a server";
     match (requested, reachable) {
         (Some(BackendArg::Sqlite), _) => Ok(vec![BackendName::Sqlite]),
@@ -196,12 +196,12 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 }
 
 /// `harness load`: success vs prod 500 vs dev 500 under load.
-pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
+pub fn load(options: crate::load_test::Options, json: bool) -> ExitCode {
     let (app, runtime) = match own_app_and_runtime() {
         Ok(both) => both,
         Err(code) => return code,
     };
-    match runtime.block_on(crate::load::run(&app, options)) {
+    match runtime.block_on(crate::load_test::run(&app, options)) {
         Ok(measurements) => {
             if json {
                 outln!(
@@ -209,7 +209,7 @@ pub fn load(options: crate::load::Options, json: bool) -> ExitCode {
                     serde_json::to_string_pretty(&measurements).unwrap_or_default()
                 );
             } else {
-                out!("{}", crate::load::table(&measurements));
+                out!("{}", crate::load_test::table(&measurements));
             }
             ExitCode::from(EXIT_OK)
         }

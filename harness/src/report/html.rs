@@ -11,8 +11,7 @@ use serde::Serialize;
 
 use super::Summary;
 use crate::leaks;
-use crate::runner::{Exchange, Outcome, RunResult, SqlRecord};
-use crate::scenario::Scenario;
+use crate::runner::{Exchange, Outcome, RunBackend, RunMode, RunResult, SqlRecord};
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 
@@ -122,9 +121,9 @@ struct FindingView {
     evidence: String,
 }
 
-/// Renders the page. `scenarios` supplies the teaching notes for the results' scenarios.
-pub fn render(results: &[RunResult], scenarios: &[&Scenario]) -> Result<String, minijinja::Error> {
-    let page = page(results, scenarios);
+/// Renders the page; the results carry their scenarios' teaching notes.
+pub fn render(results: &[RunResult]) -> Result<String, minijinja::Error> {
+    let page = page(results);
     let mut env = Environment::new();
     // The `.html` name turns on HTML auto-escaping for every `{{ }}`.
     env.add_template("report.html", TEMPLATE)?;
@@ -132,19 +131,16 @@ pub fn render(results: &[RunResult], scenarios: &[&Scenario]) -> Result<String, 
         .render(minijinja::value::Serde(&page))
 }
 
-fn page(results: &[RunResult], scenarios: &[&Scenario]) -> Page {
-    let mut columns: Vec<(String, String)> = Vec::new();
+fn page(results: &[RunResult]) -> Page {
+    let mut columns: Vec<(RunBackend, RunMode)> = Vec::new();
     for result in results {
-        let column = (result.backend.clone(), result.mode.clone());
+        let column = (result.backend, result.mode);
         if !columns.contains(&column) {
             columns.push(column);
         }
     }
-    columns.sort_by(|a, b| {
-        backend_rank(&a.0)
-            .cmp(&backend_rank(&b.0))
-            .then(mode_rank(&a.1).cmp(&mode_rank(&b.1)))
-    });
+    // Backends, then modes, in report order (their enums' order).
+    columns.sort();
     let mut by_scenario: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
     for result in results {
@@ -170,24 +166,22 @@ fn page(results: &[RunResult], scenarios: &[&Scenario]) -> Page {
                 .iter()
                 .map(|(backend, mode)| {
                     runs.iter()
-                        .find(|r| &r.backend == backend && &r.mode == mode)
+                        .find(|r| r.backend == *backend && r.mode == *mode)
                         .map(|r| cell(r))
                 })
                 .collect(),
         });
-        let scenario = scenarios.iter().find(|s| s.id() == id);
+        let lesson = &first.lesson;
         views.push(ScenarioView {
             id: id.to_string(),
             anchor,
             title: first.title.clone(),
             class: first.class.clone(),
-            cwe: scenario.map_or_else(Vec::new, |s| {
-                s.cwe.iter().map(|c| c.get_ref().clone()).collect()
-            }),
-            summary: scenario.map_or_else(String::new, |s| s.summary.clone()),
-            notice: scenario.map_or_else(String::new, |s| s.notes.notice.clone()),
-            why: scenario.map_or_else(String::new, |s| s.notes.why.clone()),
-            fix: scenario.map_or_else(String::new, |s| s.notes.fix.clone()),
+            cwe: lesson.cwe.clone(),
+            summary: lesson.summary.clone(),
+            notice: lesson.notes.notice.clone(),
+            why: lesson.notes.why.clone(),
+            fix: lesson.notes.fix.clone(),
             file: first.file.clone(),
             backends: backend_views(runs),
         });
@@ -196,28 +190,10 @@ fn page(results: &[RunResult], scenarios: &[&Scenario]) -> Page {
     Page {
         summary,
         summary_line: summary.line(),
-        has_bare: results.iter().any(|r| r.mode == "bare"),
+        has_bare: results.iter().any(|r| r.mode == RunMode::Bare),
         columns: columns.iter().map(|(b, m)| format!("{m} · {b}")).collect(),
         rows,
         scenarios: views,
-    }
-}
-
-fn backend_rank(backend: &str) -> u8 {
-    match backend {
-        "sqlite" => 0,
-        "postgres" => 1,
-        _ => 2,
-    }
-}
-
-/// Report order of the modes: careless, hardened, then actix-web's own defaults.
-fn mode_rank(mode: &str) -> u8 {
-    match mode {
-        "dev" => 0,
-        "prod" => 1,
-        "bare" => 2,
-        _ => 3,
     }
 }
 
@@ -279,10 +255,10 @@ fn cell(result: &RunResult) -> Cell {
 }
 
 fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
-    let mut backends: Vec<&str> = Vec::new();
+    let mut backends: Vec<RunBackend> = Vec::new();
     for run in runs {
-        if !backends.contains(&run.backend.as_str()) {
-            backends.push(&run.backend);
+        if !backends.contains(&run.backend) {
+            backends.push(run.backend);
         }
     }
     backends
@@ -293,7 +269,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
                 .copied()
                 .filter(|r| r.backend == backend)
                 .collect();
-            group.sort_by_key(|r| mode_rank(&r.mode));
+            group.sort_by_key(|r| r.mode);
             let shown: Vec<Vec<(&Exchange, usize)>> =
                 group.iter().map(|r| r.shown_exchanges()).collect();
             let steps = shown.iter().map(Vec::len).max().unwrap_or(0);
@@ -315,7 +291,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
                             .iter()
                             .zip(&shown)
                             .filter_map(|(r, s)| {
-                                s.get(i).map(|(e, repeats)| side(&r.mode, e, *repeats))
+                                s.get(i).map(|(e, repeats)| side(r.mode, e, *repeats))
                             })
                             .collect(),
                     })
@@ -328,7 +304,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
                 verdicts: group
                     .iter()
                     .map(|r| Verdict {
-                        mode: r.mode.clone(),
+                        mode: r.mode.to_string(),
                         samples: r
                             .samples
                             .iter()
@@ -344,7 +320,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
                             .collect(),
                         outcome: outcome_word(r.outcome),
                         passed: r.passed(),
-                        reasons: r.reasons.clone(),
+                        reasons: r.reasons.iter().map(ToString::to_string).collect(),
                         duration_ms: r.duration_ms,
                     })
                     .collect(),
@@ -353,7 +329,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
         .collect()
 }
 
-fn side(mode: &str, exchange: &Exchange, repeats: usize) -> Side {
+fn side(mode: RunMode, exchange: &Exchange, repeats: usize) -> Side {
     let findings = exchange
         .findings
         .iter()

@@ -41,26 +41,36 @@ pub fn render(results: &[RunResult]) -> String {
         let message = result
             .reasons
             .first()
-            .map(String::as_str)
-            .unwrap_or("failed");
+            .map_or("failed", |reason| reason.message.as_str());
+        let reasons: Vec<&str> = result.reasons.iter().map(|r| r.message.as_str()).collect();
         xml.push_str(&format!(
             ">\n      <{tag} message=\"{}\">{}</{tag}>\n    </testcase>\n",
             escape(message),
-            escape(&result.reasons.join("\n"))
+            escape(&reasons.join("\n"))
         ));
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     xml
 }
 
-/// XML escaping for text and attribute values: the HTML escaper (its five entities are
-/// valid XML too) after dropping the control characters XML 1.0 forbids.
+/// XML escaping for text and attribute values: the control characters XML 1.0 forbids
+/// are dropped, and the five characters with a meaning in markup become references (`'`
+/// as `&#x27;`, which every XML reader knows, where `&apos;` is XML's own spelling).
 fn escape(text: &str) -> String {
-    let allowed: String = text
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    demo_app::render::escape_html(&allowed)
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            '\t' | '\n' | '\r' => escaped.push(c),
+            c if c.is_control() => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 #[cfg(test)]

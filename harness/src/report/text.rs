@@ -148,7 +148,7 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
             .zip(&exchanges)
             .map(|(result, exchange)| match exchange {
                 Some((exchange, repeats)) => {
-                    exchange_lines(&result.mode, exchange, *repeats, style, column)
+                    exchange_lines(result.mode.as_str(), exchange, *repeats, style, column)
                 }
                 None => vec![format!("{} (no request)", result.mode)],
             })
@@ -330,16 +330,16 @@ fn side_by_side(out: &mut String, columns: &[Vec<String>], width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::{RequestRecord, ResponseRecord};
+    use crate::runner::{RequestRecord, ResponseRecord, RunBackend, RunMode};
 
-    fn run(mode: &str, response: Option<ResponseRecord>, error: Option<&str>) -> RunResult {
+    fn run(mode: RunMode, response: Option<ResponseRecord>, error: Option<&str>) -> RunResult {
         RunResult {
             scenario: "crash.unwrap-none".into(),
             class: "crash.unwrap-none".into(),
             title: "t".into(),
             file: "crash/unwrap-none.toml".into(),
-            mode: mode.into(),
-            backend: "sqlite".into(),
+            mode,
+            backend: RunBackend::Sqlite,
             outcome: Outcome::Passed,
             reasons: vec![],
             startup: None,
@@ -365,6 +365,7 @@ mod tests {
             samples: vec![],
             duration_ms: 1,
             declared_wait_ms: 0,
+            lesson: Default::default(),
         }
     }
 
@@ -376,9 +377,13 @@ mod tests {
             body: body.repeat(40),
         };
         let results = [
-            run("dev", Some(answer("dev leaks ")), None),
-            run("prod", Some(answer("generic ")), None),
-            run("bare", None, Some("connection dropped: connection closed")),
+            run(RunMode::Dev, Some(answer("dev leaks ")), None),
+            run(RunMode::Prod, Some(answer("generic ")), None),
+            run(
+                RunMode::Bare,
+                None,
+                Some("connection dropped: connection closed"),
+            ),
         ];
         let style = Style { color: false };
         let text = render(&results, style, 140);
@@ -407,8 +412,8 @@ mod tests {
             body: body.to_string(),
         };
         let results = [
-            run("dev", Some(answer(&"preview 👍🏽 ".repeat(30))), None),
-            run("prod", Some(answer(&"generic ".repeat(40))), None),
+            run(RunMode::Dev, Some(answer(&"preview 👍🏽 ".repeat(30))), None),
+            run(RunMode::Prod, Some(answer(&"generic ".repeat(40))), None),
         ];
         let text = render(&results, Style::plain(), 100);
         let separators: Vec<usize> = text

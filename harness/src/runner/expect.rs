@@ -1,11 +1,12 @@
 //! Checking a response against a step's expectations. Each unmet expectation becomes one
-//! reason, worded so that a failing run explains itself.
+//! `Unmet`: a stable code, and a sentence worded so that a failing run explains itself.
 
 use super::result::Exchange;
+use super::unmet::Unmet;
 use crate::scenario::Expect;
 
 /// Reasons the responses of one step do not meet `expect` (empty: they do).
-pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> Vec<String> {
+pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> Vec<Unmet> {
     let mut reasons = Vec::new();
     if !expect.statuses.is_empty() {
         let mut expected = expect.statuses.clone();
@@ -17,8 +18,9 @@ pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> 
         actual.sort_unstable();
         if actual != expected {
             let step = exchanges.first().map_or("step", |e| e.step.as_str());
-            reasons.push(format!(
-                "{step}: statuses {actual:?} (expected {expected:?})"
+            reasons.push(Unmet::new(
+                "statuses",
+                format!("{step}: statuses {actual:?} (expected {expected:?})"),
             ));
         }
     }
@@ -28,7 +30,10 @@ pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> 
             .any(|e| e.response.as_ref().map(|r| r.status) == Some(*wanted))
         {
             let step = exchanges.first().map_or("step", |e| e.step.as_str());
-            reasons.push(format!("{step}: no response has status {wanted}"));
+            reasons.push(Unmet::new(
+                "status_not_seen",
+                format!("{step}: no response has status {wanted}"),
+            ));
         }
     }
     // The unanswered requests `no_response_include` names are its, not the response checks'.
@@ -46,8 +51,11 @@ pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> 
         && !exchanges.iter().any(|e| named_no_response(e))
     {
         let step = exchanges.first().map_or("step", |e| e.step.as_str());
-        reasons.push(format!(
-            "{step}: every request got a response (expected at least one without: {wanted})"
+        reasons.push(Unmet::new(
+            "every_request_answered",
+            format!(
+                "{step}: every request got a response (expected at least one without: {wanted})"
+            ),
         ));
     }
     for exchange in exchanges {
@@ -64,66 +72,80 @@ pub fn check_step(expect: &Expect, exchanges: &[&Exchange], with_logs: bool) -> 
 
 /// Reasons `exchange` does not meet `expect` (empty: it does). `with_logs` is false against
 /// a `--target`, whose logs the harness cannot read.
-pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<String> {
+pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Unmet> {
     let mut reasons = Vec::new();
     let step = &exchange.step;
     let Some(response) = &exchange.response else {
         let error = exchange.error.as_deref().unwrap_or("no response");
         match &expect.no_response {
-            Some(wanted) if !error.contains(wanted.as_str()) => reasons.push(format!(
+            Some(wanted) if !error.contains(wanted.as_str()) => reasons.push(Unmet::new("wrong_transport_error", format!(
                 "{step}: no response, as expected, but the error does not say `{wanted}`: {error}"
-            )),
+            ))),
             Some(_) => {}
             None if expect.checks_response() => {
-                reasons.push(format!("{step}: expected a response, got: {error}"));
+                reasons.push(Unmet::new("no_response", format!("{step}: expected a response, got: {error}")));
             }
             None => {}
         }
         return reasons;
     };
     if let Some(wanted) = &expect.no_response {
-        reasons.push(format!(
-            "{step}: status {} (expected no response: {wanted})",
-            response.status
+        reasons.push(Unmet::new(
+            "unexpected_response",
+            format!(
+                "{step}: status {} (expected no response: {wanted})",
+                response.status
+            ),
         ));
     }
     if !expect.status_in.is_empty() && !expect.status_in.contains(&response.status) {
-        reasons.push(format!(
-            "{step}: status {} (expected one of {:?})",
-            response.status, expect.status_in
+        reasons.push(Unmet::new(
+            "status_not_in",
+            format!(
+                "{step}: status {} (expected one of {:?})",
+                response.status, expect.status_in
+            ),
         ));
     }
     if let Some(status) = expect.status
         && response.status != status
     {
-        reasons.push(format!(
-            "{step}: status {} (expected {status})",
-            response.status
+        reasons.push(Unmet::new(
+            "status",
+            format!("{step}: status {} (expected {status})", response.status),
         ));
     }
     if let Some(prefix) = &expect.content_type {
         let actual = response.header("content-type").unwrap_or("");
         if !actual.starts_with(prefix.as_str()) {
-            reasons.push(format!(
-                "{step}: content-type `{actual}` (expected `{prefix}`)"
+            reasons.push(Unmet::new(
+                "content_type",
+                format!("{step}: content-type `{actual}` (expected `{prefix}`)"),
             ));
         }
     }
     for name in &expect.headers_present {
         if response.header(name).is_none() {
-            reasons.push(format!("{step}: header `{name}` is missing"));
+            reasons.push(Unmet::new(
+                "header_missing",
+                format!("{step}: header `{name}` is missing"),
+            ));
         }
     }
     for name in &expect.headers_absent {
         if let Some(value) = response.header(name) {
-            reasons.push(format!("{step}: header `{name}: {value}` should be absent"));
+            reasons.push(Unmet::new(
+                "header_present",
+                format!("{step}: header `{name}: {value}` should be absent"),
+            ));
         }
     }
     for (name, expected) in &expect.headers {
         let actual = response.header(name);
         if actual != Some(expected.as_str()) {
-            reasons.push(format!(
-                "{step}: header `{name}` is {actual:?} (expected {expected:?})"
+            reasons.push(Unmet::new(
+                "header_value",
+                format!("{step}: header `{name}` is {actual:?} (expected {expected:?})"),
             ));
         }
     }
@@ -134,47 +156,65 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
                     let expected = toml_to_json(expected);
                     match body.pointer(pointer) {
                         Some(actual) if *actual == expected => {}
-                        actual => reasons.push(format!(
-                            "{step}: JSON {pointer} is {} (expected {expected})",
-                            actual.map_or("missing".to_string(), ToString::to_string)
+                        actual => reasons.push(Unmet::new(
+                            "json_value",
+                            format!(
+                                "{step}: JSON {pointer} is {} (expected {expected})",
+                                actual.map_or("missing".to_string(), ToString::to_string)
+                            ),
                         )),
                     }
                 }
             }
-            Err(e) => reasons.push(format!("{step}: body is not JSON ({e})")),
+            Err(e) => reasons.push(Unmet::new(
+                "body_not_json",
+                format!("{step}: body is not JSON ({e})"),
+            )),
         }
     }
     if let Some(least) = expect.min_duration_ms
         && exchange.duration_ms < least
     {
-        reasons.push(format!(
-            "{step}: answered in {} ms (expected at least {least} ms)",
-            exchange.duration_ms
+        reasons.push(Unmet::new(
+            "too_fast",
+            format!(
+                "{step}: answered in {} ms (expected at least {least} ms)",
+                exchange.duration_ms
+            ),
         ));
     }
     if let Some(most) = expect.max_duration_ms
         && exchange.duration_ms > most
     {
-        reasons.push(format!(
-            "{step}: answered in {} ms (expected at most {most} ms)",
-            exchange.duration_ms
+        reasons.push(Unmet::new(
+            "too_slow",
+            format!(
+                "{step}: answered in {} ms (expected at most {most} ms)",
+                exchange.duration_ms
+            ),
         ));
     }
     for needle in &expect.body_contains {
         if !response.body.contains(needle.as_str()) {
-            reasons.push(format!("{step}: body does not contain {needle:?}"));
+            reasons.push(Unmet::new(
+                "body_missing_text",
+                format!("{step}: body does not contain {needle:?}"),
+            ));
         }
     }
     for needle in &expect.body_not_contains {
         if response.body.contains(needle.as_str()) {
-            reasons.push(format!("{step}: body contains {needle:?}"));
+            reasons.push(Unmet::new(
+                "body_has_text",
+                format!("{step}: body contains {needle:?}"),
+            ));
         }
     }
     for rule in &expect.leaks {
         if !exchange.findings.iter().any(|f| f.rule == rule.get_ref()) {
-            reasons.push(format!(
-                "{step}: leak rule `{}` did not fire",
-                rule.get_ref()
+            reasons.push(Unmet::new(
+                "leak_not_found",
+                format!("{step}: leak rule `{}` did not fire", rule.get_ref()),
             ));
         }
     }
@@ -184,9 +224,9 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
             .iter()
             .map(|f| format!("{} ({})", f.rule, f.evidence))
             .collect();
-        reasons.push(format!(
-            "{step}: expected no leak, found {}",
-            fired.join("; ")
+        reasons.push(Unmet::new(
+            "leak_found",
+            format!("{step}: expected no leak, found {}", fired.join("; ")),
         ));
     }
     let uses_logs =
@@ -194,9 +234,12 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
     if with_logs && uses_logs && exchange.correlation_id.is_none() {
         // Nothing ties a log line to this response (bare sends no x-request-id): a log
         // expectation cannot hold, and must not pass on nothing either.
-        reasons.push(format!(
-            "{step}: the response carries no correlation id (x-request-id), so no log line \
+        reasons.push(Unmet::new(
+            "no_correlation_id",
+            format!(
+                "{step}: the response carries no correlation id (x-request-id), so no log line \
              can be tied to it; log expectations need one"
+            ),
         ));
         return reasons;
     }
@@ -208,18 +251,25 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
                 .iter()
                 .any(|l| l.contains("\"level\":\"ERROR\""))
         {
-            reasons.push(format!(
-                "{step}: an ERROR log line carries correlation id {id}"
+            reasons.push(Unmet::new(
+                "error_logged",
+                format!("{step}: an ERROR log line carries correlation id {id}"),
             ));
         }
         if let Some(expected) = expect.hidden_failure
             && exchange.hidden_failure.is_some() != expected
         {
             reasons.push(match expected {
-                true => format!("{step}: expected a hidden failure (a 2xx with an ERROR log line)"),
-                false => format!(
-                    "{step}: hidden failure: {}",
-                    exchange.hidden_failure.as_deref().unwrap_or("")
+                true => Unmet::new(
+                    "hidden_failure_missing",
+                    format!("{step}: expected a hidden failure (a 2xx with an ERROR log line)"),
+                ),
+                false => Unmet::new(
+                    "hidden_failure",
+                    format!(
+                        "{step}: hidden failure: {}",
+                        exchange.hidden_failure.as_deref().unwrap_or("")
+                    ),
                 ),
             });
         }
@@ -230,8 +280,9 @@ pub fn check(expect: &Expect, exchange: &Exchange, with_logs: bool) -> Vec<Strin
                 .any(|line| line.contains(needle.as_str()))
             {
                 let id = exchange.correlation_id.as_deref().unwrap_or("?");
-                reasons.push(format!(
-                    "{step}: no log line for correlation id {id} contains {needle:?}"
+                reasons.push(Unmet::new(
+                    "log_line_missing",
+                    format!("{step}: no log line for correlation id {id} contains {needle:?}"),
                 ));
             }
         }
@@ -338,7 +389,10 @@ mod tests {
         let answered = exchange(Some(200), None);
         let reasons = check(&expect, &answered, true);
         assert_eq!(reasons.len(), 1);
-        assert!(reasons[0].contains("no correlation id"), "{reasons:?}");
+        assert!(
+            reasons[0].message.contains("no correlation id"),
+            "{reasons:?}"
+        );
         // Against a --target the logs are out of reach anyway: nothing to say.
         assert!(check(&expect, &answered, false).is_empty());
     }

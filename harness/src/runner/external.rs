@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Outcome, RunResult, http, send_step, step_name};
-use crate::scenario::Scenario;
+use super::steps::{send_step, step_name};
+use super::{Outcome, RunResult, Unmet, http};
+use crate::scenario::{Action, Scenario};
 
 /// Against a server the harness did not start: the requests and the leak audit. SQL steps
 /// and log expectations cannot run there; a finding fails the run.
@@ -19,9 +20,10 @@ pub async fn run_external(
         Ok(client) => client,
         Err(e) => {
             result.outcome = Outcome::Error;
-            result
-                .reasons
-                .push(format!("cannot build the HTTP client: {e}"));
+            result.reasons.push(Unmet::new(
+                "runtime_error",
+                format!("cannot build the HTTP client: {e}"),
+            ));
             return;
         }
     };
@@ -35,21 +37,22 @@ pub async fn run_external(
             ""
         };
         result.outcome = Outcome::Error;
-        result
-            .reasons
-            .push(format!("cannot reach {base_url}: {cause}{hint}"));
+        result.reasons.push(Unmet::new(
+            "target_unreachable",
+            format!("cannot reach {base_url}: {cause}{hint}"),
+        ));
         return;
     }
     let captures = BTreeMap::new();
     for (index, step) in scenario.steps.iter().enumerate() {
-        let step = step.get_ref();
-        // Nothing of the server's database or metrics is reachable from here.
-        if step.sql.is_some() || step.metrics.is_some() || step.release.is_some() {
-            continue;
-        }
-        if let Some(pause) = step.sleep_ms {
-            tokio::time::sleep(Duration::from_millis(pause)).await;
-            continue;
+        match step.action {
+            // Nothing of the server's database or metrics is reachable from here.
+            Action::Sql { .. } | Action::Metrics { .. } | Action::Release { .. } => continue,
+            Action::Sleep { ms } => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                continue;
+            }
+            Action::Request { .. } | Action::Parallel(_) => {}
         }
         let name = step_name(index, step);
         let base = base_url.trim_end_matches('/');
@@ -59,12 +62,18 @@ pub async fn run_external(
     }
     for exchange in &result.exchanges {
         if let Some(error) = &exchange.error {
-            result.reasons.push(format!("{}: {error}", exchange.step));
+            result.reasons.push(Unmet::new(
+                "transport_error",
+                format!("{}: {error}", exchange.step),
+            ));
         }
         for finding in &exchange.findings {
-            result.reasons.push(format!(
-                "{}: leak {} at {}: {}",
-                exchange.step, finding.rule, finding.location, finding.evidence
+            result.reasons.push(Unmet::new(
+                "leak_found",
+                format!(
+                    "{}: leak {} at {}: {}",
+                    exchange.step, finding.rule, finding.location, finding.evidence
+                ),
             ));
         }
     }

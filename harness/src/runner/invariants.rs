@@ -30,13 +30,16 @@ pub async fn check(
         };
         let held = actual.as_deref() == Ok(expected.as_str());
         if !held {
-            result.reasons.push(format!(
-                "invariant `{}`: {} (expected {expected})",
-                invariant.name,
-                match &actual {
-                    Ok(value) => format!("got {value}"),
-                    Err(e) => format!("query failed: {e}"),
-                }
+            result.reasons.push(super::Unmet::new(
+                "invariant_failed",
+                format!(
+                    "invariant `{}`: {} (expected {expected})",
+                    invariant.name,
+                    match &actual {
+                        Ok(value) => format!("got {value}"),
+                        Err(e) => format!("query failed: {e}"),
+                    }
+                ),
             ));
         }
         result.invariants.push(InvariantRecord {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use demo_app::launch::RunningApp;
+use lab_support::launch::RunningApp;
 
 use super::Exchange;
 

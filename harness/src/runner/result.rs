@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
+use super::unmet::Unmet;
 use crate::leaks::Finding;
+use crate::scenario::{BackendName, ModeName, Notes};
 
 /// One scenario in one mode on one backend (or against a `--target`).
 #[derive(Debug, Clone, Serialize)]
@@ -11,13 +13,13 @@ pub struct RunResult {
     pub class: String,
     pub title: String,
     pub file: String,
-    /// `dev`, `prod` or `target`.
-    pub mode: String,
+    /// `dev`, `prod`, `bare` or `target`.
+    pub mode: RunMode,
     /// `sqlite`, `postgres` or `target`.
-    pub backend: String,
+    pub backend: RunBackend,
     pub outcome: Outcome,
-    /// Why it failed (expectations not met, or the runtime error).
-    pub reasons: Vec<String>,
+    /// Why it failed (expectations not met, or the runtime error); in JSON, the sentences.
+    pub reasons: Vec<Unmet>,
     pub startup: Option<StartupRecord>,
     pub exchanges: Vec<Exchange>,
     pub sql: Vec<SqlRecord>,
@@ -27,6 +29,91 @@ pub struct RunResult {
     pub duration_ms: u64,
     /// What the scenario declares it waits on purpose (see `Scenario::declared_wait_ms`).
     pub declared_wait_ms: u64,
+    /// The scenario's lesson, for reports that teach (HTML); not part of the JSON.
+    #[serde(skip)]
+    pub lesson: Lesson,
+}
+
+/// What a scenario teaches, carried with its results so a report needs nothing else.
+#[derive(Debug, Clone, Default)]
+pub struct Lesson {
+    pub summary: String,
+    pub cwe: Vec<String>,
+    pub notes: Notes,
+}
+
+/// What a run ran against: demo-app in one of its modes, or a server given with
+/// `--target`. Ordered as reports show them: careless, hardened, framework defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunMode {
+    Dev,
+    Prod,
+    Bare,
+    Target,
+}
+
+/// The database behind a run, or `target` for a server the harness did not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunBackend {
+    Sqlite,
+    Postgres,
+    Target,
+}
+
+impl RunMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunMode::Dev => "dev",
+            RunMode::Prod => "prod",
+            RunMode::Bare => "bare",
+            RunMode::Target => "target",
+        }
+    }
+}
+
+impl RunBackend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunBackend::Sqlite => "sqlite",
+            RunBackend::Postgres => "postgres",
+            RunBackend::Target => "target",
+        }
+    }
+}
+
+impl From<Option<ModeName>> for RunMode {
+    fn from(mode: Option<ModeName>) -> RunMode {
+        match mode {
+            Some(ModeName::Dev) => RunMode::Dev,
+            Some(ModeName::Prod) => RunMode::Prod,
+            Some(ModeName::Bare) => RunMode::Bare,
+            None => RunMode::Target,
+        }
+    }
+}
+
+impl From<Option<BackendName>> for RunBackend {
+    fn from(backend: Option<BackendName>) -> RunBackend {
+        match backend {
+            Some(BackendName::Sqlite) => RunBackend::Sqlite,
+            Some(BackendName::Postgres) => RunBackend::Postgres,
+            None => RunBackend::Target,
+        }
+    }
+}
+
+impl std::fmt::Display for RunMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for RunBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

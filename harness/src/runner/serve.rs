@@ -1,9 +1,8 @@
 //! One demo-app for a command that talks to it directly (`fuzz`, `storm`): a fresh
 //! database, the mode's settings, loopback on port 0, stopped and dropped at the end.
 
-use demo_app::db::Backend;
-use demo_app::launch::{Launch, RunningApp, Started};
-use demo_app::scratch_db::ScratchDatabase;
+use lab_support::launch::{Launch, RunningApp, Started};
+use lab_support::scratch_db::ScratchDatabase;
 
 use super::AppCommand;
 use crate::scenario::{BackendName, ModeName};
@@ -29,11 +28,7 @@ impl Served {
         backend: BackendName,
         extra_settings: Vec<(String, String)>,
     ) -> anyhow::Result<Served> {
-        let db = ScratchDatabase::create(match backend {
-            BackendName::Sqlite => Backend::Sqlite,
-            BackendName::Postgres => Backend::Postgres,
-        })
-        .await?;
+        let db = ScratchDatabase::create(crate::app::engine(backend)).await?;
         let launch = Launch {
             program: command.program.clone(),
             args: command.args.clone(),

@@ -1,22 +1,46 @@
 //! Scenario files: discovery, parsing and validation. No I/O beyond reading the files;
 //! every problem becomes a `ScenarioError` that points at file, line and column.
 
+mod classes;
 mod error;
+mod expect;
 mod model;
 mod select;
+mod step;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use classes::{Classes, FailureClass};
 pub use error::ScenarioError;
+pub use expect::Expect;
 pub use model::{
-    BackendName, Difficulty, Expect, Expectations, Invariant, ModeName, Notes, PerMode,
-    RequestSpec, Scenario, Startup, Step, Upstream,
+    BackendName, Difficulty, Expectations, Invariant, ModeName, Notes, PerMode, Scenario, Startup,
+    Upstream,
 };
 pub use select::{SelectError, select};
+pub use step::{Action, RequestSpec, Sending, Step};
 pub use validate::suggest;
 
-/// Every `*.toml` under `root`, sorted, as paths relative to `root`.
+/// What a scenario may name beyond the file format itself: the failure classes of its
+/// folder, and the settings the app it runs against accepts (its `[app]` keys).
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    pub classes: Classes,
+    pub app_settings: Vec<String>,
+}
+
+/// A scenarios folder as loaded: its valid scenarios, its failure classes, and every
+/// problem found (in any file, the classes file included).
+#[derive(Debug, Default)]
+pub struct Folder {
+    pub scenarios: Vec<Scenario>,
+    pub vocabulary: Vocabulary,
+    pub errors: Vec<ScenarioError>,
+}
+
+/// Every `*.toml` under `root` but the classes file at its top, sorted, as paths relative
+/// to `root`.
 pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -26,7 +50,10 @@ pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == "toml") {
-                files.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                if relative != Path::new(classes::FILE_NAME) {
+                    files.push(relative);
+                }
             }
         }
     }
@@ -35,7 +62,11 @@ pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Parses and validates one scenario from its text. `display_path` is what errors show.
-pub fn parse(display_path: &str, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
+pub fn parse(
+    display_path: &str,
+    text: &str,
+    vocabulary: &Vocabulary,
+) -> Result<Scenario, Vec<ScenarioError>> {
     let mut scenario: Scenario = toml::from_str(text).map_err(|e| {
         let (message, hint) = error::explain_toml_error(e.message());
         vec![ScenarioError::at(
@@ -47,24 +78,42 @@ pub fn parse(display_path: &str, text: &str) -> Result<Scenario, Vec<ScenarioErr
         )]
     })?;
     scenario.file = display_path.to_string();
-    let problems = validate::check(&scenario, display_path, text);
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(problems)
+    let problems = validate::check(&scenario, vocabulary, display_path, text);
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    scenario.steps = std::mem::take(&mut scenario.step_tables)
+        .into_iter()
+        .map(|table| table.into_inner().into_step())
+        .collect();
+    Ok(scenario)
 }
 
-/// Loads every scenario under `root`. Returns the good ones and every error found
+/// Loads the folder's failure classes and every scenario under `root`, checking their
+/// `[app]` keys against `app_settings`. Returns the good scenarios and every error found
 /// (including duplicate ids across files), so one bad file does not hide the others.
-pub fn load_all(root: &Path) -> Result<(Vec<Scenario>, Vec<ScenarioError>), std::io::Error> {
+pub fn load_all(root: &Path, app_settings: Vec<String>) -> Result<Folder, std::io::Error> {
+    let files = discover(root)?;
+    let classes = match Classes::load(root) {
+        Ok(classes) => classes,
+        Err(errors) => {
+            return Ok(Folder {
+                errors,
+                ..Folder::default()
+            });
+        }
+    };
+    let vocabulary = Vocabulary {
+        classes,
+        app_settings,
+    };
     let mut scenarios: Vec<Scenario> = Vec::new();
     let mut errors = Vec::new();
-    for relative in discover(root)? {
+    for relative in files {
         let path = root.join(&relative);
         let display = path.display().to_string();
         let text = std::fs::read_to_string(&path)?;
-        match parse(&display, &text) {
+        match parse(&display, &text, &vocabulary) {
             Ok(mut scenario) => {
                 scenario.file = relative.display().to_string();
                 if let Some(first) = scenarios
@@ -88,7 +137,11 @@ pub fn load_all(root: &Path) -> Result<(Vec<Scenario>, Vec<ScenarioError>), std:
             Err(mut problems) => errors.append(&mut problems),
         }
     }
-    Ok((scenarios, errors))
+    Ok(Folder {
+        scenarios,
+        vocabulary,
+        errors,
+    })
 }
 
 impl Scenario {
@@ -122,8 +175,6 @@ impl Scenario {
             .steps
             .iter()
             .map(|step| {
-                let step = step.get_ref();
-                let delays = step.parallel.iter().map(|r| r.delay_ms).max().unwrap_or(0);
                 let expects_timeout = [&step.expect, &step.dev, &step.prod, &step.bare]
                     .iter()
                     .any(|e| {
@@ -131,8 +182,16 @@ impl Scenario {
                             .as_deref()
                             .is_some_and(|text| text.starts_with("timed out"))
                     });
-                let timeout = step.timeout_ms.filter(|_| expects_timeout).unwrap_or(0);
-                step.sleep_ms.unwrap_or(0) + delays + timeout
+                match &step.action {
+                    Action::Sleep { ms } => *ms,
+                    Action::Parallel(requests) => {
+                        requests.iter().map(|r| r.delay_ms).max().unwrap_or(0)
+                    }
+                    Action::Request { request, .. } => {
+                        request.timeout_ms.filter(|_| expects_timeout).unwrap_or(0)
+                    }
+                    _ => 0,
+                }
             })
             .sum();
         steps + self.deliberate_wait_ms
@@ -155,10 +214,7 @@ impl Scenario {
             ModeName::Bare => {
                 self.startup.bare.is_some()
                     || self.modes.as_ref().is_some_and(|m| m.contains(&mode))
-                    || self
-                        .steps
-                        .iter()
-                        .any(|step| !step.get_ref().bare.is_empty())
+                    || self.steps.iter().any(|step| !step.bare.is_empty())
             }
         }
     }

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::step::{Step, StepFile};
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -39,8 +41,12 @@ pub struct Scenario {
     /// app refuses in every mode (`harness check`).
     #[serde(default)]
     pub startup: PerMode<Startup>,
-    #[serde(default)]
-    pub steps: Vec<Spanned<Step>>,
+    /// The `[[steps]]` tables as written; `parse` validates them into `steps`.
+    #[serde(default, rename = "steps")]
+    pub(super) step_tables: Vec<Spanned<StepFile>>,
+    /// The steps, validated.
+    #[serde(skip)]
+    pub steps: Vec<Step>,
     /// SQL checks after the steps, in every mode.
     #[serde(default)]
     pub invariants: Vec<Invariant>,
@@ -80,7 +86,7 @@ fn all_backends() -> Vec<BackendName> {
 }
 
 /// The teaching notes, shown by `harness show` and in reports.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notes {
     /// What to look at in the two responses.
@@ -162,214 +168,6 @@ pub struct Startup {
     pub stderr_contains: Vec<String>,
 }
 
-/// One step: a request, several requests at once, SQL, a pause, a metrics sample, or the
-/// release of a held connection. Exactly one of `path`, `parallel`, `sql`, `sleep_ms`,
-/// `metrics` and `release` is given (checked by `validate`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Step {
-    pub name: Option<String>,
-    // The request fields, inline (serde cannot combine `flatten` with
-    // `deny_unknown_fields`); `request_spec` gathers them.
-    pub method: Option<String>,
-    pub path: Option<String>,
-    #[serde(default)]
-    pub query: BTreeMap<String, String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    pub accept: Option<String>,
-    pub json: Option<toml::Value>,
-    pub body: Option<String>,
-    /// Gives up waiting for the response after this many milliseconds (default 30 s).
-    pub timeout_ms: Option<u64>,
-    /// Sends on a new connection instead of the run's kept-alive one (what a new client
-    /// sees, e.g. while the app cannot accept connections).
-    #[serde(default)]
-    pub new_connection: bool,
-    /// Sends `repeat` copies of the request at the same moment (default 1).
-    pub repeat: Option<u32>,
-    /// Sends the request `times` times, one after another (steady traffic, or a leak that
-    /// needs many requests).
-    pub times: Option<u32>,
-    /// Different requests sent at the same moment.
-    #[serde(default)]
-    pub parallel: Vec<RequestSpec>,
-    /// SQL run directly on the run's database (setup, sabotage).
-    pub sql: Option<String>,
-    /// With `sql`: run it on a connection of its own and keep that connection open, with
-    /// the transaction and locks its statements took, while the next steps run, until a
-    /// `release` step names it (or the run ends).
-    pub hold: Option<Spanned<String>>,
-    /// Closes the connection an earlier `hold` kept open; the engine rolls back what it
-    /// held.
-    pub release: Option<Spanned<String>>,
-    /// A deliberate pause before the next step, in milliseconds.
-    pub sleep_ms: Option<u64>,
-    /// Samples the app's /metrics under this label: the 5xx rate of the requests since
-    /// the previous sample (ops and metrics routes excluded).
-    pub metrics: Option<String>,
-    /// With `metrics`: the window's 5xx rate must be above this fraction (0.01 = 1%).
-    pub error_rate_above: Option<f64>,
-    /// With `metrics`: the window's 5xx rate must be below this fraction.
-    pub error_rate_below: Option<f64>,
-    /// Values taken from the response for later steps: `name = "header:x-request-id"`,
-    /// `name = "json:/pointer"` or `name = "status"`; used as `{{name}}`.
-    #[serde(default)]
-    pub capture: BTreeMap<String, Spanned<String>>,
-    /// Expectations in every mode.
-    #[serde(default)]
-    pub expect: Expect,
-    /// Expectations in dev only.
-    #[serde(default)]
-    pub dev: Expect,
-    /// Expectations in prod only.
-    #[serde(default)]
-    pub prod: Expect,
-    /// Expectations in bare only.
-    #[serde(default)]
-    pub bare: Expect,
-    /// What the corrected app answers, in every mode: the only expectations
-    /// `harness check` applies (the lesson's tables describe the flaw).
-    #[serde(default)]
-    pub fixed: Expect,
-}
-
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RequestSpec {
-    pub method: Option<String>,
-    pub path: Option<String>,
-    #[serde(default)]
-    pub query: BTreeMap<String, String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// Shorthand for the `Accept` header.
-    pub accept: Option<String>,
-    /// A JSON body (sent with `Content-Type: application/json`).
-    pub json: Option<toml::Value>,
-    /// A raw body, sent as is (set `content-type` in `headers`).
-    pub body: Option<String>,
-    /// Wait this long before sending (staggers the requests of a `parallel` step so a race
-    /// always starts the same way).
-    #[serde(default)]
-    pub delay_ms: u64,
-    /// Gives up waiting for the response after this many milliseconds (default 30 s).
-    pub timeout_ms: Option<u64>,
-    /// Sends on a new connection instead of the run's kept-alive one.
-    #[serde(default)]
-    pub new_connection: bool,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// Every response of the step has this status.
-    pub status: Option<u16>,
-    /// The step's responses (with `repeat` or `parallel`) have exactly these statuses, in
-    /// any order, e.g. `[201, 503]` for a race with one winner.
-    #[serde(default)]
-    pub statuses: Vec<u16>,
-    /// The step's responses include at least one of each of these statuses.
-    #[serde(default)]
-    pub statuses_include: Vec<u16>,
-    /// Every response's status is one of these: `[200, 404, 409]` for "any answer a
-    /// careful fix might give, never a 500".
-    #[serde(default)]
-    pub status_in: Vec<u16>,
-    /// The other checks apply only to the responses with this status (e.g. the loser of
-    /// a race).
-    pub only_status: Option<u16>,
-    /// Prefix of the Content-Type header, e.g. `application/problem+json`.
-    pub content_type: Option<String>,
-    #[serde(default)]
-    pub headers_present: Vec<String>,
-    #[serde(default)]
-    pub headers_absent: Vec<String>,
-    /// Exact header values.
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// JSON pointer -> expected value, e.g. `"/status" = 500`.
-    #[serde(default)]
-    pub json: BTreeMap<String, toml::Value>,
-    #[serde(default)]
-    pub body_contains: Vec<String>,
-    #[serde(default)]
-    pub body_not_contains: Vec<String>,
-    /// Leak rules that must fire on the response.
-    #[serde(default)]
-    pub leaks: Vec<Spanned<String>>,
-    /// No leak rule may fire on the response.
-    #[serde(default)]
-    pub no_leaks: bool,
-    /// A log line carrying the response's correlation id contains each of these.
-    #[serde(default)]
-    pub log_contains: Vec<String>,
-    /// The response took at least this long (e.g. a request stalled behind blocked
-    /// workers). Only lower bounds: an upper bound would make a timed test.
-    pub min_duration_ms: Option<u64>,
-    /// The response took at most this long: for `[steps.fixed]` only, with a margin of
-    /// seconds (a request no longer stalled behind a blocked worker), never as a timing test.
-    pub max_duration_ms: Option<u64>,
-    /// No ERROR log line carries the response's correlation id.
-    #[serde(default)]
-    pub no_error_log: bool,
-    /// The harness flags (true) or does not flag (false) the response as a hidden
-    /// failure: a 2xx whose correlation id has an ERROR log line.
-    pub hidden_failure: Option<bool>,
-    /// No response arrives: the transport error contains this text, e.g. "timed out"
-    /// (with `timeout_ms`), "could not connect", or "connection dropped" (the server closed
-    /// the connection without answering, as actix-web does when a handler panics).
-    pub no_response: Option<String>,
-    /// With `times`, `repeat` or `parallel`: at least one request gets no response, with a
-    /// transport error containing this text (e.g. "connection dropped" when some of the
-    /// requests panic in bare). Those requests are not held to the response checks; the
-    /// answered ones are.
-    pub no_response_include: Option<String>,
-    /// On a `metrics` step, in this mode: the window's 5xx rate must be above this fraction.
-    pub error_rate_above: Option<f64>,
-    /// On a `metrics` step, in this mode: the window's 5xx rate must be below this fraction.
-    pub error_rate_below: Option<f64>,
-}
-
-impl Expect {
-    /// Nothing is expected at all.
-    pub fn is_empty(&self) -> bool {
-        !self.expects_of_requests() && !self.expects_of_metrics()
-    }
-
-    /// Whether anything is expected of the step's requests: a response, or none.
-    pub fn expects_of_requests(&self) -> bool {
-        self.checks_response() || self.no_response.is_some() || self.no_response_include.is_some()
-    }
-
-    /// Whether a 5xx-rate bound is set (for `metrics` steps).
-    pub fn expects_of_metrics(&self) -> bool {
-        self.error_rate_above.is_some() || self.error_rate_below.is_some()
-    }
-
-    /// Whether anything is expected of a response (everything but `no_response`).
-    pub fn checks_response(&self) -> bool {
-        self.status.is_some()
-            || !self.status_in.is_empty()
-            || !self.statuses.is_empty()
-            || !self.statuses_include.is_empty()
-            || self.content_type.is_some()
-            || !self.headers_present.is_empty()
-            || !self.headers_absent.is_empty()
-            || !self.headers.is_empty()
-            || !self.json.is_empty()
-            || !self.body_contains.is_empty()
-            || !self.body_not_contains.is_empty()
-            || !self.leaks.is_empty()
-            || self.no_leaks
-            || !self.log_contains.is_empty()
-            || self.min_duration_ms.is_some()
-            || self.max_duration_ms.is_some()
-            || self.no_error_log
-            || self.hidden_failure.is_some()
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Invariant {
@@ -384,49 +182,7 @@ pub struct Invariant {
 impl Scenario {
     /// Whether the scenario says what the corrected app answers (`harness check`).
     pub fn has_fixed_expectations(&self) -> bool {
-        self.startup.fixed.is_some() || self.steps.iter().any(|s| !s.get_ref().fixed.is_empty())
-    }
-}
-
-impl Step {
-    /// Whether the step sends HTTP requests (`path` or `parallel`), and so has responses
-    /// to expect things of.
-    pub fn sends_requests(&self) -> bool {
-        self.path.is_some() || !self.parallel.is_empty()
-    }
-
-    /// The step's own request (for `request` steps).
-    pub fn request_spec(&self) -> RequestSpec {
-        RequestSpec {
-            method: self.method.clone(),
-            path: self.path.clone(),
-            query: self.query.clone(),
-            headers: self.headers.clone(),
-            accept: self.accept.clone(),
-            json: self.json.clone(),
-            body: self.body.clone(),
-            delay_ms: 0,
-            timeout_ms: self.timeout_ms,
-            new_connection: self.new_connection,
-        }
-    }
-
-    /// The tables that apply: the lesson's (`expect` and the mode's own) or, for
-    /// `harness check`, only `fixed`.
-    pub fn expectations(&self, mode: ModeName, of: Expectations) -> Vec<&Expect> {
-        match of {
-            Expectations::Fixed => vec![&self.fixed],
-            Expectations::Lesson => vec![&self.expect, self.mode_table(mode)],
-        }
-    }
-
-    /// The step's own table for `mode` (`[steps.dev]`, `[steps.prod]`, `[steps.bare]`).
-    pub fn mode_table(&self, mode: ModeName) -> &Expect {
-        match mode {
-            ModeName::Dev => &self.dev,
-            ModeName::Prod => &self.prod,
-            ModeName::Bare => &self.bare,
-        }
+        self.startup.fixed.is_some() || self.steps.iter().any(|s| !s.fixed.is_empty())
     }
 }
 

@@ -42,7 +42,7 @@ pub fn select<'a>(
         if picked.is_empty() {
             return Err(SelectError {
                 pattern: pattern.clone(),
-                suggestion: suggest(scenarios, pattern),
+                suggestion: suggest(scenarios, pattern, root),
             });
         }
         for index in picked {
@@ -77,12 +77,14 @@ fn pick(scenarios: &[Scenario], pattern: &str, root: &Path) -> Vec<usize> {
         return indexes(&|s| s.class() == class);
     }
     if pattern.contains(['*', '?']) {
+        let Some(glob) = glob(pattern) else {
+            return Vec::new();
+        };
         return indexes(&|s| {
             let file = s.file.trim_end_matches(".toml");
-            glob_match(pattern, s.id())
-                || glob_match(pattern, file)
-                || glob_match(pattern, &s.file)
-                || glob_match(pattern, s.class())
+            [s.id(), file, &s.file, s.class()]
+                .iter()
+                .any(|text| glob.is_match(text))
         });
     }
     indexes(&|s| s.class() == pattern)
@@ -108,9 +110,10 @@ fn canonical(path: &Path) -> Option<PathBuf> {
 }
 
 /// The closest id or file name, or where to look.
-fn suggest(scenarios: &[Scenario], pattern: &str) -> String {
+fn suggest(scenarios: &[Scenario], pattern: &str, root: &Path) -> String {
     if let Some(class) = pattern.strip_prefix(CLASS_PREFIX) {
-        let hint = crate::scenario::suggest(class, crate::catalog::ids(), "failure classes");
+        let classes = super::Classes::load(root).unwrap_or_default();
+        let hint = super::suggest(class, classes.ids(), "failure classes");
         return format!("; {hint}");
     }
     let names = scenarios.iter().flat_map(|s| {
@@ -120,7 +123,7 @@ fn suggest(scenarios: &[Scenario], pattern: &str) -> String {
         ]
     });
     let closest = names
-        .map(|name| (demo_app::settings::edit_distance(pattern, &name), name))
+        .map(|name| (strsim::levenshtein(pattern, &name), name))
         .min();
     match closest {
         Some((distance, name)) if distance <= pattern.len() / 2 + 1 => {
@@ -130,26 +133,19 @@ fn suggest(scenarios: &[Scenario], pattern: &str) -> String {
     }
 }
 
-/// `*` matches within a path segment, `**` across segments, `?` one character.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    fn go(p: &[char], t: &[char]) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some('*') if p.get(1) == Some(&'*') => {
-                let rest = &p[2..];
-                let rest = rest.strip_prefix(&['/']).unwrap_or(rest);
-                (0..=t.len()).any(|i| go(rest, &t[i..]))
-            }
-            Some('*') => (0..=t.len())
-                .take_while(|i| *i == 0 || t[i - 1] != '/')
-                .any(|i| go(&p[1..], &t[i..])),
-            Some('?') => !t.is_empty() && t[0] != '/' && go(&p[1..], &t[1..]),
-            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..]),
-        }
-    }
-    go(&p, &t)
+/// `*` matches within a path segment, `**` across segments, `?` one character (globset,
+/// with `/` as the separator). A pattern globset cannot read matches nothing.
+fn glob(pattern: &str) -> Option<globset::GlobMatcher> {
+    let glob = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .ok()?;
+    Some(glob.compile_matcher())
+}
+
+#[cfg(test)]
+fn glob_match(pattern: &str, text: &str) -> bool {
+    glob(pattern).is_some_and(|glob| glob.is_match(text))
 }
 
 #[cfg(test)]

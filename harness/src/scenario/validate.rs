@@ -3,14 +3,20 @@
 
 use std::collections::BTreeSet;
 
-use demo_app::settings::{KEYS, edit_distance};
 use toml::Spanned;
 
-use super::ScenarioError;
-use super::model::{Expect, ModeName, RequestSpec, Scenario, Step};
-use crate::{catalog, leaks};
+use super::expect::Expect;
+use super::model::{ModeName, Scenario};
+use super::step::{RequestSpec, StepFile};
+use super::{ScenarioError, Vocabulary};
+use crate::leaks;
 
-pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> {
+pub fn check(
+    scenario: &Scenario,
+    vocabulary: &Vocabulary,
+    file: &str,
+    text: &str,
+) -> Vec<ScenarioError> {
     let mut problems = Vec::new();
     let mut report = |span, message: String, hint: Option<String>| {
         problems.push(ScenarioError::at(file, text, Some(span), message, hint));
@@ -29,11 +35,11 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
         );
     }
     let class = scenario.class.get_ref();
-    if !catalog::is_known(class) {
+    if !vocabulary.classes.is_known(class) {
         report(
             scenario.class.span(),
             format!("unknown failure class `{class}`"),
-            Some(suggest(class, catalog::ids(), "failure classes")),
+            Some(suggest(class, vocabulary.classes.ids(), "failure classes")),
         );
     }
     for cwe in &scenario.cwe {
@@ -49,20 +55,21 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
             );
         }
     }
+    let settings = &vocabulary.app_settings;
     for key in scenario.app.keys() {
-        if !KEYS.iter().any(|k| k.name == key.get_ref()) {
+        if !settings.iter().any(|name| name == key.get_ref()) {
             report(
                 key.span(),
                 format!("unknown demo-app setting `{}`", key.get_ref()),
                 Some(suggest(
                     key.get_ref(),
-                    KEYS.iter().map(|k| k.name),
+                    settings.iter().map(String::as_str),
                     "settings",
                 )),
             );
         }
     }
-    if scenario.steps.is_empty()
+    if scenario.step_tables.is_empty()
         && scenario.startup.dev.is_none()
         && scenario.startup.prod.is_none()
         && scenario.startup.bare.is_none()
@@ -79,7 +86,7 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
     // `{{ops_token}}` is always there: the token the harness gave the app.
     let mut captured: BTreeSet<&str> = BTreeSet::from(["ops_token"]);
     let mut held: BTreeSet<&str> = BTreeSet::new();
-    for step in &scenario.steps {
+    for step in &scenario.step_tables {
         check_step(step, &captured, file, text, &mut problems);
         check_held_connections(step.get_ref(), &mut held, file, text, &mut problems);
         captured.extend(step.get_ref().capture.keys().map(String::as_str));
@@ -90,7 +97,7 @@ pub fn check(scenario: &Scenario, file: &str, text: &str) -> Vec<ScenarioError> 
 /// `hold` goes with `sql` and names a connection not already held; `release` names one
 /// that an earlier step holds.
 fn check_held_connections<'a>(
-    step: &'a Step,
+    step: &'a StepFile,
     held: &mut BTreeSet<&'a str>,
     file: &str,
     text: &str,
@@ -138,7 +145,7 @@ fn check_held_connections<'a>(
 }
 
 fn check_step(
-    spanned: &Spanned<Step>,
+    spanned: &Spanned<StepFile>,
     captured: &BTreeSet<&str>,
     file: &str,
     text: &str,
@@ -164,6 +171,40 @@ fn check_step(
             Some("Split it into several [[steps]] tables, one action each.".into()),
         );
         return;
+    }
+    if step.path.is_none() {
+        // A key of the step's own request on a step that sends none would be ignored.
+        let request_keys = [
+            ("method", step.method.is_some()),
+            ("query", !step.query.is_empty()),
+            ("headers", !step.headers.is_empty()),
+            ("accept", step.accept.is_some()),
+            ("json", step.json.is_some()),
+            ("body", step.body.is_some()),
+            ("timeout_ms", step.timeout_ms.is_some()),
+            ("new_connection", step.new_connection),
+            ("repeat", step.repeat.is_some()),
+            // With `parallel`, `times` has its own message below.
+            ("times", step.times.is_some() && step.parallel.is_empty()),
+        ];
+        for (key, _) in request_keys.iter().filter(|(_, set)| *set) {
+            report(
+                spanned.span(),
+                format!("`{key}` belongs to a request step (one with `path`)"),
+                Some(if step.parallel.is_empty() {
+                    "Move it to the step that sends the request.".into()
+                } else {
+                    "In a `parallel` step, give it to each request of the list.".into()
+                }),
+            );
+        }
+        if !step.capture.is_empty() && !step.sends_requests() {
+            report(
+                spanned.span(),
+                "`capture` takes values from a response, and this step sends no request".into(),
+                None,
+            );
+        }
     }
     let mut requests = vec![step.request_spec()];
     if !step.parallel.is_empty() {
@@ -375,7 +416,7 @@ pub fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>, what: &str
     }
     let closest = known
         .iter()
-        .map(|k| (edit_distance(given, k), *k))
+        .map(|k| (strsim::levenshtein(given, k), *k))
         .min()
         .filter(|(d, _)| *d <= given.len().max(4) / 2);
     match closest {

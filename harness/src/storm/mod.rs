@@ -401,5 +401,5 @@ async fn read_5xx(client: &reqwest::Client, url: &str) -> Option<u64> {
         .await
         .ok()?;
     let text = response.text().await.ok()?;
-    Some(crate::runner::metrics::request_counts(&text).1)
+    Some(crate::app::request_counts(&text).1)
 }

@@ -16,8 +16,8 @@ fn result_with_body(body: &str) -> RunResult {
         class: "crash.unwrap-none".into(),
         title: "<script>alert('title')</script>".into(),
         file: "x.toml".into(),
-        mode: "dev".into(),
-        backend: "sqlite".into(),
+        mode: RunMode::Dev,
+        backend: RunBackend::Sqlite,
         outcome: Outcome::Passed,
         reasons: vec![],
         startup: None,
@@ -43,6 +43,7 @@ fn result_with_body(body: &str) -> RunResult {
         samples: vec![],
         duration_ms: 1,
         declared_wait_ms: 0,
+        lesson: Default::default(),
     }
 }
 
@@ -51,7 +52,7 @@ fn hostile_strings_are_shown_as_text_never_as_markup() {
     let result = result_with_body(
         "<script>alert(1)</script> SELECT id FROM users WHERE 1 panicked at src/main.rs:1:2",
     );
-    let html = render(&[result], &[]).expect("renders");
+    let html = render(&[result]).expect("renders");
     for raw in ["<script>alert", "<img src=x", "<svg onload", "<b>nginx"] {
         assert!(!html.contains(raw), "unescaped {raw:?} in the report");
     }
@@ -65,7 +66,7 @@ fn hostile_strings_are_shown_as_text_never_as_markup() {
 
 #[test]
 fn the_page_needs_nothing_from_the_network() {
-    let html = render(&[result_with_body("ok")], &[]).expect("renders");
+    let html = render(&[result_with_body("ok")]).expect("renders");
     for needle in ["<script", "<link", "src=\"http", "@import", "url("] {
         assert!(
             !html.contains(needle),
@@ -95,7 +96,7 @@ fn sql_steps_appear_where_they_ran_and_escaped() {
         ),
         record(2, "let go", "", Some("released `job`")),
     ];
-    let html = render(&[result], &[]).expect("renders");
+    let html = render(&[result]).expect("renders");
     let lock = html
         .find("lock it")
         .expect("the SQL step before the request");
@@ -111,12 +112,12 @@ fn sql_steps_appear_where_they_ran_and_escaped() {
 
 #[test]
 fn bare_is_a_third_column_after_dev_and_prod() {
-    let runs: Vec<RunResult> = ["bare", "prod", "dev"]
+    let runs: Vec<RunResult> = [RunMode::Bare, RunMode::Prod, RunMode::Dev]
         .into_iter()
         .map(|mode| {
             let mut result = result_with_body("ok");
-            result.mode = mode.into();
-            if mode == "bare" {
+            result.mode = mode;
+            if mode == RunMode::Bare {
                 // A dropped connection: no response, the transport error instead.
                 result.exchanges[0].response = None;
                 result.exchanges[0].findings.clear();
@@ -125,7 +126,7 @@ fn bare_is_a_third_column_after_dev_and_prod() {
             result
         })
         .collect();
-    let html = render(&runs, &[]).expect("renders");
+    let html = render(&runs).expect("renders");
     let header = |column: &str| html.find(&format!("<th scope=\"col\">{column}</th>"));
     let (dev, prod, bare) = (
         header("dev · sqlite").expect("a dev column"),

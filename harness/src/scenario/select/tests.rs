@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use super::{glob_match, select};
-use crate::scenario::{Scenario, parse};
+use crate::scenario::{Classes, Scenario, Vocabulary, parse};
 
 /// A scenario with this id and class, loaded from `file` (relative to the folder).
 fn scenario(id: &str, class: &str, file: &str) -> Scenario {
@@ -10,7 +10,11 @@ fn scenario(id: &str, class: &str, file: &str) -> Scenario {
          [notes]\nnotice = \"n\"\nwhy = \"w\"\nfix = \"f\"\n\n\
          [[steps]]\nmethod = \"GET\"\npath = \"/healthz\"\n"
     );
-    let mut scenario = parse(file, &text).expect("a valid scenario");
+    let vocabulary = Vocabulary {
+        classes: Classes::lab(),
+        app_settings: Vec::new(),
+    };
+    let mut scenario = parse(file, &text, &vocabulary).expect("a valid scenario");
     scenario.file = file.to_string();
     scenario
 }

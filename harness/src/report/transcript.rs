@@ -1,8 +1,11 @@
-//! A run as normalized text, for snapshots: the requests, statuses, relevant headers,
-//! bodies and findings, with every volatile value redacted here and only here (ids,
-//! timestamps, ports, pids, temp names, machine paths, toolchain and engine versions,
-//! backtraces, source line numbers). The redactions keep the *kind* of leak visible:
-//! `[repo]/target/debug/harness` still shows that a path leaked.
+//! A run as text, for snapshots: the requests, statuses, relevant headers, bodies and
+//! findings. The volatile values (ids, timestamps, ports, pids, temp names, machine paths,
+//! toolchain and engine versions, source line numbers) are listed here, once, as
+//! `redactions`: the snapshot test hands them to insta as filters, and `normalize` applies
+//! the same list where the transcript itself needs redacted text (to sort and merge the
+//! responses of a race). JSON members that only vary per machine (backtraces, environment,
+//! pid, engine version) are blanked while rendering. The redactions keep the *kind* of leak
+//! visible: `[repo]/target/debug/harness` still shows that a path leaked.
 
 use std::sync::OnceLock;
 
@@ -47,13 +50,14 @@ pub fn render(result: &RunResult) -> String {
         while let Some(sql) = sql_steps.next_if(|sql| sql.step_index < step) {
             render_sql(&mut out, sql);
         }
-        let mut blocks: Vec<String> = result.exchanges[index..]
+        // Each block with its redacted text, which orders and compares it.
+        let mut blocks: Vec<(String, String)> = result.exchanges[index..]
             .iter()
             .take_while(|e| e.step_index == step)
             .map(|exchange| {
                 let mut block = String::new();
                 render_exchange(&mut block, exchange);
-                normalize(&block)
+                (normalize(&block), block)
             })
             .collect();
         index += blocks.len();
@@ -65,12 +69,12 @@ pub fn render(result: &RunResult) -> String {
         while at < blocks.len() {
             let same = blocks[at..]
                 .iter()
-                .take_while(|b| **b == blocks[at])
+                .take_while(|(key, _)| *key == blocks[at].0)
                 .count();
             if same > 1 {
                 out.push_str("\n(the next response, several times)");
             }
-            out.push_str(&blocks[at]);
+            out.push_str(&blocks[at].1);
             at += same;
         }
     }
@@ -95,7 +99,7 @@ pub fn render(result: &RunResult) -> String {
             invariant.actual
         ));
     }
-    normalize(&out)
+    out
 }
 
 fn render_sql(out: &mut String, sql: &SqlRecord) {
@@ -217,16 +221,40 @@ fn blank_volatile_members(json: &mut Value) {
     }
 }
 
-/// The text-level redactions, applied in order.
+/// The text-level redactions, applied in order: `(regex, replacement)`, the machine's own
+/// paths first (longest first, so nested ones are replaced whole), then the patterns. The
+/// snapshot test gives them to insta as filters.
+pub fn redactions() -> Vec<(String, String)> {
+    let paths = machine_paths()
+        .into_iter()
+        .map(|(from, to)| (regex::escape(&from), to));
+    let patterns = PATTERNS
+        .iter()
+        .map(|(pattern, to)| (pattern.to_string(), to.to_string()));
+    paths.chain(patterns).collect()
+}
+
+/// `text` with every redaction applied.
 pub fn normalize(text: &str) -> String {
     let mut out = text.to_string();
-    for (from, to) in machine_paths() {
-        out = out.replace(&from, &to);
-    }
-    for (regex, replacement) in patterns() {
-        out = regex.replace_all(&out, *replacement).into_owned();
+    for (regex, replacement) in compiled() {
+        out = regex.replace_all(&out, replacement.as_str()).into_owned();
     }
     out
+}
+
+fn compiled() -> &'static [(Regex, String)] {
+    static COMPILED: OnceLock<Vec<(Regex, String)>> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        redactions()
+            .into_iter()
+            .map(|(pattern, to)| {
+                let regex = Regex::new(&pattern)
+                    .unwrap_or_else(|e| panic!("redaction pattern {pattern} is invalid: {e}"));
+                (regex, to)
+            })
+            .collect()
+    })
 }
 
 /// Paths of this machine, longest first, so nested ones are replaced whole.
@@ -273,48 +301,36 @@ fn target_dir() -> Option<String> {
     Some(profile.parent()?.display().to_string())
 }
 
-fn patterns() -> &'static [(Regex, &'static str)] {
-    static PATTERNS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        let rules: &[(&str, &str)] = &[
-            (
-                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                "[uuid]",
-            ),
-            (r"crash[-_]course[-_][0-9a-f]{32}", "crash-course-[scratch]"),
-            (r"\b[0-9a-f]{32}\b", "[hex32]"),
-            (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
-            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", "[timestamp]"),
-            (r"/rustc/[0-9a-f]{40}", "/rustc/[hash]"),
-            (r"index\.crates\.io-[0-9a-f]{16}", "index.crates.io-[hash]"),
-            (r"\.rs:\d+:\d+", ".rs:[line]:[col]"),
-            (r"\.rs:\d+", ".rs:[line]"),
-            (r"PostgreSQL \d+\.\d+[^\x22\n]*", "PostgreSQL [version]"),
-            (r"Rust/\d+\.\d+\.\d+", "Rust/[rustc]"),
-            (r#""rustc": "\d+\.\d+\.\d+""#, r#""rustc": "[rustc]""#),
-            (
-                r"(?s)<h2>Backtrace</h2><pre>.*?</pre>",
-                "<h2>Backtrace</h2><pre>[backtrace]</pre>",
-            ),
-            (r"([Pp]rocess) \d+", "$1 [pid]"),
-            // How many leaked files a reset closes depends on how many descriptors the
-            // process had open when the limit was hit (pool connections come and go).
-            (r#""closed_files": \d+"#, r#""closed_files": [count]"#),
-            // PostgreSQL names the line of its own parser source; it differs per version.
-            (r"at line \d+", "at line [n]"),
-            (r"line: Some\(\d+\)", "line: Some([n])"),
-            (r"transaction \d+", "transaction [txid]"),
-        ];
-        rules
-            .iter()
-            .map(|(pattern, to)| {
-                let regex = Regex::new(pattern)
-                    .unwrap_or_else(|e| panic!("redaction pattern {pattern} is invalid: {e}"));
-                (regex, *to)
-            })
-            .collect()
-    })
-}
+/// Volatile values by pattern, in the order they are applied.
+const PATTERNS: &[(&str, &str)] = &[
+    (
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "[uuid]",
+    ),
+    (r"crash[-_]course[-_][0-9a-f]{32}", "crash-course-[scratch]"),
+    (r"\b[0-9a-f]{32}\b", "[hex32]"),
+    (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+    (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", "[timestamp]"),
+    (r"/rustc/[0-9a-f]{40}", "/rustc/[hash]"),
+    (r"index\.crates\.io-[0-9a-f]{16}", "index.crates.io-[hash]"),
+    (r"\.rs:\d+:\d+", ".rs:[line]:[col]"),
+    (r"\.rs:\d+", ".rs:[line]"),
+    (r"PostgreSQL \d+\.\d+[^\x22\n]*", "PostgreSQL [version]"),
+    (r"Rust/\d+\.\d+\.\d+", "Rust/[rustc]"),
+    (r#""rustc": "\d+\.\d+\.\d+""#, r#""rustc": "[rustc]""#),
+    (
+        r"(?s)<h2>Backtrace</h2><pre>.*?</pre>",
+        "<h2>Backtrace</h2><pre>[backtrace]</pre>",
+    ),
+    (r"([Pp]rocess) \d+", "$1 [pid]"),
+    // How many leaked files a reset closes depends on how many descriptors the
+    // process had open when the limit was hit (pool connections come and go).
+    (r#""closed_files": \d+"#, r#""closed_files": [count]"#),
+    // PostgreSQL names the line of its own parser source; it differs per version.
+    (r"at line \d+", "at line [n]"),
+    (r"line: Some\(\d+\)", "line: Some([n])"),
+    (r"transaction \d+", "transaction [txid]"),
+];
 
 #[cfg(test)]
 mod tests {

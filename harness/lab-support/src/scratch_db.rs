@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use sqlx::{AnyConnection, Connection as _, Executor as _};
 
-use crate::db::Backend;
+pub use demo_app::db::Backend;
 
 /// The server the lab's PostgreSQL runs and tests use unless told otherwise.
 pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -179,7 +179,7 @@ async fn migrate_and_grant(owner_url: &str) -> anyhow::Result<()> {
         .connect(owner_url)
         .await
         .context("Could not connect to the new database as its owner")?;
-    crate::db::migrate(Backend::Postgres, &pool).await?;
+    demo_app::db::migrate(Backend::Postgres, &pool).await?;
     let grants = format!(
         "GRANT USAGE ON SCHEMA public TO {APP_ROLE}; \
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}; \
@@ -195,15 +195,13 @@ async fn migrate_and_grant(owner_url: &str) -> anyhow::Result<()> {
 
 /// The URL with its user (and password) replaced.
 fn with_user(url: &str, user: &str, password: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+    let Ok(mut parsed) = url::Url::parse(url) else {
         return url.to_string();
     };
-    let rest = &url[scheme_end..];
-    let host = match rest.find('@') {
-        Some(at) if rest.find('/').is_none_or(|slash| at < slash) => &rest[at + 1..],
-        _ => rest,
-    };
-    format!("{}{user}:{password}@{host}", &url[..scheme_end])
+    if parsed.set_username(user).is_err() || parsed.set_password(Some(password)).is_err() {
+        return url.to_string();
+    }
+    parsed.into()
 }
 
 fn remove_sqlite_files(path: &std::path::Path) {
@@ -216,32 +214,21 @@ fn remove_sqlite_files(path: &std::path::Path) {
 
 /// The admin URL with its database name replaced.
 fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
+    let Ok(mut parsed) = url::Url::parse(admin_url) else {
+        return admin_url.to_string();
     };
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    format!("{base}/{name}{query}")
+    parsed.set_path(&format!("/{name}"));
+    parsed.into()
 }
 
 /// The URL with any password replaced, for messages.
 pub fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end..];
-    match (rest.find('@'), rest.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!(
-                "{}{}:***{}",
-                &url[..scheme_end],
-                &rest[..colon],
-                &rest[at..]
-            )
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            if parsed.set_password(Some("***")).is_err() {
+                return url.to_string();
+            }
+            parsed.into()
         }
         _ => url.to_string(),
     }

@@ -10,13 +10,13 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use demo_app::db::Backend;
-use demo_app::launch::{Launch, Started};
-use demo_app::scratch_db::ScratchDatabase;
 use futures_util::StreamExt as _;
+use lab_support::launch::{Launch, Started};
+use lab_support::scratch_db::ScratchDatabase;
 use serde::Serialize;
 
-use crate::runner::{AppCommand, OPS_TOKEN};
+use crate::runner::AppCommand;
+use crate::scenario::ModeName;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -55,10 +55,10 @@ struct Workload {
 }
 
 pub async fn run(app: &AppCommand, options: Options) -> anyhow::Result<Vec<Measurement>> {
-    let prod_db = ScratchDatabase::create(Backend::Sqlite).await?;
-    let dev_db = ScratchDatabase::create(Backend::Sqlite).await?;
-    let prod = start(app, "prod", &prod_db).await?;
-    let dev = start(app, "dev", &dev_db).await?;
+    let prod_db = ScratchDatabase::create(lab_support::Backend::Sqlite).await?;
+    let dev_db = ScratchDatabase::create(lab_support::Backend::Sqlite).await?;
+    let prod = start(app, ModeName::Prod, &prod_db).await?;
+    let dev = start(app, ModeName::Dev, &dev_db).await?;
     crate::runner::http::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -153,23 +153,22 @@ fn workload(name: &'static str, dev: bool, path: &'static str, expected_status: 
 
 async fn start(
     app: &AppCommand,
-    mode: &str,
+    mode: ModeName,
     db: &ScratchDatabase,
-) -> anyhow::Result<Box<demo_app::launch::RunningApp>> {
+) -> anyhow::Result<Box<lab_support::launch::RunningApp>> {
     let launch = Launch {
         program: app.program.clone(),
         args: app.args.clone(),
-        settings: vec![
-            ("mode".into(), mode.into()),
-            ("bind".into(), "127.0.0.1:0".into()),
-            ("database_url".into(), db.url.clone()),
-            ("ops_token".into(), OPS_TOKEN.into()),
-        ],
+        settings: crate::runner::app_settings(mode, db),
     };
     match launch.start().await.context("Could not start demo-app")? {
         Started::Running(app) => Ok(app),
         Started::Failed(failure) => {
-            anyhow::bail!("demo-app ({mode}) did not start: {}", failure.stderr)
+            anyhow::bail!(
+                "demo-app ({}) did not start: {}",
+                mode.as_str(),
+                failure.stderr
+            )
         }
     }
 }

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::settings::ENV_PREFIX;
+use demo_app::settings::ENV_PREFIX;
 
 /// How long start-up (migrations included) may take before the launch counts as failed.
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);

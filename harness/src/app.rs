@@ -1,0 +1,109 @@
+//! The adapter: everything the harness knows of demo-app in particular, in one place. The
+//! pipeline (`scenario`, `runner`, `leaks`, `report`) speaks of modes, backends, settings
+//! and a 5xx rate; this module says what those are for the lab's own service: the
+//! settings it accepts, the counter its /metrics exposes, the engine behind a backend,
+//! and the `serve-app` entry that runs it inside the harness's own executable.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use crate::scenario::BackendName;
+
+/// The settings demo-app accepts (a scenario's `[app]` keys are checked against them).
+pub fn setting_names() -> Vec<String> {
+    demo_app::settings::KEYS
+        .iter()
+        .map(|key| key.name.to_string())
+        .collect()
+}
+
+/// The scenarios folder at `root`, its `[app]` keys checked against demo-app's settings.
+pub fn load_scenarios(root: &std::path::Path) -> std::io::Result<crate::scenario::Folder> {
+    crate::scenario::load_all(root, setting_names())
+}
+
+/// What a lab scenario may name: the classes of the folder at `root` and demo-app's settings.
+pub fn vocabulary(
+    root: &std::path::Path,
+) -> Result<crate::scenario::Vocabulary, Vec<crate::scenario::ScenarioError>> {
+    Ok(crate::scenario::Vocabulary {
+        classes: crate::scenario::Classes::load(root)?,
+        app_settings: setting_names(),
+    })
+}
+
+/// The Prometheus counter of answered requests, labelled by route, method and status
+/// class (`2xx`, `5xx`).
+pub const REQUESTS_METRIC: &str = "demo_app_http_requests_total";
+
+/// Routes that observe the app rather than use it: left out of a 5xx rate.
+pub const OBSERVER_ROUTES: [&str; 2] = ["route=\"/ops", "route=\"/metrics\""];
+
+/// (all requests, 5xx answers) from the app's /metrics text, leaving out the ops and
+/// metrics routes, which are the observer, not the traffic.
+pub fn request_counts(metrics: &str) -> (u64, u64) {
+    let prefix = format!("{REQUESTS_METRIC}{{");
+    let mut requests = 0;
+    let mut errors = 0;
+    for line in metrics.lines() {
+        let Some(rest) = line.strip_prefix(prefix.as_str()) else {
+            continue;
+        };
+        let Some((labels, value)) = rest.split_once("} ") else {
+            continue;
+        };
+        if OBSERVER_ROUTES.iter().any(|route| labels.contains(route)) {
+            continue;
+        }
+        let count: u64 = value.trim().parse().unwrap_or(0);
+        requests += count;
+        if labels.contains("status=\"5xx\"") {
+            errors += count;
+        }
+    }
+    (requests, errors)
+}
+
+/// The engine a scenario's backend names.
+pub fn engine(backend: BackendName) -> lab_support::Backend {
+    match backend {
+        BackendName::Sqlite => lab_support::Backend::Sqlite,
+        BackendName::Postgres => lab_support::Backend::Postgres,
+    }
+}
+
+/// `harness serve-app ARGS`: runs demo-app in this process, as its own binary would. The
+/// harness starts its apps this way, so one executable is all a workshop needs.
+pub fn serve(args: Vec<OsString>) -> ExitCode {
+    let mut argv = vec![OsString::from("demo-app")];
+    argv.extend(args);
+    demo_app::cli::main_with_args(argv)
+}
+
+/// Turns off library backtraces unless the operator chose otherwise (the served app pays
+/// for every capture on its error path; see demo-app's `library_backtraces`).
+///
+/// # Safety
+/// Writes the process environment: call it as the first statement of `main`, before any
+/// other thread exists.
+#[allow(unsafe_code)]
+pub unsafe fn turn_off_library_backtraces() {
+    // SAFETY: forwarded from the caller.
+    unsafe { demo_app::library_backtraces::turn_off_unless_chosen() };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_counts;
+
+    #[test]
+    fn the_error_rate_counts_traffic_and_leaves_out_the_observers() {
+        let metrics = "# HELP x\n\
+            demo_app_http_requests_total{route=\"/books/{id}\",method=\"GET\",status=\"2xx\"} 95\n\
+            demo_app_http_requests_total{route=\"/books/{id}\",method=\"GET\",status=\"5xx\"} 5\n\
+            demo_app_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"2xx\"} 3\n\
+            demo_app_http_requests_total{route=\"/ops/release\",method=\"POST\",status=\"2xx\"} 1\n\
+            demo_app_panics_total 5\n";
+        assert_eq!(request_counts(metrics), (100, 5));
+    }
+}

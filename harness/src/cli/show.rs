@@ -1,0 +1,77 @@
+//! `harness show`: one scenario's lesson and steps, for a projector.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{EXIT_OK, EXIT_USAGE};
+use crate::report::style::Style;
+use crate::runner;
+use crate::scenario::{self, Action, Classes, Scenario, Sending};
+
+pub fn run(scenarios: &[Scenario], classes: &Classes, wanted: &str, root: &Path) -> ExitCode {
+    let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
+        Ok(selected) => selected,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let style = Style::detect();
+    for s in selected {
+        let class_text = classes.describe(s.class()).unwrap_or_default();
+        outln!("{}", style.bold(&format!("{}  ·  {}", s.title, s.id())));
+        outln!("class      {} ({class_text})", s.class());
+        outln!(
+            "difficulty {:?}   CWE {}",
+            s.difficulty,
+            s.cwe
+                .iter()
+                .map(|c| c.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        outln!("file       {}\n", s.file);
+        outln!("{}\n", s.summary);
+        outln!("{}\n  {}\n", style.bold("What to notice"), s.notes.notice);
+        outln!("{}\n  {}\n", style.bold("Why it matters"), s.notes.why);
+        outln!("{}\n  {}\n", style.bold("How to fix it"), s.notes.fix);
+        outln!("{}", style.bold("Steps"));
+        for (i, step) in s.steps.iter().enumerate() {
+            let name = runner::step_name(i, step);
+            outln!("  {}. {name}: {}", i + 1, describe_step(step));
+        }
+        outln!("\nRun it: cargo run -p harness -- run {}", s.id());
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+/// What a step does, in a few words, for `show`.
+fn describe_step(step: &scenario::Step) -> String {
+    match &step.action {
+        Action::Sleep { ms } => format!("wait {ms} ms"),
+        Action::Sql { sql, hold } => {
+            let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            match hold {
+                Some(hold) => format!("SQL {sql} (its connection held as `{hold}`)"),
+                None => format!("SQL {sql}"),
+            }
+        }
+        Action::Release { name } => format!("release `{name}` (close its connection)"),
+        Action::Metrics { label, .. } => {
+            format!("sample the 5xx rate from /metrics as `{label}`")
+        }
+        Action::Parallel(requests) => format!("{} requests at once", requests.len()),
+        Action::Request { request, sending } => {
+            let count = match sending {
+                Sending::AtOnce(n) => format!(" x{n} at once"),
+                Sending::OneAfterAnother(n) => format!(" x{n}, one after another"),
+                Sending::Once => String::new(),
+            };
+            format!(
+                "{} {}{count}",
+                request.method.as_deref().unwrap_or("GET"),
+                request.path.as_deref().unwrap_or("/")
+            )
+        }
+    }
+}

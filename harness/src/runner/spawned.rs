@@ -1,0 +1,156 @@
+//! A run of the lab's own app: a fresh database, demo-app started with the run's settings
+//! (and a fake upstream when the scenario has one), the steps, the invariants, the logs
+//! paired with the exchanges, and each step's expectations checked. The launcher part of
+//! the runner: the rest of it only sees a base URL.
+
+use std::time::Duration;
+
+use lab_support::launch::{Launch, Started};
+use lab_support::scratch_db::ScratchDatabase;
+
+use super::held::HeldConnections;
+use super::{
+    AppCommand, Exchange, OPS_TOKEN, RunResult, StartupRecord, Unmet, expect, invariants, logs,
+    steps, upstream,
+};
+use crate::scenario::{BackendName, Expectations, ModeName, Scenario};
+
+/// The settings every harness-started app runs with: the mode, loopback on a free port,
+/// the run's own database, and the ops token.
+pub fn app_settings(mode: ModeName, db: &ScratchDatabase) -> Vec<(String, String)> {
+    vec![
+        ("mode".to_string(), mode.as_str().to_string()),
+        ("bind".to_string(), "127.0.0.1:0".to_string()),
+        ("database_url".to_string(), db.url.clone()),
+        ("ops_token".to_string(), OPS_TOKEN.to_string()),
+    ]
+}
+
+pub(super) async fn run_spawned(
+    scenario: &Scenario,
+    mode: ModeName,
+    expectations: Expectations,
+    backend: BackendName,
+    app: &AppCommand,
+    result: &mut RunResult,
+) -> anyhow::Result<()> {
+    let db = ScratchDatabase::create(crate::app::engine(backend)).await?;
+    let outcome = run_with_database(scenario, mode, expectations, app, &db, result).await;
+    let dropped = db.drop_database().await;
+    outcome?;
+    dropped
+}
+
+async fn run_with_database(
+    scenario: &Scenario,
+    mode: ModeName,
+    expectations: Expectations,
+    app: &AppCommand,
+    db: &ScratchDatabase,
+    result: &mut RunResult,
+) -> anyhow::Result<()> {
+    let mut settings = app_settings(mode, db);
+    // Kept alive for the whole run; dropping it stops the server.
+    let fake_upstream = match &scenario.upstream {
+        Some(spec) => Some(upstream::start(spec).await?),
+        None => None,
+    };
+    if let Some(fake) = &fake_upstream {
+        settings.push(("fx_api_url".to_string(), fake.uri()));
+    }
+    for (key, value) in scenario.app_settings() {
+        settings.retain(|(k, _)| *k != key);
+        settings.push((key, value));
+    }
+    let launch = Launch {
+        program: app.program.clone(),
+        args: app.args.clone(),
+        settings,
+    };
+    let expected_startup = match expectations {
+        Expectations::Lesson => scenario.startup.get(mode),
+        Expectations::Fixed => scenario.startup.fixed.as_ref(),
+    };
+    let running = match launch.start().await? {
+        Started::Failed(failure) => {
+            match expected_startup {
+                Some(expected) => {
+                    if let Some(code) = expected.exit_code
+                        && failure.exit_code != Some(code)
+                    {
+                        result.reasons.push(Unmet::new(
+                            "startup_exit_code",
+                            format!(
+                                "start-up: exit code {:?} (expected {code})",
+                                failure.exit_code
+                            ),
+                        ));
+                    }
+                    for needle in &expected.stderr_contains {
+                        if !failure.stderr.contains(needle.as_str()) {
+                            result.reasons.push(Unmet::new(
+                                "startup_stderr",
+                                format!("start-up: stderr does not contain {needle:?}"),
+                            ));
+                        }
+                    }
+                }
+                None => anyhow::bail!(
+                    "demo-app did not start (exit code {:?}):\n{}",
+                    failure.exit_code,
+                    failure.stderr
+                ),
+            }
+            result.startup = Some(StartupRecord {
+                exit_code: failure.exit_code,
+                stderr: failure.stderr,
+            });
+            return Ok(());
+        }
+        Started::Running(running) => running,
+    };
+    if expected_startup.is_some() {
+        result.reasons.push(Unmet::new(
+            "startup_not_refused",
+            format!(
+                "start-up: the app started in {} but should have refused",
+                mode.as_str()
+            ),
+        ));
+        running.stop().await;
+        return Ok(());
+    }
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy(&db.admin_url)?;
+    let mut held = HeldConnections::default();
+    let outcome = steps::run_steps(
+        scenario,
+        mode,
+        expectations,
+        &running,
+        &pool,
+        &mut held,
+        result,
+    )
+    .await;
+    held.release_all().await;
+    invariants::check(scenario, expectations, &pool, result).await;
+    pool.close().await;
+    logs::attach(&running, &mut result.exchanges).await;
+    running.stop().await;
+    outcome?;
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let exchanges: Vec<&Exchange> = result
+            .exchanges
+            .iter()
+            .filter(|e| e.step_index == index)
+            .collect();
+        for expect in step.expectations(mode, expectations) {
+            let reasons = expect::check_step(expect, &exchanges, true);
+            result.reasons.extend(reasons);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Carrying out a scenario's steps against a running app: each step's `Action` (requests,
+//! SQL, a pause, a metrics sample, a held connection released), in file order.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use lab_support::launch::RunningApp;
+use sqlx::AnyPool;
+
+use super::held::HeldConnections;
+use super::{Exchange, OPS_TOKEN, RunResult, SqlRecord, http, metrics};
+use crate::scenario::{Action, Expectations, ModeName, Scenario, Sending, Step};
+
+pub(super) async fn run_steps(
+    scenario: &Scenario,
+    mode: ModeName,
+    expectations: Expectations,
+    running: &RunningApp,
+    pool: &AnyPool,
+    held: &mut HeldConnections,
+    result: &mut RunResult,
+) -> anyhow::Result<()> {
+    let client = http::client();
+    let mut captures = BTreeMap::from([("ops_token".to_string(), OPS_TOKEN.to_string())]);
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let name = step_name(index, step);
+        match &step.action {
+            Action::Metrics {
+                error_rate_above,
+                error_rate_below,
+                ..
+            } => {
+                let sample =
+                    metrics::sample(&client, &running.base_url, &name, &result.samples).await?;
+                // The step's own bounds hold in every mode; a mode's table adds its own.
+                // For `check`, a rate the flaw must push up says nothing about the
+                // corrected app.
+                let tables = step.expectations(mode, expectations);
+                let step_above = match expectations {
+                    Expectations::Lesson => *error_rate_above,
+                    Expectations::Fixed => None,
+                };
+                let aboves = tables.iter().map(|t| t.error_rate_above);
+                let belows = tables.iter().map(|t| t.error_rate_below);
+                result.reasons.extend(metrics::unmet_bounds(
+                    &name,
+                    &sample,
+                    aboves.chain([step_above]).flatten(),
+                    belows.chain([*error_rate_below]).flatten(),
+                ));
+                result.samples.push(sample);
+            }
+            Action::Sleep { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Action::Sql { sql, hold } => {
+                let sql = http::fill(sql, &captures);
+                let outcome = match hold {
+                    Some(hold) => held.hold(pool, hold, &sql).await,
+                    None => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(pool)
+                        .await
+                        .map(|done| done.rows_affected()),
+                };
+                result.sql.push(SqlRecord {
+                    step_index: index,
+                    step: name.clone(),
+                    sql,
+                    connection: hold.as_ref().map(|h| format!("held as `{h}`")),
+                    rows_affected: outcome.as_ref().ok().copied(),
+                    error: outcome.as_ref().err().map(|e| e.to_string()),
+                });
+                if let Err(e) = outcome {
+                    anyhow::bail!("{name}: the SQL step failed: {e}");
+                }
+            }
+            Action::Release { name: release } => match held.release(release).await {
+                Ok(true) => result.sql.push(SqlRecord {
+                    step_index: index,
+                    step: name.clone(),
+                    sql: String::new(),
+                    connection: Some(format!(
+                        "released `{release}`: closed, what it held rolled back"
+                    )),
+                    rows_affected: None,
+                    error: None,
+                }),
+                Ok(false) => anyhow::bail!("{name}: no connection is held as `{release}`"),
+                Err(e) => anyhow::bail!("{name}: closing `{release}` failed: {e}"),
+            },
+            Action::Request { .. } | Action::Parallel(_) => {
+                let exchanges =
+                    send_step(&client, &running.base_url, (index, &name), step, &captures).await;
+                if let Some(first) = exchanges.first() {
+                    for (capture, how) in &step.capture {
+                        match http::capture(how.get_ref(), first) {
+                            Some(value) => {
+                                captures.insert(capture.clone(), value);
+                            }
+                            None => result.reasons.push(super::Unmet::new(
+                                "capture_failed",
+                                format!(
+                                    "{name}: could not capture `{capture}` from {}",
+                                    how.get_ref()
+                                ),
+                            )),
+                        }
+                    }
+                }
+                result.exchanges.extend(exchanges);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The requests of one step: one, `repeat` copies at once, `times` one after another, or
+/// the `parallel` set at once. Steps that send nothing give no exchanges.
+pub(super) async fn send_step(
+    client: &reqwest::Client,
+    base_url: &str,
+    name: (usize, &str),
+    step: &Step,
+    captures: &BTreeMap<String, String>,
+) -> Vec<Exchange> {
+    let send = |spec| http::send(client, base_url, name, spec, captures);
+    match &step.action {
+        Action::Request {
+            request,
+            sending: Sending::OneAfterAnother(times),
+        } => {
+            let mut exchanges = Vec::with_capacity(*times as usize);
+            for _ in 0..*times {
+                exchanges.push(send(request).await);
+            }
+            exchanges
+        }
+        Action::Request { request, sending } => {
+            let copies = match sending {
+                Sending::AtOnce(n) => *n as usize,
+                _ => 1,
+            };
+            join_all((0..copies).map(|_| send(request))).await
+        }
+        Action::Parallel(requests) => join_all(requests.iter().map(send)).await,
+        _ => Vec::new(),
+    }
+}
+
+pub fn step_name(index: usize, step: &Step) -> String {
+    match &step.name {
+        Some(name) => name.clone(),
+        None => format!("step {}", index + 1),
+    }
+}
