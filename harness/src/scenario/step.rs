@@ -93,6 +93,38 @@ impl Step {
     }
 }
 
+/// The request fields, written once: a step states them inline beside its other keys, a
+/// `parallel` entry on their own. (serde cannot combine `flatten` with
+/// `deny_unknown_fields`, and a typo in a scenario must be an error, so the list is
+/// spliced into both structs.)
+macro_rules! with_request_fields {
+    ($(#[$meta:meta])* pub struct $name:ident { $($rest:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            pub method: Option<String>,
+            pub path: Option<String>,
+            #[serde(default)]
+            pub query: BTreeMap<String, String>,
+            #[serde(default)]
+            pub headers: BTreeMap<String, String>,
+            /// Shorthand for the `Accept` header.
+            pub accept: Option<String>,
+            /// A JSON body (sent with `Content-Type: application/json`).
+            pub json: Option<toml::Value>,
+            /// A raw body, sent as is (set `content-type` in `headers`).
+            pub body: Option<String>,
+            /// Gives up waiting for the response after this many milliseconds (default 30 s).
+            pub timeout_ms: Option<u64>,
+            /// Sends on a new connection instead of the run's kept-alive one (what a new
+            /// client sees, e.g. while the app cannot accept connections).
+            #[serde(default)]
+            pub new_connection: bool,
+            $($rest)*
+        }
+    };
+}
+
+with_request_fields! {
 /// One `[[steps]]` table as the file says it: a request, several requests at once, SQL, a
 /// pause, a metrics sample, or the release of a held connection. `validate` checks that
 /// exactly one of `path`, `parallel`, `sql`, `sleep_ms`, `metrics` and `release` is given;
@@ -101,23 +133,6 @@ impl Step {
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
     pub name: Option<String>,
-    // The request fields, inline (serde cannot combine `flatten` with
-    // `deny_unknown_fields`); `request_spec` gathers them.
-    pub method: Option<String>,
-    pub path: Option<String>,
-    #[serde(default)]
-    pub query: BTreeMap<String, String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    pub accept: Option<String>,
-    pub json: Option<toml::Value>,
-    pub body: Option<String>,
-    /// Gives up waiting for the response after this many milliseconds (default 30 s).
-    pub timeout_ms: Option<u64>,
-    /// Sends on a new connection instead of the run's kept-alive one (what a new client
-    /// sees, e.g. while the app cannot accept connections).
-    #[serde(default)]
-    pub new_connection: bool,
     /// Sends `repeat` copies of the request at the same moment (default 1).
     pub repeat: Option<u32>,
     /// Sends the request `times` times, one after another (steady traffic, or a leak that
@@ -164,6 +179,7 @@ pub struct StepFile {
     /// `harness check` applies (the lesson's tables describe the flaw).
     #[serde(default)]
     pub fixed: Expect,
+}
 }
 
 impl StepFile {
@@ -237,28 +253,13 @@ impl StepFile {
     }
 }
 
+with_request_fields! {
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
-    pub method: Option<String>,
-    pub path: Option<String>,
-    #[serde(default)]
-    pub query: BTreeMap<String, String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// Shorthand for the `Accept` header.
-    pub accept: Option<String>,
-    /// A JSON body (sent with `Content-Type: application/json`).
-    pub json: Option<toml::Value>,
-    /// A raw body, sent as is (set `content-type` in `headers`).
-    pub body: Option<String>,
     /// Wait this long before sending (staggers the requests of a `parallel` step so a race
     /// always starts the same way).
     #[serde(default)]
     pub delay_ms: u64,
-    /// Gives up waiting for the response after this many milliseconds (default 30 s).
-    pub timeout_ms: Option<u64>,
-    /// Sends on a new connection instead of the run's kept-alive one.
-    #[serde(default)]
-    pub new_connection: bool,
+}
 }
