@@ -8,6 +8,11 @@ use serde::Serialize;
 
 use super::population::{Record, Seen};
 
+/// A recovery needs a sliding second in which at least this share of answers succeed ...
+const RECOVERED_SUCCESS: f64 = 0.9;
+/// ... and every later one, checked at this step.
+const RECOVERY_STEP: Duration = Duration::from_millis(100);
+
 /// One second of the run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Second {
@@ -20,11 +25,6 @@ pub struct Second {
     /// 5xx answers the server counted (its own `/metrics`), seen by a client or not.
     pub server_5xx: u64,
 }
-
-/// A recovery needs a sliding second in which at least this share of answers succeed ...
-const RECOVERED_SUCCESS: f64 = 0.9;
-/// ... and every later one, checked at this step.
-const RECOVERY_STEP: Duration = Duration::from_millis(100);
 
 /// The per-second timeline of a record, `seconds` long; `server_5xx[i]` is the server's
 /// count for second `i`.
