@@ -74,6 +74,7 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every expectation met (scan: no find
 ///   harness show crash.unwrap-none    the lesson and its steps
 ///   harness run crash.unwrap-none     dev vs prod, side by side
 ///   harness run 'db/*' --backend all  a folder, on SQLite and PostgreSQL
+///   harness check crash.unwrap-none   after your fix: fixed, or what is still wrong
 ///   harness scan response.txt         audit a saved response of your own service
 #[derive(Debug, Parser)]
 #[command(name = "harness", version, after_help = EXIT_CODES, verbatim_doc_comment)]
