@@ -182,7 +182,8 @@ fn rps(workload: &Workload) -> f64 {
     }
 }
 
-fn percentile(sorted: &[Duration], q: f64) -> f64 {
+/// The `q` quantile of sorted durations, in milliseconds (nearest rank; 0 when empty).
+pub(crate) fn percentile(sorted: &[Duration], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -35,17 +35,20 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites() {
     );
 
     // The template runs as it is against the real app, in every mode.
-    let run = harness(
-        &[
-            "run",
-            "crash.unwrap-none.empty-cart",
-            "--backend",
-            "sqlite",
-            "--mode",
-            "all",
-        ],
-        dir.path(),
-    );
+    let run_in_every_mode = || {
+        harness(
+            &[
+                "run",
+                "crash.unwrap-none.empty-cart",
+                "--backend",
+                "sqlite",
+                "--mode",
+                "all",
+            ],
+            dir.path(),
+        )
+    };
+    let run = run_in_every_mode();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
@@ -58,17 +61,7 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites() {
         "the template has a [steps.bare] table"
     );
     std::fs::write(&file, without_bare).expect("rewritten");
-    let run = harness(
-        &[
-            "run",
-            "crash.unwrap-none.empty-cart",
-            "--backend",
-            "sqlite",
-            "--mode",
-            "all",
-        ],
-        dir.path(),
-    );
+    let run = run_in_every_mode();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");

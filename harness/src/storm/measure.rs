@@ -105,12 +105,8 @@ pub fn quantile_ms(record: &Record, run_end: Duration, q: f64) -> f64 {
                 .saturating_sub(*began)
         })
         .collect();
-    if times.is_empty() {
-        return 0.0;
-    }
     times.sort();
-    let index = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1;
-    times[index].as_secs_f64() * 1000.0
+    crate::load_test::percentile(&times, q)
 }
 
 #[cfg(test)]
