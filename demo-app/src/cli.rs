@@ -69,7 +69,8 @@ fn settings_help() -> String {
     }
     help.push_str(
         "\nExit codes: 0 stopped cleanly, 1 could not start (database, port), \
-         2 bad command line, 78 bad configuration.\nLogs: JSON lines on stderr; RUST_LOG \
+         2 bad command line, 78 bad configuration (a setting, or a PostgreSQL role the app \
+         will not serve with and cannot replace).\nLogs: JSON lines on stderr; RUST_LOG \
          sets the filter.",
     );
     help
@@ -150,6 +151,14 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = ?err, "demo-app could not start");
+            // A role the app will not serve with is the configuration's fault: EX_CONFIG.
+            if let Some(refused) = err
+                .chain()
+                .find_map(|e| e.downcast_ref::<crate::db::serving_role::RoleRefused>())
+            {
+                eprintln!("demo-app: {refused}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
             eprintln!("demo-app: could not start: {err:#}");
             ExitCode::from(EXIT_STARTUP)
         }

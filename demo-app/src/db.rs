@@ -16,6 +16,8 @@ use sqlx::{
 
 use crate::settings::Settings;
 
+pub mod serving_role;
+
 /// Which engine a database URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -60,11 +62,25 @@ impl Database {
             .context("database_url is neither sqlite: nor postgres://")?;
         // One direct connection first: a pool would report an unreachable server only as
         // "pool timed out", hiding the cause (refused, unknown host, bad password).
-        let probe = AnyConnection::connect(&settings.database_url)
+        let mut probe = AnyConnection::connect(&settings.database_url)
             .await
             .map_err(|e| crate::connect_error::explain(e, &settings.database_url))
             .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
-        probe.close().await.ok();
+        // Who serves: on PostgreSQL never a role that could read the server's files.
+        let serving = match backend {
+            Backend::Postgres => {
+                let chosen = serving_role::choose(&settings.database_url, &mut probe).await;
+                probe.close().await.ok();
+                Some(chosen?)
+            }
+            Backend::Sqlite => {
+                probe.close().await.ok();
+                None
+            }
+        };
+        let url = serving
+            .as_ref()
+            .map_or(settings.database_url.as_str(), |s| s.url.as_str());
         let statement_timeout_ms = settings.statement_timeout_ms;
         let busy_timeout_ms = settings.sqlite_busy_timeout_ms;
         let pool = AnyPoolOptions::new()
@@ -97,14 +113,27 @@ impl Database {
                 // sqlx's own "slow statement" warning would fire or not depending on a
                 // millisecond around the statement deadline; the app's error line already
                 // says what happened, with the SQL and the correlation id.
-                AnyConnectOptions::from_str(&settings.database_url)
+                AnyConnectOptions::from_str(url)
                     .context("database_url is not a URL sqlx can read")?
                     .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(1)),
             )
             .await
-            .map_err(|e| crate::connect_error::explain(e, &settings.database_url))
+            .map_err(|e| crate::connect_error::explain(e, url))
             .with_context(|| format!("Failed to connect to the {} database", backend.name()))?;
-        migrate(backend, &pool).await?;
+        match &serving {
+            // The owner migrated already; the app role could not.
+            Some(role) if role.demoted() => log_demotion(role),
+            Some(role) => {
+                migrate(backend, &pool).await?;
+                tracing::info!(
+                    serving_role = %role.name,
+                    "serving as the PostgreSQL role {}: no superuser, no server-file roles, \
+                     no CREATEROLE",
+                    role.name
+                );
+            }
+            None => migrate(backend, &pool).await?,
+        }
         let version_sql = match backend {
             Backend::Sqlite => "SELECT sqlite_version()",
             Backend::Postgres => "SELECT version()",
@@ -127,6 +156,21 @@ impl Database {
             Backend::Postgres => "PostgreSQL",
         }
     }
+}
+
+/// The start-up line that says who serves when the URL's role was too powerful to.
+fn log_demotion(role: &serving_role::ServingRole) {
+    tracing::warn!(
+        serving_role = %role.name,
+        given_role = %role.given.name,
+        given_role_is = %role.given.reasons(),
+        "the PostgreSQL role {} of database_url is {}: it migrated the schema as the owner, \
+         and the app serves as {}, a role with table privileges only (give database_url a \
+         table-only role to silence this)",
+        role.given.name,
+        role.given.reasons(),
+        role.name
+    );
 }
 
 /// Applies the embedded migrations, unless every one is applied already: an app role with

@@ -5,6 +5,7 @@ mod config;
 mod correlation;
 mod failure_classes;
 mod hardening;
+mod least_privilege;
 mod ops;
 mod reliability;
 mod resilience;

@@ -115,6 +115,11 @@ pub async fn spawn_app_with(mode: Mode, backend: Backend, extra: &[(&str, &str)]
     let db = ScratchDatabase::create(backend)
         .await
         .expect("scratch database");
+    spawn_app_on(mode, db, extra).await
+}
+
+/// Starts an app on a database the test prepared itself (`db.url` is what it gets).
+pub async fn spawn_app_on(mode: Mode, db: ScratchDatabase, extra: &[(&str, &str)]) -> TestApp {
     match launch(mode, &db, extra)
         .start()
         .await

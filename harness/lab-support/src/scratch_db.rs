@@ -46,11 +46,10 @@ pub async fn postgres_reachable(admin_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The role the app connects as on PostgreSQL, and its password. Cluster-wide and shared
-/// by every run; each database grants it table privileges only. The password is the
-/// lab's, like its other fake secrets (loopback only; ignored under trust auth).
-pub const APP_ROLE: &str = "crash_course_app";
-const APP_ROLE_PASSWORD: &str = "crash-course-lab";
+/// The role the app connects as on PostgreSQL, and its password: demo-app's own (the
+/// role demo-app serves as when it is given a privileged one), so the lab and a user's
+/// `cargo run` share one table-only role per server.
+pub use demo_app::db::serving_role::{APP_ROLE, APP_ROLE_PASSWORD};
 
 /// One run's own database.
 #[derive(Debug)]
@@ -86,34 +85,55 @@ impl ScratchDatabase {
                 })
             }
             Backend::Postgres => {
-                sqlx::any::install_default_drivers();
-                let admin_url = postgres_admin_url();
-                let name = format!("crash_course_{id}");
-                let mut admin = AnyConnection::connect(&admin_url).await.with_context(|| {
-                    format!("Could not connect to PostgreSQL at {}", redact(&admin_url))
-                })?;
-                // The name is generated above from hex digits only: safe to splice.
-                let create = format!("CREATE DATABASE {name}");
-                admin
-                    .execute(sqlx::AssertSqlSafe(create))
-                    .await
-                    .with_context(|| format!("Could not create the database {name}"))?;
-                ensure_app_role(&mut admin).await?;
-                admin.close().await.ok();
-                let owner_url = with_database(&admin_url, &name);
-                let scratch = ScratchDatabase {
-                    backend,
-                    url: with_user(&owner_url, APP_ROLE, APP_ROLE_PASSWORD),
-                    admin_url: owner_url.clone(),
-                    target: Target::Postgres { admin_url, name },
-                };
-                if let Err(e) = migrate_and_grant(&owner_url).await {
+                let mut scratch = ScratchDatabase::create_postgres(&id).await?;
+                let owner_url = scratch.admin_url.clone();
+                let prepared = async {
+                    let mut admin = AnyConnection::connect(&owner_url).await?;
+                    let ensured = ensure_app_role(&mut admin).await;
+                    admin.close().await.ok();
+                    ensured?;
+                    migrate_and_grant(&owner_url).await
+                }
+                .await;
+                if let Err(e) = prepared {
                     let _ = scratch.drop_database().await;
                     return Err(e);
                 }
+                scratch.url = with_user(&owner_url, APP_ROLE, APP_ROLE_PASSWORD);
                 Ok(scratch)
             }
         }
+    }
+
+    /// A new PostgreSQL database and nothing else, as README.md's `createdb` leaves it:
+    /// `url` is the admin role's (a superuser on the lab's server), not migrated. What
+    /// demo-app does with that URL is its own start-up check's business.
+    pub async fn create_empty_postgres() -> anyhow::Result<ScratchDatabase> {
+        ScratchDatabase::create_postgres(&uuid::Uuid::new_v4().simple().to_string()).await
+    }
+
+    async fn create_postgres(id: &str) -> anyhow::Result<ScratchDatabase> {
+        sqlx::any::install_default_drivers();
+        let admin_url = postgres_admin_url();
+        let name = format!("crash_course_{id}");
+        let mut admin = AnyConnection::connect(&admin_url).await.with_context(|| {
+            format!("Could not connect to PostgreSQL at {}", redact(&admin_url))
+        })?;
+        // The name is generated from hex digits only: safe to splice.
+        let create = format!("CREATE DATABASE {name}");
+        let created = admin
+            .execute(sqlx::AssertSqlSafe(create))
+            .await
+            .with_context(|| format!("Could not create the database {name}"));
+        admin.close().await.ok();
+        created?;
+        let owner_url = with_database(&admin_url, &name);
+        Ok(ScratchDatabase {
+            backend: Backend::Postgres,
+            url: owner_url.clone(),
+            admin_url: owner_url,
+            target: Target::Postgres { admin_url, name },
+        })
     }
 
     /// Removes the database (the SQLite file and its WAL companions, or the PostgreSQL
@@ -138,59 +158,29 @@ impl ScratchDatabase {
     }
 }
 
-/// Creates the app role if this server does not have it yet. Parallel runs may race to
-/// create it: whoever loses finds it there, which is all that is needed.
+/// The app role, created if the server does not have it yet and checked to be an
+/// ordinary one (demo-app's own check: no superuser, no server-file roles, no CREATEROLE).
 async fn ensure_app_role(admin: &mut AnyConnection) -> anyhow::Result<()> {
-    let create = format!(
-        "DO $$ BEGIN \
-           CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE_PASSWORD}' \
-             NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS; \
-         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
-         END $$"
-    );
-    admin
-        .execute(sqlx::AssertSqlSafe(create))
+    demo_app::db::serving_role::ensure_app_role(admin)
         .await
-        .with_context(|| format!("Could not create the role {APP_ROLE}"))?;
-    // A role of that name made by someone else must still be an ordinary one.
-    let (superuser, reads_files): (bool, bool) = sqlx::query_as(
-        "SELECT rolsuper, pg_has_role(rolname, 'pg_read_server_files', 'MEMBER') \
-         FROM pg_roles WHERE rolname = $1",
-    )
-    .bind(APP_ROLE)
-    .fetch_one(&mut *admin)
-    .await
-    .with_context(|| format!("Could not inspect the role {APP_ROLE}"))?;
-    if superuser || reads_files {
-        anyhow::bail!(
-            "the role {APP_ROLE} on this server is a superuser or may read server files; \
-             the lab runs its app with table privileges only (ALTER ROLE {APP_ROLE} NOSUPERUSER, \
-             REVOKE pg_read_server_files FROM {APP_ROLE})"
-        );
-    }
-    Ok(())
+        .map_err(anyhow::Error::new)
 }
 
-/// As the owner: the app's migrations (schema and seed), then table privileges for the app
-/// role and nothing more.
+/// As the owner: the app's migrations (schema and seed), then the app role's tables and
+/// nothing more.
 async fn migrate_and_grant(owner_url: &str) -> anyhow::Result<()> {
     let pool = sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
         .connect(owner_url)
         .await
         .context("Could not connect to the new database as its owner")?;
-    demo_app::db::migrate(Backend::Postgres, &pool).await?;
-    let grants = format!(
-        "GRANT USAGE ON SCHEMA public TO {APP_ROLE}; \
-         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}; \
-         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"
-    );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(grants))
-        .execute(&pool)
-        .await
-        .context("Could not grant the app role its table privileges")?;
+    let prepared = async {
+        demo_app::db::migrate(Backend::Postgres, &pool).await?;
+        demo_app::db::serving_role::grant_table_privileges(&pool, APP_ROLE).await
+    }
+    .await;
     pool.close().await;
-    Ok(())
+    prepared
 }
 
 /// The URL with its user (and password) replaced.
