@@ -7,6 +7,7 @@
 pub mod build_info;
 pub mod calendar;
 pub mod cli;
+pub mod client_address;
 pub mod connect_error;
 pub mod correlation;
 pub mod db;

@@ -134,8 +134,7 @@ pub async fn handle(
 
     let status = response.status();
     if crate::probing::ProbeWatch::counts(status.as_u16()) {
-        let client = client
-            .get_or_init(|| client_address(response.request(), state.settings.trust_forwarded_for));
+        let client = client.get_or_init(|| client_address(response.request(), &state.settings));
         watch_for_probing(&state, client, status.as_u16(), &correlation_id);
     }
     render::set_headers(response.headers_mut(), mode, status, &correlation_id);
@@ -176,9 +175,9 @@ impl Failure<'_> {
         let status = response.status();
         log_error(error, status);
         if status.is_server_error() {
-            let client = self.client.get_or_init(|| {
-                client_address(self.request, self.state.settings.trust_forwarded_for)
-            });
+            let client = self
+                .client
+                .get_or_init(|| client_address(self.request, &self.state.settings));
             let (fingerprint, alert) = self.state.errors.record(&Occurrence {
                 error,
                 status: status.as_u16(),
@@ -269,22 +268,9 @@ fn watch_for_probing(state: &AppState, client: &str, status: u16, correlation_id
     }
 }
 
-/// The peer's IP address, or the first X-Forwarded-For hop when a proxy the operator runs
-/// is trusted to set it. Anything that does not parse as an address counts as the peer.
-fn client_address(request: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let peer = request
-        .peer_addr()
-        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string());
-    if !trust_forwarded_for {
-        return peer;
-    }
-    request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
-        .map_or(peer, |ip| ip.to_string())
+/// The client's address as the settings say to read it (`client_address`).
+fn client_address(request: &HttpRequest, settings: &crate::settings::Settings) -> String {
+    crate::client_address::of_request(request, &settings.trust_forwarded_for)
 }
 
 /// The failure class a response teaches: the planted flaw's, or the catch-all lesson when

@@ -134,7 +134,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "trust_forwarded_for",
-        help: "`true` behind a reverse proxy you run: the client is the first X-Forwarded-For hop, not the peer address",
+        help: "behind reverse proxies you run: `true` or their number (the client is that many X-Forwarded-For hops from the right, the hop the outermost proxy appended), or their addresses (`10.0.0.5, 10.1.0.0/16`: the first hop from the right that is none of them); `false`: the peer address",
         default: Some("false"),
         secret: false,
     },

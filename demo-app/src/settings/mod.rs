@@ -91,7 +91,8 @@ pub struct Settings {
     /// Descriptors allowed on top of those the started app holds (0: no such limit).
     pub open_files_headroom: u64,
     pub probing_threshold: u32,
-    pub trust_forwarded_for: bool,
+    /// Whose `X-Forwarded-For` hops to believe (`client_address`).
+    pub trust_forwarded_for: crate::client_address::ProxyTrust,
     /// Where each value came from (not serialized into dumps).
     #[serde(skip)]
     pub sources: BTreeMap<&'static str, Source>,
@@ -353,7 +354,7 @@ impl Layers {
             open_files_headroom: open_files.headroom,
             probing_threshold: self
                 .parse("probing_threshold", "Use a whole number, 0 to turn it off.")?,
-            trust_forwarded_for: self.parse("trust_forwarded_for", "Use true or false.")?,
+            trust_forwarded_for: self.parse("trust_forwarded_for", crate::client_address::HINT)?,
             sources,
             warnings,
         })

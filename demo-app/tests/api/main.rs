@@ -4,6 +4,7 @@ mod bare;
 mod config;
 mod correlation;
 mod failure_classes;
+mod forwarded_for;
 mod hardening;
 mod least_privilege;
 mod ops;

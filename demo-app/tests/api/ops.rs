@@ -97,7 +97,7 @@ async fn prod_without_an_ops_token_serves_the_shop_and_closes_the_ops_routes() {
 }
 
 /// GET /ops/errors with the token: 200 and the groups as JSON.
-async fn error_groups(app: &crate::support::TestApp) -> Vec<serde_json::Value> {
+pub async fn error_groups(app: &crate::support::TestApp) -> Vec<serde_json::Value> {
     let response = app
         .client
         .get(app.url("/ops/errors"))
