@@ -107,6 +107,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 .unwrap_or(Source::Default);
             text.push_str(&format!("  {key} = {value}    # from {source}\n"));
         }
+        // What a started app would log as warnings (dev beyond loopback, weak tokens...).
+        for warning in &settings.warnings {
+            text.push_str(&format!("warning: {warning}\n"));
+        }
         // Written, not `println!`ed: a reader that stops early (`| head`) is no panic.
         return match std::io::stdout().lock().write_all(text.as_bytes()) {
             Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 mod descriptors;
+mod exposure;
 mod hints;
 mod keys;
 mod mode;
@@ -313,12 +314,14 @@ impl Layers {
             .iter()
             .map(|(k, (_, source))| (*k, source.clone()))
             .collect();
+        let bind: SocketAddr = self.parse(
+            "bind",
+            "Use HOST:PORT, for example 127.0.0.1:8080 (port 0 picks a free one).",
+        )?;
+        warnings.extend(exposure::beyond_loopback(mode, bind, ops_token.as_deref()));
         Ok(Settings {
             mode,
-            bind: self.parse(
-                "bind",
-                "Use HOST:PORT, for example 127.0.0.1:8080 (port 0 picks a free one).",
-            )?,
+            bind,
             database_url,
             workers,
             pool_max_connections,

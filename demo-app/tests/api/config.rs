@@ -51,3 +51,34 @@ fn bad_flags_exit_with_usage_errors_not_panics() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn dev_bound_beyond_loopback_warns_naming_what_it_exposes() {
+    // --check-config resolves the settings without binding anything.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_demo-app"))
+        .args(["--mode", "dev", "--bind", "0.0.0.0:8080", "--check-config"])
+        .env_remove("DEMO_APP_OPS_TOKEN")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let warning = stdout
+        .lines()
+        .find(|l| l.contains("beyond loopback"))
+        .unwrap_or_else(|| panic!("no warning: {stdout}"));
+    for exposed in [
+        "0.0.0.0:8080",
+        "database_url",
+        "ops_token",
+        "fx_api_key",
+        demo_app::settings::DEV_OPS_TOKEN,
+        "--mode prod",
+    ] {
+        assert!(warning.contains(exposed), "{exposed}: {warning}");
+    }
+    let loopback = std::process::Command::new(env!("CARGO_BIN_EXE_demo-app"))
+        .args(["--mode", "dev", "--check-config"])
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&loopback.stdout).contains("beyond loopback"));
+}
