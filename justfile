@@ -4,9 +4,13 @@
 default:
     @just --list
 
-# Serve demo-app on 127.0.0.1:8080 in MODE (dev or prod), with a throwaway ops token so the /ops switches work
-serve mode="dev":
-    DEMO_APP_OPS_TOKEN="${DEMO_APP_OPS_TOKEN:-workshop-token-$(date +%s)}" cargo run -p demo-app -- --mode {{mode}}
+# Serve demo-app in MODE (dev or prod) on BIND (for a room: `just serve prod 0.0.0.0:8080`; dev beyond loopback warns what it exposes), with a random throwaway ops token so the /ops switches work
+serve mode="dev" bind="127.0.0.1:8080":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export DEMO_APP_OPS_TOKEN="${DEMO_APP_OPS_TOKEN:-workshop-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
+    echo "ops token for this run: $DEMO_APP_OPS_TOKEN" >&2
+    cargo run -p demo-app -- --mode {{mode}} --bind {{bind}}
 
 # Run scenarios (all by default) in both modes, side by side
 run *args:
@@ -59,6 +63,10 @@ load *args:
 postgres:
     pg_isready -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
     pg_isready -h 127.0.0.1 -p 5432
+
+# Create the table-only PostgreSQL role demo-app serves as (crash_course_app), or make it an ordinary role again with the lab's password
+postgres-app-role:
+    psql "${CRASH_COURSE_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -v ON_ERROR_STOP=1 -c "SET client_min_messages TO error; DO \$\$ BEGIN CREATE ROLE crash_course_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$; ALTER ROLE crash_course_app LOGIN PASSWORD 'crash-course-lab' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS; REVOKE pg_read_server_files, pg_write_server_files, pg_execute_server_program FROM crash_course_app"
 
 # Prometheus on 127.0.0.1:9090 with the 5xx alert rules, scraping the demo-app of `just serve prod` on 8080 (start that first, in another terminal)
 monitor:

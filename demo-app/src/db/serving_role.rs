@@ -271,7 +271,8 @@ pub fn role_sql_command(url: &str) -> String {
 /// Creates the app role, or makes an existing one ordinary, with the lab's password.
 pub fn role_sql() -> String {
     format!(
-        "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; \
+        "SET client_min_messages TO error; \
+         DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; \
          END $$; ALTER ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE_PASSWORD}' NOSUPERUSER \
          NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS; REVOKE pg_read_server_files, \
          pg_write_server_files, pg_execute_server_program FROM {APP_ROLE}"

@@ -304,3 +304,20 @@ async fn where_no_table_only_role_can_serve_start_up_names_the_role_why_and_the_
     drop_role(&admin_url, &reader).await;
     drop_role(&admin_url, &unfit).await;
 }
+
+#[test]
+fn the_recipe_that_start_up_names_runs_the_sql_start_up_prints() {
+    let justfile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../justfile"))
+        .expect("justfile");
+    let recipe = serving_role::ROLE_RECIPE
+        .strip_prefix("just ")
+        .expect("a just recipe");
+    let body = justfile
+        .split(&format!("\n{recipe}:\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("the justfile has no recipe {recipe}"));
+    let first_line = body.lines().next().expect("a command");
+    let sql = serving_role::role_sql().replace('$', "\\$");
+    assert!(first_line.contains(&sql), "{first_line}\n---\n{sql}");
+    assert!(serving_role::role_sql_command("postgres://postgres@127.0.0.1/mydb").contains(&sql));
+}
