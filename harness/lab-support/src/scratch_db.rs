@@ -99,7 +99,9 @@ impl ScratchDatabase {
                     let _ = scratch.drop_database().await;
                     return Err(e);
                 }
-                scratch.url = with_user(&owner_url, APP_ROLE, APP_ROLE_PASSWORD);
+                scratch.url =
+                    demo_app::db::serving_role::with_user(&owner_url, APP_ROLE, APP_ROLE_PASSWORD)
+                        .context("the admin URL could not be rewritten for the app role")?;
                 Ok(scratch)
             }
         }
@@ -183,17 +185,6 @@ async fn migrate_and_grant(owner_url: &str) -> anyhow::Result<()> {
     prepared
 }
 
-/// The URL with its user (and password) replaced.
-fn with_user(url: &str, user: &str, password: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return url.to_string();
-    };
-    if parsed.set_username(user).is_err() || parsed.set_password(Some(password)).is_err() {
-        return url.to_string();
-    }
-    parsed.into()
-}
-
 fn remove_sqlite_files(path: &std::path::Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut file = path.as_os_str().to_owned();
@@ -239,22 +230,6 @@ mod tests {
             "postgres://u:p@h/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
-    }
-
-    #[test]
-    fn the_user_is_replaced_with_or_without_one_before() {
-        assert_eq!(
-            with_user("postgres://postgres@127.0.0.1:5432/x", "app", "pw"),
-            "postgres://app:pw@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_user("postgres://h/x", "app", "pw"),
-            "postgres://app:pw@h/x"
-        );
-        assert_eq!(
-            with_user("postgres://u:p@h/x?a=b@c", "app", "pw"),
-            "postgres://app:pw@h/x?a=b@c"
-        );
     }
 
     #[test]
