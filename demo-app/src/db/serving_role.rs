@@ -91,10 +91,15 @@ impl ServingRole {
     }
 }
 
+/// The role's attributes and memberships. The server-file roles came with PostgreSQL 11
+/// (before, only a superuser could read files): asked for only where they exist.
 const PRIVILEGES: &str = "r.rolsuper, r.rolcreaterole, \
-     pg_has_role(r.oid, 'pg_read_server_files', 'MEMBER'), \
-     pg_has_role(r.oid, 'pg_write_server_files', 'MEMBER'), \
-     pg_has_role(r.oid, 'pg_execute_server_program', 'MEMBER')";
+     CASE WHEN to_regrole('pg_read_server_files') IS NULL THEN false \
+          ELSE pg_has_role(r.oid, 'pg_read_server_files', 'MEMBER') END, \
+     CASE WHEN to_regrole('pg_write_server_files') IS NULL THEN false \
+          ELSE pg_has_role(r.oid, 'pg_write_server_files', 'MEMBER') END, \
+     CASE WHEN to_regrole('pg_execute_server_program') IS NULL THEN false \
+          ELSE pg_has_role(r.oid, 'pg_execute_server_program', 'MEMBER') END";
 
 type Privileges = (String, bool, bool, bool, bool, bool);
 
