@@ -16,6 +16,7 @@ use sqlx::{
 
 use crate::settings::Settings;
 
+pub mod app_role;
 pub mod serving_role;
 
 /// Which engine a database URL points at.

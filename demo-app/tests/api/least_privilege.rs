@@ -3,9 +3,8 @@
 //! app that serves as the table-only role, whose injection reads no host file.
 
 use demo_app::db::Backend;
-use demo_app::db::serving_role::{
-    self, APP_ROLE, APP_ROLE_PASSWORD, RoleRefused, TABLE_GRANTS, with_user,
-};
+use demo_app::db::app_role::{self, APP_ROLE, APP_ROLE_PASSWORD, TABLE_GRANTS};
+use demo_app::db::serving_role::{self, RoleRefused, with_user};
 use demo_app::settings::Mode;
 use lab_support::scratch_db::ScratchDatabase;
 use serde_json::Value;
@@ -199,7 +198,7 @@ async fn a_role_that_may_read_server_files_owns_the_schema_but_does_not_serve() 
     // The lab role exists on every server the lab ran on; make sure of it here, since a
     // role without CREATEROLE could not make it.
     let mut admin = AnyConnection::connect(&admin_url).await.expect("admin");
-    serving_role::ensure_app_role(&mut admin)
+    app_role::ensure_app_role(&mut admin)
         .await
         .expect("lab role");
     admin.close().await.ok();
@@ -309,7 +308,7 @@ async fn where_no_table_only_role_can_serve_start_up_names_the_role_why_and_the_
 fn the_recipe_that_start_up_names_runs_the_sql_start_up_prints() {
     let justfile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../justfile"))
         .expect("justfile");
-    let recipe = serving_role::ROLE_RECIPE
+    let recipe = app_role::ROLE_RECIPE
         .strip_prefix("just ")
         .expect("a just recipe");
     let body = justfile
@@ -317,7 +316,7 @@ fn the_recipe_that_start_up_names_runs_the_sql_start_up_prints() {
         .nth(1)
         .unwrap_or_else(|| panic!("the justfile has no recipe {recipe}"));
     let first_line = body.lines().next().expect("a command");
-    let sql = serving_role::role_sql().replace('$', "\\$");
+    let sql = app_role::role_sql().replace('$', "\\$");
     assert!(first_line.contains(&sql), "{first_line}\n---\n{sql}");
-    assert!(serving_role::role_sql_command("postgres://postgres@127.0.0.1/mydb").contains(&sql));
+    assert!(app_role::role_sql_command("postgres://postgres@127.0.0.1/mydb").contains(&sql));
 }

@@ -49,7 +49,7 @@ pub async fn postgres_reachable(admin_url: &str) -> anyhow::Result<()> {
 /// The role the app connects as on PostgreSQL, and its password: demo-app's own (the
 /// role demo-app serves as when it is given a privileged one), so the lab and a user's
 /// `cargo run` share one table-only role per server.
-pub use demo_app::db::serving_role::{APP_ROLE, APP_ROLE_PASSWORD};
+pub use demo_app::db::app_role::{APP_ROLE, APP_ROLE_PASSWORD};
 
 /// One run's own database.
 #[derive(Debug)]
@@ -163,7 +163,7 @@ impl ScratchDatabase {
 /// The app role, created if the server does not have it yet and checked to be an
 /// ordinary one (demo-app's own check: no superuser, no server-file roles, no CREATEROLE).
 async fn ensure_app_role(admin: &mut AnyConnection) -> anyhow::Result<()> {
-    demo_app::db::serving_role::ensure_app_role(admin)
+    demo_app::db::app_role::ensure_app_role(admin)
         .await
         .map_err(anyhow::Error::new)
 }
@@ -178,7 +178,7 @@ async fn migrate_and_grant(owner_url: &str) -> anyhow::Result<()> {
         .context("Could not connect to the new database as its owner")?;
     let prepared = async {
         demo_app::db::migrate(Backend::Postgres, &pool).await?;
-        demo_app::db::serving_role::grant_table_privileges(&pool, APP_ROLE).await
+        demo_app::db::app_role::grant_table_privileges(&pool, APP_ROLE).await
     }
     .await;
     pool.close().await;
