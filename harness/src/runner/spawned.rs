@@ -11,7 +11,7 @@ use lab_support::scratch_db::ScratchDatabase;
 use super::held::HeldConnections;
 use super::{
     AppCommand, Exchange, OPS_TOKEN, RunResult, StartupRecord, Unmet, expect, invariants, logs,
-    steps, upstream,
+    process_exit, steps, upstream,
 };
 use crate::scenario::{BackendName, Expectations, ModeName, Scenario};
 
@@ -125,6 +125,8 @@ async fn run_with_database(
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy(&db.admin_url)?;
     let mut held = HeldConnections::default();
+    let mut step_started = Vec::new();
+    let mut running = running;
     let outcome = steps::run_steps(
         scenario,
         mode,
@@ -133,14 +135,52 @@ async fn run_with_database(
         &pool,
         &mut held,
         result,
+        &mut step_started,
     )
     .await;
+    // A request that got no answer may mean the process is gone: give the kernel a
+    // moment to say so before looking.
+    let unanswered = result.exchanges.iter().any(|e| e.response.is_none());
+    let grace = Duration::from_millis(if unanswered { 500 } else { 0 });
+    if let Some(exited) = running.exited_within(grace).await {
+        let names: Vec<String> = (0..scenario.steps.len())
+            .map(|i| steps::step_name(i, &scenario.steps[i]))
+            .collect();
+        let refused: Vec<bool> = (0..scenario.steps.len())
+            .map(|i| {
+                let mut step = result.exchanges.iter().filter(|e| e.step_index == i);
+                let first = step.next();
+                first.is_some()
+                    && first.into_iter().chain(step).all(|e| {
+                        e.response.is_none()
+                            && e.error
+                                .as_deref()
+                                .is_some_and(|error| error.starts_with("could not connect"))
+                    })
+            })
+            .collect();
+        let stderr = running.log_lines();
+        result.process_exit = Some(process_exit::record(
+            &exited,
+            &step_started,
+            &refused,
+            &names,
+            &stderr,
+        ));
+    }
     held.release_all().await;
     invariants::check(scenario, expectations, &pool, result).await;
     pool.close().await;
     logs::attach(&running, &mut result.exchanges).await;
-    running.stop().await;
+    let stderr = running.stop().await;
     outcome?;
+    result.reasons.extend(process_exit::check(
+        scenario,
+        mode,
+        expectations,
+        result.process_exit.as_ref(),
+        &stderr,
+    ));
     for (index, step) in scenario.steps.iter().enumerate() {
         let exchanges: Vec<&Exchange> = result
             .exchanges

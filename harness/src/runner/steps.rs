@@ -2,7 +2,7 @@
 //! SQL, a pause, a metrics sample, a held connection released), in file order.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use lab_support::launch::RunningApp;
@@ -20,10 +20,13 @@ pub(super) async fn run_steps(
     pool: &AnyPool,
     held: &mut HeldConnections,
     result: &mut RunResult,
+    step_started: &mut Vec<Instant>,
 ) -> anyhow::Result<()> {
     let client = http::client();
     let mut captures = BTreeMap::from([("ops_token".to_string(), OPS_TOKEN.to_string())]);
     for (index, step) in scenario.steps.iter().enumerate() {
+        // When each step began: a process that dies is placed in the step it died in.
+        step_started.push(Instant::now());
         let name = step_name(index, step);
         match &step.action {
             Action::Metrics {
