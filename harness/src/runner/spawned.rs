@@ -16,14 +16,24 @@ use super::{
 use crate::scenario::{BackendName, Expectations, ModeName, Scenario};
 
 /// The settings every harness-started app runs with: the mode, loopback on a free port,
-/// the run's own database, and the ops token.
+/// the run's own database, the ops token, and (on Unix) a memory bound.
 pub fn app_settings(mode: ModeName, db: &ScratchDatabase) -> Vec<(String, String)> {
-    vec![
+    let mut settings = vec![
         ("mode".to_string(), mode.as_str().to_string()),
         ("bind".to_string(), "127.0.0.1:0".to_string()),
         ("database_url".to_string(), db.url.clone()),
         ("ops_token".to_string(), OPS_TOKEN.to_string()),
-    ]
+    ];
+    // Bounded whatever the input: a scenario, a fuzzer or a storm that finds an allocation
+    // sized by the client (resource.out-of-memory) aborts the app it started instead of
+    // eating the machine's memory. A scenario's `[app]` may set its own.
+    if cfg!(unix) {
+        settings.push((
+            crate::app::MEMORY_LIMIT_SETTING.to_string(),
+            crate::app::HARNESS_MEMORY_LIMIT_MB.to_string(),
+        ));
+    }
+    settings
 }
 
 pub(super) async fn run_spawned(
