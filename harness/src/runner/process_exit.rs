@@ -250,10 +250,10 @@ mod tests {
             core_dumped: false,
             at: start + std::time::Duration::from_millis(5),
         };
-        let record = record(&exited, &steps, &[false, false], &names, &lines(&["bye"]));
-        assert_eq!((record.step_index, record.step.as_str()), (0, "first"));
-        assert_eq!(record.status, "killed by signal 6 (SIGABRT)");
-        assert_eq!(record.last_words.as_deref(), Some("bye"));
+        let aborted = record(&exited, &steps, &[false, false], &names, &lines(&["bye"]));
+        assert_eq!((aborted.step_index, aborted.step.as_str()), (0, "first"));
+        assert_eq!(aborted.status, "killed by signal 6 (SIGABRT)");
+        assert_eq!(aborted.last_words.as_deref(), Some("bye"));
         let exited = Exited {
             code: Some(3),
             signal: None,
