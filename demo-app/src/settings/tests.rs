@@ -205,7 +205,10 @@ fn memory_limit_mb_is_off_by_default_and_refuses_a_budget_the_workers_cannot_sta
     assert_eq!(sized.memory_limit_mb, 4096);
     let low = with(&[("memory_limit_mb", "1500"), ("workers", "16")]).expect_err("below floor");
     assert_eq!(low.key, "memory_limit_mb");
-    assert!(low.to_string().contains("2048 MiB that 16 workers"), "{low}");
+    assert!(
+        low.to_string().contains("2048 MiB that 16 workers"),
+        "{low}"
+    );
     let huge = with(&[("memory_limit_mb", "18446744073709551615")]).expect_err("too many");
     assert!(huge.to_string().contains("more MiB"), "{huge}");
     let text = with(&[("memory_limit_mb", "lots")]).expect_err("not a number");

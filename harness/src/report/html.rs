@@ -231,7 +231,12 @@ fn cell(result: &RunResult) -> Cell {
                 Some(_) => None,
                 None => Some("no response".to_string()),
             })
-            .chain(result.process_exit.as_ref().map(|_| "process died".to_string()))
+            .chain(
+                result
+                    .process_exit
+                    .as_ref()
+                    .map(|_| "process died".to_string()),
+            )
             .collect(),
     };
     let mut statuses_unique: Vec<String> = Vec::new();

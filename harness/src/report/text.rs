@@ -176,7 +176,12 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
                 style.red(&clip(&exit.sentence(), line))
             );
             if let Some(last) = &exit.last_log_line {
-                let _ = writeln!(out, "   {} last log line: {}", result.mode, clip(last, line));
+                let _ = writeln!(
+                    out,
+                    "   {} last log line: {}",
+                    result.mode,
+                    clip(last, line)
+                );
             }
         }
         for sample in &result.samples {

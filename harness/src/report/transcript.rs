@@ -77,7 +77,11 @@ pub fn render(result: &RunResult) -> String {
             out.push_str(&blocks[at].1);
             at += same;
         }
-        if let Some(exit) = result.process_exit.as_ref().filter(|e| e.step_index == step) {
+        if let Some(exit) = result
+            .process_exit
+            .as_ref()
+            .filter(|e| e.step_index == step)
+        {
             render_process_exit(&mut out, exit);
         }
     }
@@ -86,7 +90,10 @@ pub fn render(result: &RunResult) -> String {
     }
     // A process that died in a step without exchanges (none reached it) is shown last.
     if let Some(exit) = &result.process_exit
-        && !result.exchanges.iter().any(|e| e.step_index == exit.step_index)
+        && !result
+            .exchanges
+            .iter()
+            .any(|e| e.step_index == exit.step_index)
     {
         render_process_exit(&mut out, exit);
     }

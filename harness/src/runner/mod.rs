@@ -8,7 +8,7 @@ pub mod http;
 mod invariants;
 mod logs;
 pub(crate) mod metrics;
-mod process_exit;
+pub mod process_exit;
 mod result;
 pub mod serve;
 mod spawned;

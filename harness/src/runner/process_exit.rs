@@ -31,22 +31,10 @@ pub fn record(
         step_index -= 1;
     }
     let signal_name = exited.signal.and_then(signal_name).map(str::to_string);
-    let status = match (exited.signal, exited.code) {
-        // Whether a core file was written depends on the machine (core_pattern, limits):
-        // it is in `core_dumped`, not in the sentence a snapshot keeps.
-        (Some(signal), _) => format!(
-            "killed by signal {signal}{}",
-            signal_name
-                .as_deref()
-                .map_or(String::new(), |name| format!(" ({name})"))
-        ),
-        (None, Some(code)) => format!("exited with code {code}"),
-        (None, None) => "ended (no exit code or signal reported)".to_string(),
-    };
     ProcessExit {
         step_index,
         step: step_names.get(step_index).cloned().unwrap_or_default(),
-        status,
+        status: status_of(exited),
         exit_code: exited.code,
         signal: exited.signal,
         signal_name,
@@ -60,6 +48,21 @@ pub fn record(
     }
 }
 
+/// How the process ended, in words: `killed by signal 6 (SIGABRT)`, `exited with code 1`.
+pub fn status_of(exited: &Exited) -> String {
+    let signal_name = exited.signal.and_then(signal_name);
+    match (exited.signal, exited.code) {
+        // Whether a core file was written depends on the machine (core_pattern, limits):
+        // it is in `core_dumped`, not in the sentence a snapshot keeps.
+        (Some(signal), _) => format!(
+            "killed by signal {signal}{}",
+            signal_name.map_or(String::new(), |name| format!(" ({name})"))
+        ),
+        (None, Some(code)) => format!("exited with code {code}"),
+        (None, None) => "ended (no exit code or signal reported)".to_string(),
+    }
+}
+
 /// Stderr without its JSON log lines, with what the runtime printed around them joined
 /// up again: the app writes its logs from a background thread while the dying thread
 /// writes its message in pieces, so `memory allocation of {...log line...}\n64000000000
@@ -70,7 +73,8 @@ pub fn without_json_logs(stderr: &[String]) -> Vec<String> {
     let mut rest = text.as_str();
     while let Some(at) = rest.find('{') {
         let candidate = &rest[at..];
-        let mut values = serde_json::Deserializer::from_str(candidate).into_iter::<serde_json::Value>();
+        let mut values =
+            serde_json::Deserializer::from_str(candidate).into_iter::<serde_json::Value>();
         match values.next() {
             Some(Ok(value)) if value.is_object() => {
                 out.push_str(&rest[..at]);
@@ -89,7 +93,7 @@ pub fn without_json_logs(stderr: &[String]) -> Vec<String> {
 
 /// The last stderr line that is neither a JSON log line nor part of a Rust backtrace
 /// (`stack backtrace:`, numbered frames, `at file:line` lines, the closing note).
-fn last_words(stderr: &[String]) -> Option<String> {
+pub fn last_words(stderr: &[String]) -> Option<String> {
     let plain = without_json_logs(stderr);
     plain
         .iter()
@@ -106,6 +110,7 @@ fn last_words(stderr: &[String]) -> Option<String> {
                 || trimmed.starts_with("at ")
                 || trimmed == "stack backtrace:"
                 || trimmed.starts_with("note: Some details are omitted")
+                || trimmed.starts_with("skipping backtrace printing")
                 || trimmed.starts_with("note: run with `RUST_BACKTRACE=1`"))
         })
         .map(str::to_string)

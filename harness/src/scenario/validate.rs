@@ -416,7 +416,9 @@ fn check_expect(
 ) {
     if let Some(exit) = &expect.process_exit {
         if let Some(signal) = &exit.signal
-            && !super::SIGNALS.iter().any(|(name, _)| name == signal.get_ref())
+            && !super::SIGNALS
+                .iter()
+                .any(|(name, _)| name == signal.get_ref())
         {
             report(
                 signal.span(),
@@ -433,8 +435,7 @@ fn check_expect(
                 signal.span(),
                 "`process_exit` has both `signal` and `exit_code`".into(),
                 Some(
-                    "A process either exits with a code or is killed by a signal: keep one."
-                        .into(),
+                    "A process either exits with a code or is killed by a signal: keep one.".into(),
                 ),
             );
         }
