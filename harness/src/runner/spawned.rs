@@ -135,9 +135,8 @@ async fn run_with_database(
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy(&db.admin_url)?;
     let mut held = HeldConnections::default();
-    let mut step_started = Vec::new();
     let mut running = running;
-    let outcome = steps::run_steps(
+    let (step_started, outcome) = steps::run_steps(
         scenario,
         mode,
         expectations,
@@ -145,7 +144,6 @@ async fn run_with_database(
         &pool,
         &mut held,
         result,
-        &mut step_started,
     )
     .await;
     // A request that got no answer may mean the process is gone: give the kernel a
