@@ -10,7 +10,7 @@ use clap::Parser;
 
 use crate::settings::{ENV_PREFIX, KEYS, Layers, Source};
 use crate::startup::Application;
-use crate::{open_files, telemetry};
+use crate::{memory_limit, open_files, telemetry};
 
 /// sysexits.h EX_CONFIG: the configuration is wrong.
 pub const EXIT_CONFIG: u8 = 78;
@@ -124,6 +124,14 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let _log_writer = telemetry::init();
     if settings.open_files_limit > 0
         && let Err(e) = open_files::lower_limit_to(settings.open_files_limit)
+    {
+        eprintln!("demo-app: {e:#}");
+        return ExitCode::from(EXIT_STARTUP);
+    }
+    // Before the runtime starts its threads: their stacks and malloc arenas are then
+    // reserved under the limit, as any later allocation is.
+    if settings.memory_limit_mb > 0
+        && let Err(e) = memory_limit::apply(settings.memory_limit_mb)
     {
         eprintln!("demo-app: {e:#}");
         return ExitCode::from(EXIT_STARTUP);

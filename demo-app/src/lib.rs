@@ -19,6 +19,7 @@ pub mod grouping;
 pub mod input;
 pub mod library_backtraces;
 pub mod media;
+pub mod memory_limit;
 pub mod metrics;
 pub mod middleware;
 pub mod open_files;

@@ -32,6 +32,22 @@ pub fn vocabulary(
     })
 }
 
+/// demo-app's setting for the address-space limit it sets itself (resource.out-of-memory).
+pub const MEMORY_LIMIT_SETTING: &str = "memory_limit_mb";
+
+/// The limit every app the harness starts runs under unless its scenario says otherwise:
+/// far above what demo-app reserves (about 650 MiB with 2 workers, 1050 MiB with 16,
+/// measured), far below what an allocation sized by a client asks for.
+pub const HARNESS_MEMORY_LIMIT_MB: u64 = 4096;
+
+/// The failure class a dead process's last words name, when they name one: Rust's
+/// allocation-failure message is resource.out-of-memory wherever it strikes (the abort
+/// leaves no log line that could carry the class).
+pub fn class_of_last_words(words: &str) -> Option<&'static str> {
+    (words.starts_with("memory allocation of") && words.ends_with("failed"))
+        .then_some("resource.out-of-memory")
+}
+
 /// The Prometheus counter of answered requests, labelled by route, method and status
 /// class (`2xx`, `5xx`).
 pub const REQUESTS_METRIC: &str = "demo_app_http_requests_total";

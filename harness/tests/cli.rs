@@ -163,6 +163,40 @@ fn releasing_a_connection_nobody_holds_is_located_with_the_held_names() {
 }
 
 #[test]
+fn an_unknown_signal_is_located_with_a_suggestion() {
+    let text = format!("{GOOD}\n[steps.expect.process_exit]\nsignal = \"SIGABORT\"\n");
+    let dir = folder_with("signal", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "16:10",
+        &["unknown signal `SIGABORT`", "Did you mean `SIGABRT`?"],
+    );
+}
+
+#[test]
+fn an_answer_expected_after_the_app_process_exits_is_located() {
+    let text = format!(
+        "{GOOD}\n[steps.expect.process_exit]\nsignal = \"SIGABRT\"\n\n[[steps]]\npath = \"/healthz\"\n\n[steps.expect]\nstatus = 200\n"
+    );
+    let dir = folder_with("after-exit", &text);
+    let output = harness(&["list"], dir.path());
+    assert_located(
+        &output,
+        "18:1",
+        &[
+            "in dev, this step expects an answer, but the app process is expected to exit during step 1",
+            "could not connect",
+        ],
+    );
+    // Nothing listening is what can be expected after it.
+    let text = text.replace("status = 200", "no_response = \"could not connect\"");
+    let dir = folder_with("after-exit-refused", &text);
+    let output = harness(&["list"], dir.path());
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
 fn hold_without_sql_is_located() {
     let text = format!("{GOOD}hold = \"backup\"\n");
     let dir = folder_with("hold", &text);

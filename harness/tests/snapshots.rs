@@ -116,7 +116,8 @@ fn assert_the_lab_thesis(result: &runner::RunResult) {
 /// The thesis's bare line, checked against dev's run of the same scenario on the same
 /// backend, step by step: where dev shows a panic, bare has no answer at all (the
 /// connection dropped); where dev shows an error's cause chain, bare's server error is that
-/// error's own text (the chain's outermost message starts the text/plain body).
+/// error's own text (the chain's outermost message starts the text/plain body); where the
+/// process dies (an abort), it dies in both, and neither answers.
 fn assert_bare_against_dev(results: &[runner::RunResult]) {
     for bare in results.iter().filter(|r| r.mode == RunMode::Bare) {
         let Some(dev) = results
@@ -138,6 +139,20 @@ fn assert_bare_against_dev(results: &[runner::RunResult]) {
             let dev_panicked = dev_step
                 .iter()
                 .any(|e| e.findings.iter().any(|f| f.rule == "rust.panic-message"));
+            // A process that dies takes its connections with it in every mode: no handler
+            // ran, so there is no dev answer to compare with (resource.out-of-memory).
+            let died_here = |run: &runner::RunResult| {
+                run.process_exit
+                    .as_ref()
+                    .is_some_and(|exit| exit.step_index == exchange.step_index)
+            };
+            if died_here(bare) {
+                assert!(
+                    died_here(dev),
+                    "{context}: the app process died in bare but not at this step in dev"
+                );
+                continue;
+            }
             let Some(response) = &exchange.response else {
                 let error = exchange.error.as_deref().unwrap_or("");
                 if error.starts_with(runner::http::CONNECTION_DROPPED) {

@@ -1,4 +1,5 @@
-//! `/books`: the catalogue. Teaches crash.unwrap-none.
+//! `/books`: the catalogue. Teaches crash.unwrap-none (and, in release v2's list,
+//! release.migration-drift).
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -14,6 +15,10 @@ struct BookSummary {
     id: i64,
     title: String,
     price_cents: i64,
+    /// Release v2 lists it, `null` for a book without one (release.migration-drift);
+    /// v1's answer has no such member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    isbn: Option<Option<String>>,
 }
 
 #[derive(Serialize)]
@@ -27,22 +32,42 @@ struct Book {
 }
 
 const LIST_SQL: &str = "SELECT id, title, price_cents FROM books ORDER BY id";
+/// Release v2's catalogue: the same list with each book's ISBN (migration 0004's column).
+const LIST_V2_SQL: &str = "SELECT id, title, price_cents, isbn FROM books ORDER BY id";
 
 #[utoipa::path(get, path = "/books",
-    responses((status = 200, description = "Every book, with id, title and price")))]
+    responses((status = 200, description = "Every book, with id, title and price (and its ISBN from release v2 on)")))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(LIST_SQL)
-        .fetch_all(&state.db.pool)
-        .await
-        .or_db_error(LIST_SQL, "Failed to list books")?;
-    let books: Vec<BookSummary> = rows
-        .into_iter()
-        .map(|(id, title, price_cents)| BookSummary {
-            id,
-            title,
-            price_cents,
-        })
-        .collect();
+    let books: Vec<BookSummary> = if state.release.name() == "v2" {
+        // release.migration-drift: the column this reads comes from a migration the
+        // environment has not run (see `db::migrator`).
+        let _flaw = flaw::arm("release.migration-drift");
+        let rows: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(LIST_V2_SQL)
+            .fetch_all(&state.db.pool)
+            .await
+            .or_db_error(LIST_V2_SQL, "Failed to list books")?;
+        rows.into_iter()
+            .map(|(id, title, price_cents, isbn)| BookSummary {
+                id,
+                title,
+                price_cents,
+                isbn: Some(isbn),
+            })
+            .collect()
+    } else {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(LIST_SQL)
+            .fetch_all(&state.db.pool)
+            .await
+            .or_db_error(LIST_SQL, "Failed to list books")?;
+        rows.into_iter()
+            .map(|(id, title, price_cents)| BookSummary {
+                id,
+                title,
+                price_cents,
+                isbn: None,
+            })
+            .collect()
+    };
     Ok(HttpResponse::Ok().json(books))
 }
 

@@ -8,6 +8,7 @@ mod books;
 mod customers;
 mod documents;
 mod health;
+mod labels;
 pub mod openapi;
 mod ops;
 mod orders;
@@ -59,6 +60,7 @@ fn table() -> RouteTable {
         .add::<books::__path_list, _, _>(books::list)
         .add::<books::__path_show, _, _>(books::show)
         .add::<books::__path_cover, _, _>(books::cover)
+        .add::<labels::__path_labels, _, _>(labels::labels)
         .add::<search::__path_search, _, _>(search::search)
         .add::<authors::__path_search, _, _>(authors::search)
         .add::<customers::__path_register, _, _>(customers::register)

@@ -127,6 +127,12 @@ pub const KEYS: &[Key] = &[
         secret: false,
     },
     Key {
+        name: "memory_limit_mb",
+        help: "lowers this process's own address-space limit (RLIMIT_AS) to this many MiB at start-up and turns core files off (0 leaves both; at least 1024 + 64 per worker; Unix only; resource.out-of-memory)",
+        default: Some("0"),
+        secret: false,
+    },
+    Key {
         name: "probing_threshold",
         help: "error answers (4xx, 500) from one client per minute above which the app logs `suspected probing` (0 turns it off)",
         default: Some("30"),

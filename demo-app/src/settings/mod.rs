@@ -18,6 +18,7 @@ mod descriptors;
 mod exposure;
 mod hints;
 mod keys;
+mod memory;
 mod mode;
 mod prod;
 
@@ -91,6 +92,8 @@ pub struct Settings {
     pub open_files_limit: u64,
     /// Descriptors allowed on top of those the started app holds (0: no such limit).
     pub open_files_headroom: u64,
+    /// The address-space limit the app sets for itself, in MiB (0: none).
+    pub memory_limit_mb: u64,
     pub probing_threshold: u32,
     /// Whose `X-Forwarded-For` hops to believe (`client_address`).
     pub trust_forwarded_for: crate::client_address::ProxyTrust,
@@ -292,6 +295,7 @@ impl Layers {
             ));
         }
         let open_files = self.open_files(workers)?;
+        let memory_limit_mb = self.memory_limit_mb(workers)?;
         let smtp_url = self
             .get("smtp_url")
             .map(|(url, _)| url.trim().to_string())
@@ -355,6 +359,7 @@ impl Layers {
                 .parse("pdf_deadline_ms", "Use a whole number of milliseconds.")?,
             open_files_limit: open_files.limit,
             open_files_headroom: open_files.headroom,
+            memory_limit_mb,
             probing_threshold: self
                 .parse("probing_threshold", "Use a whole number, 0 to turn it off.")?,
             trust_forwarded_for: self.parse("trust_forwarded_for", crate::client_address::HINT)?,

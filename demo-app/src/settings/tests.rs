@@ -189,3 +189,28 @@ fn an_unset_invoice_template_means_the_built_in_one_even_in_prod() {
     assert_eq!(settings.invoice_template, None);
     assert_eq!(settings.dump()["invoice_template"], "(unset)");
 }
+
+#[test]
+fn memory_limit_mb_is_off_by_default_and_refuses_a_budget_the_workers_cannot_start_in() {
+    let with = |pairs: &[(&str, &str)]| {
+        let mut layers = Layers::with_defaults();
+        for (key, value) in pairs {
+            let flag = Source::Flag("--set".into());
+            layers.set(key, (*value).into(), flag).expect("key");
+        }
+        layers.resolve()
+    };
+    assert_eq!(with(&[]).expect("valid").memory_limit_mb, 0);
+    let sized = with(&[("memory_limit_mb", "4096"), ("workers", "16")]).expect("valid");
+    assert_eq!(sized.memory_limit_mb, 4096);
+    let low = with(&[("memory_limit_mb", "1500"), ("workers", "16")]).expect_err("below floor");
+    assert_eq!(low.key, "memory_limit_mb");
+    assert!(
+        low.to_string().contains("2048 MiB that 16 workers"),
+        "{low}"
+    );
+    let huge = with(&[("memory_limit_mb", "18446744073709551615")]).expect_err("too many");
+    assert!(huge.to_string().contains("more MiB"), "{huge}");
+    let text = with(&[("memory_limit_mb", "lots")]).expect_err("not a number");
+    assert!(text.to_string().contains("e.g. 4096"), "{text}");
+}

@@ -8,7 +8,7 @@ use crate::support::spawn_app;
 #[tokio::test]
 async fn the_app_keeps_serving_after_a_hundred_panics_in_a_row() {
     for mode in [Mode::Dev, Mode::Prod] {
-        let mut app = spawn_app(mode, Backend::Sqlite).await;
+        let app = spawn_app(mode, Backend::Sqlite).await;
         for i in 0..100 {
             let response = app.get("/books/13").await;
             assert_eq!(response.status(), 500, "{mode}: panic {i} answered");

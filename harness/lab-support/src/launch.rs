@@ -1,16 +1,20 @@
 //! Running demo-app as a child process, the way the harness and the integration tests do:
 //! port 0, a config file per run, the listening line read from stdout, every stderr line
 //! (the JSON logs) kept. A real process means real panics, real exit codes, real limits.
+//! A process that ends on its own while it serves (an abort, a signal) is noticed the moment
+//! it happens and reported as `Exited`: the launcher never restarts it.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
 
 use demo_app::settings::ENV_PREFIX;
 
@@ -31,12 +35,49 @@ pub struct Launch {
 /// A started app.
 #[derive(Debug)]
 pub struct RunningApp {
-    child: Child,
+    /// Tells the watcher that owns the child to kill it (`stop`); dropped, it does too.
+    kill: Option<oneshot::Sender<()>>,
+    watcher: Option<JoinHandle<()>>,
+    /// `Some` once the process ended on its own (not by `stop`).
+    exit: watch::Receiver<Option<Exited>>,
+    /// Ends when stderr does (the process and its children are gone).
+    stderr_reader: Option<JoinHandle<()>>,
     /// `http://127.0.0.1:PORT`
     pub base_url: String,
     pub pid: Option<u32>,
     logs: Arc<Mutex<Vec<String>>>,
     config_file: PathBuf,
+}
+
+/// How a running app ended on its own: its exit code, or the signal that killed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exited {
+    /// The exit code, when it exited (`None` when a signal killed it).
+    pub code: Option<i32>,
+    /// The signal that killed it (Unix), e.g. 6 for SIGABRT.
+    pub signal: Option<i32>,
+    /// Whether the kernel wrote a core file (Unix).
+    pub core_dumped: bool,
+    /// When the launcher saw it end.
+    pub at: Instant,
+}
+
+impl Exited {
+    fn of(status: std::process::ExitStatus) -> Exited {
+        #[cfg(unix)]
+        let (signal, core_dumped) = {
+            use std::os::unix::process::ExitStatusExt as _;
+            (status.signal(), status.core_dumped())
+        };
+        #[cfg(not(unix))]
+        let (signal, core_dumped) = (None, false);
+        Exited {
+            code: status.code(),
+            signal,
+            core_dumped,
+            at: Instant::now(),
+        }
+    }
 }
 
 /// An app that exited before it listened: the strict-config lessons end here on purpose.
@@ -76,15 +117,15 @@ impl Launch {
             .with_context(|| format!("Could not start {}", self.program.display()))?;
         let pid = child.id();
         let logs = Arc::new(Mutex::new(Vec::new()));
-        if let Some(stderr) = child.stderr.take() {
+        let stderr_reader = child.stderr.take().map(|stderr| {
             let logs = Arc::clone(&logs);
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stderr).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
                     logs.lock().unwrap_or_else(|p| p.into_inner()).push(line);
                 }
-            });
-        }
+            })
+        });
         let stdout = child.stdout.take().context("the child has no stdout")?;
         let mut stdout = BufReader::new(stdout).lines();
         let first_line = tokio::time::timeout(START_TIMEOUT, stdout.next_line()).await;
@@ -104,13 +145,19 @@ impl Launch {
             }
         };
         match listening {
-            Some(base_url) => Ok(Started::Running(Box::new(RunningApp {
-                child,
-                base_url,
-                pid,
-                logs,
-                config_file,
-            }))),
+            Some(base_url) => {
+                let (kill, exit, watcher) = watch_exit(child);
+                Ok(Started::Running(Box::new(RunningApp {
+                    kill: Some(kill),
+                    watcher: Some(watcher),
+                    exit,
+                    stderr_reader,
+                    base_url,
+                    pid,
+                    logs,
+                    config_file,
+                })))
+            }
             None => {
                 let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
                 let exit_code = match status {
@@ -142,19 +189,74 @@ impl RunningApp {
         logs.iter().rev().find(|line| matches(line)).cloned()
     }
 
-    /// Whether the process is still running.
-    pub fn is_alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+    /// Whether the process is still running (it has not ended on its own).
+    pub fn is_alive(&self) -> bool {
+        self.exit.borrow().is_none()
+    }
+
+    /// How the process ended on its own, if it has.
+    pub fn exited(&self) -> Option<Exited> {
+        *self.exit.borrow()
+    }
+
+    /// Waits up to `grace` for the process to end on its own (a process whose connections
+    /// were just dropped may need a moment before the kernel reports it gone), then, once
+    /// it has, for its last stderr lines. `None`: it is still running.
+    pub async fn exited_within(&mut self, grace: Duration) -> Option<Exited> {
+        let mut exit = self.exit.clone();
+        let exited = match tokio::time::timeout(grace, exit.wait_for(Option::is_some)).await {
+            Ok(Ok(exited)) => *exited,
+            _ => *self.exit.borrow(),
+        }?;
+        if let Some(reader) = self.stderr_reader.as_mut() {
+            // EOF comes once the process is gone; a grandchild holding stderr open
+            // must not keep us waiting.
+            let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
+            self.stderr_reader = None;
+        }
+        Some(exited)
     }
 
     /// Stops the process and returns its log lines.
     pub async fn stop(mut self) -> Vec<String> {
-        let _ = self.child.kill().await;
+        if let Some(kill) = self.kill.take() {
+            let _ = kill.send(());
+        }
+        if let Some(watcher) = self.watcher.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), watcher).await;
+        }
         let _ = std::fs::remove_file(&self.config_file);
         // The reader task ends at EOF once the process is gone.
         tokio::time::sleep(Duration::from_millis(20)).await;
         self.log_lines()
     }
+}
+
+/// Hands the child to a task that waits for it: it records the exit the moment the
+/// process ends on its own, or kills it when told to (or when the sender is dropped, so a
+/// dropped `RunningApp` still takes its process with it).
+fn watch_exit(
+    mut child: Child,
+) -> (
+    oneshot::Sender<()>,
+    watch::Receiver<Option<Exited>>,
+    JoinHandle<()>,
+) {
+    let (kill, killed) = oneshot::channel::<()>();
+    let (exit_tx, exit_rx) = watch::channel(None);
+    let watcher = tokio::spawn(async move {
+        tokio::select! {
+            status = child.wait() => {
+                if let Ok(status) = status {
+                    let _ = exit_tx.send(Some(Exited::of(status)));
+                }
+            }
+            _ = killed => {
+                let _ = child.kill().await;
+            }
+        }
+    });
+    (kill, exit_rx, watcher)
 }
 
 /// Flat `key = "value"` lines, values quoted as TOML basic strings.

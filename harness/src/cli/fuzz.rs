@@ -12,7 +12,7 @@ use crate::fuzz::spec::{self, Api};
 use crate::fuzz::{self, FuzzRun, Options, regressions};
 use crate::report::{self, style::Style};
 use crate::runner::serve::Served;
-use crate::runner::{AppCommand, http};
+use crate::runner::{AppCommand, http, process_exit};
 use crate::scenario::{BackendName, ModeName};
 
 #[derive(Debug, clap::Args)]
@@ -127,7 +127,8 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
     {
         return code;
     }
-    if runs.iter().flat_map(|r| &r.buckets).any(|b| b.is_severe()) {
+    let died = runs.iter().any(|r| r.app_died.is_some());
+    if died || runs.iter().flat_map(|r| &r.buckets).any(|b| b.is_severe()) {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::from(EXIT_OK)
@@ -190,6 +191,22 @@ async fn fuzz_one_app(
         }
     };
     let class_of = |id: &str| served.logged_class(id);
+    let exited = || {
+        let exit = served.app.exited()?;
+        let stderr = served.app.log_lines();
+        let last_words = process_exit::last_words(&stderr);
+        Some(fuzz::AppDeath {
+            status: process_exit::status_of(&exit),
+            failure_class: process_exit::without_json_logs(&stderr)
+                .iter()
+                .rev()
+                .find_map(|line| crate::app::class_of_last_words(line.trim()))
+                .map(str::to_string),
+            last_words,
+            after_requests: 0,
+            dropped: Vec::new(),
+        })
+    };
     let target = fuzz::Target {
         base_url,
         client: client.clone(),
@@ -198,6 +215,7 @@ async fn fuzz_one_app(
             ModeName::Dev | ModeName::Bare => Profile::Careless,
         },
         class_of: Some(&class_of),
+        exited: Some(&exited),
     };
     eprintln!(
         "fuzzing {}/{} ({} operations)…",
@@ -253,6 +271,7 @@ async fn fuzz_target(
         client: client.clone(),
         profile: Profile::Generic,
         class_of: None,
+        exited: None,
     };
     eprintln!(
         "fuzzing {} ({} operations)…",

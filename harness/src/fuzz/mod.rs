@@ -58,6 +58,26 @@ const MAX_PAUSE: Duration = Duration::from_secs(2);
 /// Reads the failure class the app logged for a correlation id.
 pub type ClassLookup<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
 
+/// Says whether the app the fuzzer started has died, and how (demo-app only).
+pub type ExitLookup<'a> = dyn Fn() -> Option<AppDeath> + Sync + 'a;
+
+/// The app the fuzzer started died during the run: an input killed it. The fuzzer stops
+/// sending (it restarts nothing) and skips shrinking, which would only meet a closed port.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppDeath {
+    /// `killed by signal 6 (SIGABRT)`, `exited with code 1`.
+    pub status: String,
+    /// What the runtime printed as it died (`memory allocation of N bytes failed`).
+    pub last_words: Option<String>,
+    /// The failure class those words name, when they name one (`resource.out-of-memory`).
+    pub failure_class: Option<String>,
+    /// Requests sent when the death was noticed.
+    pub after_requests: usize,
+    /// The operations whose requests got no answer just before: the input that killed it
+    /// is among them (each is also a bucket).
+    pub dropped: Vec<String>,
+}
+
 /// Where the requests go and how to read a 5xx's failure class.
 pub struct Target<'a> {
     pub base_url: String,
@@ -66,6 +86,8 @@ pub struct Target<'a> {
     /// demo-app only: the failure class the app logged for a correlation id (`None` while
     /// its line has not arrived, an empty string when the line names no class).
     pub class_of: Option<&'a ClassLookup<'a>>,
+    /// demo-app only: whether the app the fuzzer started has died.
+    pub exited: Option<&'a ExitLookup<'a>>,
 }
 
 /// One run against one target (one mode and backend for demo-app).
@@ -93,6 +115,8 @@ pub struct FuzzRun {
     pub phases: BTreeMap<Phase, usize>,
     /// Operations the fuzzer stopped sending after repeated 503/429 with Retry-After.
     pub backed_off: Vec<String>,
+    /// The app died during the run (`stopped_by` is then `app died`).
+    pub app_died: Option<AppDeath>,
     pub buckets: Vec<Bucket>,
 }
 
@@ -160,9 +184,20 @@ pub async fn run(
     let mut sent = 0;
     let mut phases: BTreeMap<Phase, usize> = BTreeMap::new();
     let mut found: Vec<Found> = Vec::new();
+    let mut died: Option<AppDeath> = None;
+    let mut unanswered: Vec<String> = Vec::new();
+    let mut last_unanswered = false;
     while let Some((_, planned, outcome)) = results.next().await {
         let Some(outcome) = outcome else { continue };
+        last_unanswered = outcome.observed.status.is_none();
         sent += 1;
+        if last_unanswered {
+            let operation = &api.operations[planned.operation];
+            unanswered.push(format!("{} {}", operation.method, operation.route));
+            // No answer may mean no process: once it is gone, what follows only meets a
+            // closed port, so the run ends after this input (nothing is restarted).
+            died = target.exited.and_then(|exited| exited());
+        }
         *phases.entry(planned.phase).or_default() += 1;
         let operation = &api.operations[planned.operation];
         let Some(key) = outcome.key(operation) else {
@@ -180,10 +215,34 @@ pub async fn run(
                 outcome,
             }),
         }
+        if died.is_some() {
+            break;
+        }
     }
     drop(results);
+    if died.is_none()
+        && last_unanswered
+        && let Some(exited) = target.exited
+    {
+        // The last input may have killed it: give the kernel a moment to say so.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        died = exited();
+    }
+    if let Some(death) = died.as_mut() {
+        death.after_requests = sent;
+        let mut dropped: Vec<String> = unanswered
+            .into_iter()
+            .rev()
+            .take(options.concurrency.max(1))
+            .collect();
+        dropped.sort();
+        dropped.dedup();
+        death.dropped = dropped;
+    }
     let sending = started.elapsed();
-    let stopped_by = if Instant::now() >= deadline {
+    let stopped_by = if died.is_some() {
+        "app died"
+    } else if Instant::now() >= deadline {
         "seconds"
     } else {
         "requests"
@@ -193,19 +252,36 @@ pub async fn run(
     let mut buckets = Vec::new();
     for mut bucket in found {
         let operation = &api.operations[bucket.operation];
-        let (best, outcome, steps) = shrink(
-            target,
-            operation,
-            options,
-            &mut bucket.tree,
-            &bucket.key,
-            bucket.outcome.clone(),
-        )
-        .await;
+        let (best, outcome, steps) = if died.is_some() {
+            (bucket.tree.current(), bucket.outcome.clone(), 0)
+        } else {
+            shrink(
+                target,
+                operation,
+                options,
+                &mut bucket.tree,
+                &bucket.key,
+                bucket.outcome.clone(),
+            )
+            .await
+        };
         shrink_requests += steps;
         buckets.push(to_bucket(
             target, operation, options, &bucket, best, outcome, steps,
         ));
+    }
+    // The abort leaves no log line to name the class; the runtime's last words do. When
+    // one operation alone went unanswered as the app died, its no-response bucket is the
+    // killer's.
+    if let Some(death) = &died
+        && let (Some(class), [only]) = (&death.failure_class, death.dropped.as_slice())
+    {
+        for bucket in buckets
+            .iter_mut()
+            .filter(|b| b.status.is_none() && format!("{} {}", b.method, b.route) == *only)
+        {
+            bucket.class = Some(class.clone());
+        }
     }
     let backed_off = refusals
         .into_inner()
@@ -229,6 +305,7 @@ pub async fn run(
         stopped_by,
         phases,
         backed_off,
+        app_died: died,
         buckets,
     }
 }

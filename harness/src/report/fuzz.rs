@@ -56,6 +56,31 @@ pub fn text(run: &FuzzRun, style: Style) -> String {
         run.replayed,
         run.shrink_requests
     );
+    if let Some(death) = &run.app_died {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.red(&format!(
+                "the app process died after {} requests: {}{}{}; the fuzzer stopped (nothing \
+                 restarted it, nothing was shrunk); requests without an answer just before: {}",
+                death.after_requests,
+                death.status,
+                death
+                    .last_words
+                    .as_deref()
+                    .map_or(String::new(), |w| format!(", its last words: {w}")),
+                death
+                    .failure_class
+                    .as_deref()
+                    .map_or(String::new(), |c| format!(" ({c})")),
+                if death.dropped.is_empty() {
+                    "none".to_string()
+                } else {
+                    death.dropped.join(", ")
+                }
+            ))
+        );
+    }
     for operation in &run.backed_off {
         let _ = writeln!(
             out,

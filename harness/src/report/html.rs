@@ -74,6 +74,8 @@ struct BackendView {
 struct Verdict {
     mode: String,
     samples: Vec<String>,
+    /// The app process died during the run (what the launcher saw), in a sentence.
+    process_exit: Option<String>,
     outcome: &'static str,
     passed: bool,
     reasons: Vec<String>,
@@ -229,6 +231,12 @@ fn cell(result: &RunResult) -> Cell {
                 Some(_) => None,
                 None => Some("no response".to_string()),
             })
+            .chain(
+                result
+                    .process_exit
+                    .as_ref()
+                    .map(|_| "process died".to_string()),
+            )
             .collect(),
     };
     let mut statuses_unique: Vec<String> = Vec::new();
@@ -318,6 +326,7 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
                                 )
                             })
                             .collect(),
+                        process_exit: r.process_exit.as_ref().map(|exit| exit.sentence()),
                         outcome: outcome_word(r.outcome),
                         passed: r.passed(),
                         reasons: r.reasons.iter().map(ToString::to_string).collect(),

@@ -168,6 +168,22 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
                 clip(startup.stderr.lines().last().unwrap_or(""), line)
             );
         }
+        if let Some(exit) = &result.process_exit {
+            let _ = writeln!(
+                out,
+                "   {} {}",
+                result.mode,
+                style.red(&clip(&exit.sentence(), line))
+            );
+            if let Some(last) = &exit.last_log_line {
+                let _ = writeln!(
+                    out,
+                    "   {} last log line: {}",
+                    result.mode,
+                    clip(last, line)
+                );
+            }
+        }
         for sample in &result.samples {
             let rate = format!("{:.1}%", sample.error_rate * 100.0);
             let _ = writeln!(
@@ -343,6 +359,7 @@ mod tests {
             outcome: Outcome::Passed,
             reasons: vec![],
             startup: None,
+            process_exit: None,
             exchanges: vec![Exchange {
                 step_index: 0,
                 step: "s".into(),

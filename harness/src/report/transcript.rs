@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::runner::{Exchange, RunResult, SqlRecord};
+use crate::runner::{Exchange, ProcessExit, RunResult, SqlRecord};
 
 /// Response headers worth a line in a transcript (`date` and `content-length` vary).
 const HEADERS: &[&str] = &[
@@ -77,9 +77,25 @@ pub fn render(result: &RunResult) -> String {
             out.push_str(&blocks[at].1);
             at += same;
         }
+        if let Some(exit) = result
+            .process_exit
+            .as_ref()
+            .filter(|e| e.step_index == step)
+        {
+            render_process_exit(&mut out, exit);
+        }
     }
     for sql in sql_steps {
         render_sql(&mut out, sql);
+    }
+    // A process that died in a step without exchanges (none reached it) is shown last.
+    if let Some(exit) = &result.process_exit
+        && !result
+            .exchanges
+            .iter()
+            .any(|e| e.step_index == exit.step_index)
+    {
+        render_process_exit(&mut out, exit);
     }
     for sample in &result.samples {
         out.push_str(&format!(
@@ -100,6 +116,20 @@ pub fn render(result: &RunResult) -> String {
         ));
     }
     out
+}
+
+/// The launcher's view of a death: the status and the runtime's last words. The last JSON
+/// log line is left out: the app writes its logs from a background thread, so whether that
+/// line made it out before the abort depends on timing (the JSON report keeps it).
+fn render_process_exit(out: &mut String, exit: &ProcessExit) {
+    out.push_str(&format!(
+        "\n!!! the app process died during step `{}`: {}\n",
+        exit.step, exit.status
+    ));
+    if let Some(words) = &exit.last_words {
+        out.push_str(&format!("!!! last words: {words}\n"));
+    }
+    out.push_str("!!! nothing restarted it\n");
 }
 
 fn render_sql(out: &mut String, sql: &SqlRecord) {

@@ -8,6 +8,7 @@ pub mod http;
 mod invariants;
 mod logs;
 pub(crate) mod metrics;
+pub mod process_exit;
 mod result;
 pub mod serve;
 mod spawned;
@@ -22,8 +23,8 @@ use std::time::Instant;
 use futures_util::StreamExt as _;
 
 pub use result::{
-    Exchange, InvariantRecord, Lesson, MetricsSample, Outcome, RequestRecord, ResponseRecord,
-    RunBackend, RunMode, RunResult, SqlRecord, StartupRecord,
+    Exchange, InvariantRecord, Lesson, MetricsSample, Outcome, ProcessExit, RequestRecord,
+    ResponseRecord, RunBackend, RunMode, RunResult, SqlRecord, StartupRecord,
 };
 pub use spawned::app_settings;
 pub use steps::step_name;
@@ -131,6 +132,7 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
         outcome: Outcome::Passed,
         reasons: Vec::new(),
         startup: None,
+        process_exit: None,
         exchanges: Vec::new(),
         sql: Vec::new(),
         invariants: Vec::new(),

@@ -21,6 +21,9 @@ pub struct RunResult {
     /// Why it failed (expectations not met, or the runtime error); in JSON, the sentences.
     pub reasons: Vec<Unmet>,
     pub startup: Option<StartupRecord>,
+    /// The app process ended on its own during the run (an abort, a signal): when and how.
+    /// Nothing restarted it; the steps after it found nothing listening.
+    pub process_exit: Option<ProcessExit>,
     pub exchanges: Vec<Exchange>,
     pub sql: Vec<SqlRecord>,
     pub invariants: Vec<InvariantRecord>,
@@ -134,6 +137,26 @@ pub struct StartupRecord {
     pub stderr: String,
 }
 
+/// The app process died during a run: what its launcher saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessExit {
+    /// The step it died in (0-based) and its name.
+    pub step_index: usize,
+    pub step: String,
+    /// In words: `killed by signal 6 (SIGABRT)` or `exited with code 1`.
+    pub status: String,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    /// The signal's name, when it is a well-known one.
+    pub signal_name: Option<String>,
+    pub core_dumped: bool,
+    /// The last line the process printed that is neither a JSON log line nor part of a
+    /// backtrace: the runtime's own last words (`memory allocation of N bytes failed`).
+    pub last_words: Option<String>,
+    /// The last JSON log line it wrote.
+    pub last_log_line: Option<String>,
+}
+
 /// One request and what came back.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
@@ -213,6 +236,21 @@ pub struct InvariantRecord {
     pub expected: String,
     pub actual: Option<String>,
     pub held: bool,
+}
+
+impl ProcessExit {
+    /// What happened, in a sentence for reports.
+    pub fn sentence(&self) -> String {
+        let mut text = format!(
+            "the app process died during step `{}`: {}",
+            self.step, self.status
+        );
+        if let Some(words) = &self.last_words {
+            text.push_str(&format!("; its last words: {words}"));
+        }
+        text.push_str("; nothing restarted it");
+        text
+    }
 }
 
 impl RunResult {

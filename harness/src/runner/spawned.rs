@@ -11,19 +11,29 @@ use lab_support::scratch_db::ScratchDatabase;
 use super::held::HeldConnections;
 use super::{
     AppCommand, Exchange, OPS_TOKEN, RunResult, StartupRecord, Unmet, expect, invariants, logs,
-    steps, upstream,
+    process_exit, steps, upstream,
 };
 use crate::scenario::{BackendName, Expectations, ModeName, Scenario};
 
 /// The settings every harness-started app runs with: the mode, loopback on a free port,
-/// the run's own database, and the ops token.
+/// the run's own database, the ops token, and (on Unix) a memory bound.
 pub fn app_settings(mode: ModeName, db: &ScratchDatabase) -> Vec<(String, String)> {
-    vec![
+    let mut settings = vec![
         ("mode".to_string(), mode.as_str().to_string()),
         ("bind".to_string(), "127.0.0.1:0".to_string()),
         ("database_url".to_string(), db.url.clone()),
         ("ops_token".to_string(), OPS_TOKEN.to_string()),
-    ]
+    ];
+    // Bounded whatever the input: a scenario, a fuzzer or a storm that finds an allocation
+    // sized by the client (resource.out-of-memory) aborts the app it started instead of
+    // eating the machine's memory. A scenario's `[app]` may set its own.
+    if cfg!(unix) {
+        settings.push((
+            crate::app::MEMORY_LIMIT_SETTING.to_string(),
+            crate::app::HARNESS_MEMORY_LIMIT_MB.to_string(),
+        ));
+    }
+    settings
 }
 
 pub(super) async fn run_spawned(
@@ -125,7 +135,8 @@ async fn run_with_database(
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy(&db.admin_url)?;
     let mut held = HeldConnections::default();
-    let outcome = steps::run_steps(
+    let mut running = running;
+    let (step_started, outcome) = steps::run_steps(
         scenario,
         mode,
         expectations,
@@ -135,12 +146,49 @@ async fn run_with_database(
         result,
     )
     .await;
+    // A request that got no answer may mean the process is gone: give the kernel a
+    // moment to say so before looking.
+    let unanswered = result.exchanges.iter().any(|e| e.response.is_none());
+    let grace = Duration::from_millis(if unanswered { 500 } else { 0 });
+    if let Some(exited) = running.exited_within(grace).await {
+        let names: Vec<String> = (0..scenario.steps.len())
+            .map(|i| steps::step_name(i, &scenario.steps[i]))
+            .collect();
+        let refused: Vec<bool> = (0..scenario.steps.len())
+            .map(|i| {
+                let mut step = result.exchanges.iter().filter(|e| e.step_index == i);
+                let first = step.next();
+                first.is_some()
+                    && first.into_iter().chain(step).all(|e| {
+                        e.response.is_none()
+                            && e.error
+                                .as_deref()
+                                .is_some_and(|error| error.starts_with("could not connect"))
+                    })
+            })
+            .collect();
+        let stderr = running.log_lines();
+        result.process_exit = Some(process_exit::record(
+            &exited,
+            &step_started,
+            &refused,
+            &names,
+            &stderr,
+        ));
+    }
     held.release_all().await;
     invariants::check(scenario, expectations, &pool, result).await;
     pool.close().await;
     logs::attach(&running, &mut result.exchanges).await;
-    running.stop().await;
+    let stderr = running.stop().await;
     outcome?;
+    result.reasons.extend(process_exit::check(
+        scenario,
+        mode,
+        expectations,
+        result.process_exit.as_ref(),
+        &stderr,
+    ));
     for (index, step) in scenario.steps.iter().enumerate() {
         let exchanges: Vec<&Exchange> = result
             .exchanges

@@ -2,7 +2,7 @@
 //! SQL, a pause, a metrics sample, a held connection released), in file order.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use lab_support::launch::RunningApp;
@@ -20,10 +20,41 @@ pub(super) async fn run_steps(
     pool: &AnyPool,
     held: &mut HeldConnections,
     result: &mut RunResult,
+) -> (Vec<Instant>, anyhow::Result<()>) {
+    // When each step began: a process that dies is placed in the step it died in.
+    let mut step_started = Vec::with_capacity(scenario.steps.len());
+    let outcome = run_each_step(
+        scenario,
+        mode,
+        expectations,
+        running,
+        pool,
+        held,
+        result,
+        &mut step_started,
+    )
+    .await;
+    (step_started, outcome)
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "run_steps's, plus where it records step starts"
+)]
+async fn run_each_step(
+    scenario: &Scenario,
+    mode: ModeName,
+    expectations: Expectations,
+    running: &RunningApp,
+    pool: &AnyPool,
+    held: &mut HeldConnections,
+    result: &mut RunResult,
+    step_started: &mut Vec<Instant>,
 ) -> anyhow::Result<()> {
     let client = http::client();
     let mut captures = BTreeMap::from([("ops_token".to_string(), OPS_TOKEN.to_string())]);
     for (index, step) in scenario.steps.iter().enumerate() {
+        step_started.push(Instant::now());
         let name = step_name(index, step);
         match &step.action {
             Action::Metrics {

@@ -71,10 +71,51 @@ pub struct Expect {
     /// requests panic in bare). Those requests are not held to the response checks; the
     /// answered ones are.
     pub no_response_include: Option<String>,
+    /// The app process ends during this step (an abort, a signal): how it ends. After it
+    /// nothing listens; the harness restarts nothing.
+    pub process_exit: Option<ProcessExitExpect>,
     /// On a `metrics` step, in this mode: the window's 5xx rate must be above this fraction.
     pub error_rate_above: Option<f64>,
     /// On a `metrics` step, in this mode: the window's 5xx rate must be below this fraction.
     pub error_rate_below: Option<f64>,
+}
+
+/// `[steps.expect.process_exit]`: the app process ends during the step, and how.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessExitExpect {
+    /// The signal that kills it, by name (`SIGABRT` for an abort, `SIGKILL`, `SIGSEGV`...).
+    pub signal: Option<Spanned<String>>,
+    /// The code it exits with (instead of a signal).
+    pub exit_code: Option<i32>,
+    /// Its stderr (the JSON logs and whatever the runtime printed last) contains each.
+    #[serde(default)]
+    pub stderr_contains: Vec<String>,
+}
+
+/// The signals a scenario may name, with their numbers where POSIX systems agree on them
+/// (Linux and the BSDs, macOS included). Other signals are reported by number.
+pub const SIGNALS: &[(&str, i32)] = &[
+    ("SIGHUP", 1),
+    ("SIGINT", 2),
+    ("SIGQUIT", 3),
+    ("SIGILL", 4),
+    ("SIGTRAP", 5),
+    ("SIGABRT", 6),
+    ("SIGFPE", 8),
+    ("SIGKILL", 9),
+    ("SIGSEGV", 11),
+    ("SIGPIPE", 13),
+    ("SIGALRM", 14),
+    ("SIGTERM", 15),
+];
+
+/// The name of a signal number, if it is one of `SIGNALS`.
+pub fn signal_name(number: i32) -> Option<&'static str> {
+    SIGNALS
+        .iter()
+        .find(|(_, n)| *n == number)
+        .map(|(name, _)| *name)
 }
 
 impl Expect {
@@ -85,7 +126,10 @@ impl Expect {
 
     /// Whether anything is expected of the step's requests: a response, or none.
     pub fn expects_of_requests(&self) -> bool {
-        self.checks_response() || self.no_response.is_some() || self.no_response_include.is_some()
+        self.checks_response()
+            || self.no_response.is_some()
+            || self.no_response_include.is_some()
+            || self.process_exit.is_some()
     }
 
     /// Whether a 5xx-rate bound is set (for `metrics` steps).

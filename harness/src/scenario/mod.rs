@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use classes::{Classes, FailureClass};
 pub use error::ScenarioError;
-pub use expect::Expect;
+pub use expect::{Expect, ProcessExitExpect, SIGNALS, signal_name};
 pub use model::{
     BackendName, Difficulty, Expectations, Invariant, ModeName, Notes, PerMode, Scenario, Startup,
     Upstream,

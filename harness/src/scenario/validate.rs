@@ -83,6 +83,8 @@ pub fn check(
         ));
     }
 
+    check_process_exits(scenario, file, text, &mut problems);
+
     // `{{ops_token}}` is always there: the token the harness gave the app.
     let mut captured: BTreeSet<&str> = BTreeSet::from(["ops_token"]);
     let mut held: BTreeSet<&str> = BTreeSet::new();
@@ -335,10 +337,109 @@ fn check_step(
     }
 }
 
+/// In each mode (and for `check`), at most one step expects the app process to exit, and
+/// no later step expects a response from it: nothing restarts the app, so after its death
+/// only `no_response = "could not connect"` can hold.
+fn check_process_exits(
+    scenario: &Scenario,
+    file: &str,
+    text: &str,
+    problems: &mut Vec<ScenarioError>,
+) {
+    fn tables_in(step: &StepFile, mode: Option<ModeName>) -> [&Expect; 2] {
+        match mode {
+            Some(mode) => [&step.expect, step.mode_table(mode)],
+            None => [&step.fixed, &step.fixed],
+        }
+    }
+    let modes = [
+        Some(ModeName::Dev),
+        Some(ModeName::Prod),
+        Some(ModeName::Bare),
+        None,
+    ];
+    let mut reported = BTreeSet::new();
+    for mode in modes {
+        let label = mode.map_or("[steps.fixed]", ModeName::as_str);
+        let mut died_at: Option<usize> = None;
+        for (index, spanned) in scenario.step_tables.iter().enumerate() {
+            let tables = tables_in(spanned.get_ref(), mode);
+            let exits = tables.iter().any(|t| t.process_exit.is_some());
+            let mut report = |message: String, hint: &str| {
+                if reported.insert((index, message.clone())) {
+                    problems.push(ScenarioError::at(
+                        file,
+                        text,
+                        Some(spanned.span()),
+                        message,
+                        Some(hint.to_string()),
+                    ));
+                }
+            };
+            if let Some(first) = died_at {
+                if exits {
+                    report(
+                        format!(
+                            "in {label}, a second step expects the app process to exit; step {} \
+                             already ends it",
+                            first + 1
+                        ),
+                        "A process dies once: keep `process_exit` on the step that kills it.",
+                    );
+                }
+                let expects_an_answer = tables.iter().any(|t| t.checks_response())
+                    || tables
+                        .iter()
+                        .filter_map(|t| t.no_response.as_deref())
+                        .any(|wanted| !"could not connect".contains(wanted));
+                if expects_an_answer {
+                    report(
+                        format!(
+                            "in {label}, this step expects an answer, but the app process is \
+                             expected to exit during step {} and nothing restarts it",
+                            first + 1
+                        ),
+                        "Expect `no_response = \"could not connect\"` here (nothing listens any \
+                         more), or move the step before the one that ends the process.",
+                    );
+                }
+            } else if exits {
+                died_at = Some(index);
+            }
+        }
+    }
+}
+
 fn check_expect(
     expect: &Expect,
     report: &mut impl FnMut(std::ops::Range<usize>, String, Option<String>),
 ) {
+    if let Some(exit) = &expect.process_exit {
+        if let Some(signal) = &exit.signal
+            && !super::SIGNALS
+                .iter()
+                .any(|(name, _)| name == signal.get_ref())
+        {
+            report(
+                signal.span(),
+                format!("unknown signal `{}`", signal.get_ref()),
+                Some(suggest(
+                    signal.get_ref(),
+                    super::SIGNALS.iter().map(|(name, _)| *name),
+                    "signals",
+                )),
+            );
+        }
+        if let (Some(signal), Some(_)) = (&exit.signal, exit.exit_code) {
+            report(
+                signal.span(),
+                "`process_exit` has both `signal` and `exit_code`".into(),
+                Some(
+                    "A process either exits with a code or is killed by a signal: keep one.".into(),
+                ),
+            );
+        }
+    }
     for rule in &expect.leaks {
         if leaks::rule(rule.get_ref()).is_none() {
             report(

@@ -21,6 +21,7 @@ fn result_with_body(body: &str) -> RunResult {
         outcome: Outcome::Passed,
         reasons: vec![],
         startup: None,
+        process_exit: None,
         exchanges: vec![Exchange {
             step_index: 0,
             step: "s".into(),

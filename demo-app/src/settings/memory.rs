@@ -1,0 +1,44 @@
+//! The address-space budget the resource.out-of-memory lesson runs under. Every thread the
+//! app starts reserves address space (its stack, and a malloc arena of up to 64 MiB once it
+//! allocates), so the floor grows with the worker count: measured on Linux, 2 workers
+//! reserve about 650 MiB and 16 about 1050 MiB; the floor leaves room for more arenas on
+//! machines with more cores. Below it the app could fail to start a thread instead of
+//! teaching the lesson.
+
+use super::{ConfigError, Layers};
+
+const HINT: &str = "Use a whole number of MiB, e.g. 4096, or 0 to leave the limit alone.";
+
+impl Layers {
+    pub(super) fn memory_limit_mb(&self, workers: usize) -> Result<u64, ConfigError> {
+        let limit: u64 = self.parse("memory_limit_mb", HINT)?;
+        let floor = 1024 + 64 * workers as u64;
+        if limit != 0 && limit < floor {
+            return Err(self.invalid(
+                "memory_limit_mb",
+                format!(
+                    "is {limit}, below the {floor} MiB that {workers} workers need to start \
+                     (1024 + 64 per worker)"
+                ),
+                &format!("Use 0 to leave the limit alone, or at least {floor}."),
+            ));
+        }
+        if limit > u64::MAX >> 20 {
+            return Err(self.invalid(
+                "memory_limit_mb",
+                format!("is {limit}, more MiB than an address space has"),
+                HINT,
+            ));
+        }
+        // setrlimit is POSIX: elsewhere the setting would silently do nothing, and a
+        // lesson that depends on it must not pass on nothing.
+        if limit != 0 && !cfg!(unix) {
+            return Err(self.invalid(
+                "memory_limit_mb",
+                format!("is {limit}, but the limit is applied with setrlimit, which only Unix has"),
+                "Set it to 0 on this platform (resource.out-of-memory needs Linux or macOS).",
+            ));
+        }
+        Ok(limit)
+    }
+}
