@@ -321,7 +321,7 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
     let last = Bounds { deadline: Instant::now() + options.exchange_timeout * 2, ..bounds };
     exchanges.push(send::send(&subject.client, &subject.base_url, probes::liveness(&subject.liveness_path), &last).await);
 
-    let logs = subject.logs.and_then(|read| read());
+    let logs = settled_logs(subject.logs, &exchanges).await;
     let inputs = Inputs { exchanges: &exchanges, logs: logs.as_ref(), nonce: &nonce };
     let mut verdicts: BTreeMap<Check, Verdict> = BTreeMap::new();
     let selected: Vec<&'static Control> = options.selection.controls().collect();
@@ -376,6 +376,21 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
             })
             .collect(),
     }
+}
+
+/// The service writes an error's log line as it answers, and a reader (demo-app's stderr
+/// pipe, an operator's log shipper) may lag: read until every 5xx id is there, or 3 s.
+async fn settled_logs(read: Option<&LogReader<'_>>, exchanges: &[Exchange]) -> Option<Logs> {
+    let read = read?;
+    let mut logs = read()?;
+    for _ in 0..30 {
+        if logs::unlogged(&logs, exchanges).1.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        logs = read()?;
+    }
+    Some(logs)
 }
 
 /// A fuzz bucket's smallest input as an exchange (its answer is the excerpt the fuzzer kept).
