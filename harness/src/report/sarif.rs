@@ -208,7 +208,7 @@ pub fn from_scan(file: &str, findings: &[leaks::Finding]) -> Value {
         }
     }
     let rules: Vec<SarifRule> = used.iter().map(|r| leak_rule(r)).collect();
-    let uri = if file == "-" { "stdin".to_string() } else { escape_uri(file.trim_start_matches("./")) };
+    let uri = if file == "-" { "stdin".to_string() } else { escape_uri(&relative_file(file)) };
     let results: Vec<SarifResult> = findings
         .iter()
         .map(|f| SarifResult {
@@ -223,6 +223,22 @@ pub fn from_scan(file: &str, findings: &[leaks::Finding]) -> Value {
         })
         .collect();
     log("harness scan (Crash Course)", INFORMATION_URI, None, &rules, &results)
+}
+
+/// A file as a relative reference: relative to the working directory when it is under it,
+/// else its name (code scanning rejects absolute URIs).
+fn relative_file(file: &str) -> String {
+    let path = std::path::Path::new(file);
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|here| path.strip_prefix(here).ok().map(|p| p.to_path_buf()))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = if relative.is_absolute() {
+        relative.file_name().map_or_else(|| "response".to_string(), |n| n.to_string_lossy().into_owned())
+    } else {
+        relative.to_string_lossy().into_owned()
+    };
+    text.trim_start_matches("./").replace('\\', "/")
 }
 
 /// `harness fuzz --format sarif`: each severe bucket as a result at its route.
