@@ -22,12 +22,20 @@ pub struct ConfigEvidence {
     pub content: String,
 }
 
+/// Characters of a configuration file shown in the document.
+const MAX_SHOWN: usize = 16_000;
+
 impl ConfigEvidence {
     pub fn of(source: &str, raw: &[u8]) -> ConfigEvidence {
         let text = String::from_utf8_lossy(raw);
         let shown = match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_else(|_| text.to_string()),
             Err(_) => text.to_string(),
+        };
+        // The hash covers every byte; the document shows a readable start.
+        let shown = match shown.char_indices().nth(MAX_SHOWN) {
+            Some((at, _)) => format!("{}\n… ({} bytes in all; the hash covers them)", &shown[..at], raw.len()),
+            None => shown,
         };
         ConfigEvidence {
             source: source.to_string(),
