@@ -206,8 +206,14 @@ async fn the_error_handling_configuration_is_served_behind_the_token_without_sec
             .expect("answer");
         assert_eq!(response.status(), 200, "{mode}");
         let text = response.text().await.expect("body");
-        assert!(!text.contains(OPS_TOKEN), "{mode}: the token itself is not evidence");
-        assert!(!text.contains(demo_app::settings::LAB_FX_API_KEY), "{mode}: {text}");
+        assert!(
+            !text.contains(OPS_TOKEN),
+            "{mode}: the token itself is not evidence"
+        );
+        assert!(
+            !text.contains(demo_app::settings::LAB_FX_API_KEY),
+            "{mode}: {text}"
+        );
         let config: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(config["mode"], mode.to_string());
         assert_eq!(config["catches_panics"], mode != Mode::Bare, "{config}");

@@ -65,7 +65,12 @@ fn in_json(value: &serde_json::Value, depth: usize) -> Option<String> {
 fn uuid_in_text(body: &str) -> Option<String> {
     static UUID: OnceLock<Option<regex::Regex>> = OnceLock::new();
     let uuid = UUID
-        .get_or_init(|| regex::Regex::new(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b").ok())
+        .get_or_init(|| {
+            regex::Regex::new(
+                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+            )
+            .ok()
+        })
         .as_ref()?;
     uuid.find(body).map(|m| m.as_str().to_string())
 }

@@ -44,27 +44,53 @@ pub struct Verdict {
 }
 
 fn pass(reason: String) -> Verdict {
-    Verdict { status: Status::Pass, reason, evidence: Vec::new() }
+    Verdict {
+        status: Status::Pass,
+        reason,
+        evidence: Vec::new(),
+    }
 }
 
 fn not_tested(reason: &str) -> Verdict {
-    Verdict { status: Status::NotTested, reason: reason.to_string(), evidence: Vec::new() }
+    Verdict {
+        status: Status::NotTested,
+        reason: reason.to_string(),
+        evidence: Vec::new(),
+    }
 }
 
 fn fail(reason: String, evidence: Vec<Evidence>) -> Verdict {
-    Verdict { status: Status::Fail, reason, evidence }
+    Verdict {
+        status: Status::Fail,
+        reason,
+        evidence,
+    }
 }
 
 /// Leak rules that show a debug mode at work (a debug page, a stack, a debug header).
 pub fn is_debug_rule(rule: &str) -> bool {
     rule.starts_with("stacktrace.")
         || rule.starts_with("framework.") && rule != "framework.error-text"
-        || matches!(rule, "debug.page" | "rust.backtrace" | "rust.panic-message" | "rust.source-location" | "header.x-debug-token" | "error.exception-field")
+        || matches!(
+            rule,
+            "debug.page"
+                | "rust.backtrace"
+                | "rust.panic-message"
+                | "rust.source-location"
+                | "header.x-debug-token"
+                | "error.exception-field"
+        )
 }
 
 /// Leak rules that disclose a component's version.
 pub fn is_version_rule(rule: &str) -> bool {
-    matches!(rule, "version.disclosure" | "header.server-version" | "header.x-powered-by" | "header.x-aspnet-version")
+    matches!(
+        rule,
+        "version.disclosure"
+            | "header.server-version"
+            | "header.x-powered-by"
+            | "header.x-aspnet-version"
+    )
 }
 
 /// What the checks look at.
@@ -83,21 +109,40 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
             let message = generic_message(inputs);
             // The fuzzer keeps a bucket's status and body excerpt, not its headers: the id
             // part is judged on the battery's answers.
-            let errors: Vec<(usize, &Exchange)> = sent().filter(|(_, e)| e.is_error() && e.probe.kind != Kind::Fuzzed).collect();
+            let errors: Vec<(usize, &Exchange)> = sent()
+                .filter(|(_, e)| e.is_error() && e.probe.kind != Kind::Fuzzed)
+                .collect();
             let without: Vec<Evidence> = errors
                 .iter()
                 .filter(|(_, e)| e.correlation_id.is_none() && e.probe.method != "HEAD")
-                .map(|(i, e)| Evidence { exchange: *i, rule: None, note: format!("{} without a correlation id in a header or the body", e.status.unwrap_or(0)) })
+                .map(|(i, e)| Evidence {
+                    exchange: *i,
+                    rule: None,
+                    note: format!(
+                        "{} without a correlation id in a header or the body",
+                        e.status.unwrap_or(0)
+                    ),
+                })
                 .collect();
             match (message.status, without.is_empty()) {
                 (Status::NotTested, _) => message,
-                (Status::Pass, true) => pass(format!("{} error answers, none with a leak finding, each with a correlation id", errors.len())),
+                (Status::Pass, true) => pass(format!(
+                    "{} error answers, none with a leak finding, each with a correlation id",
+                    errors.len()
+                )),
                 (status, _) => {
                     let mut evidence = message.evidence;
                     let reason = match (status, without.len()) {
                         (Status::Fail, 0) => message.reason,
-                        (Status::Fail, n) => format!("{}; {n} of {} error answers carry no correlation id", message.reason, errors.len()),
-                        (_, n) => format!("{n} of {} error answers carry no correlation id support could look up", errors.len()),
+                        (Status::Fail, n) => format!(
+                            "{}; {n} of {} error answers carry no correlation id",
+                            message.reason,
+                            errors.len()
+                        ),
+                        (_, n) => format!(
+                            "{n} of {} error answers carry no correlation id support could look up",
+                            errors.len()
+                        ),
                     };
                     evidence.extend(without);
                     fail(reason, evidence)
@@ -105,9 +150,13 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
             }
         }
         Check::DependencyFailure => {
-            let probes: Vec<(usize, &Exchange)> = sent().filter(|(_, e)| e.probe.kind == Kind::DependencyFailure).collect();
+            let probes: Vec<(usize, &Exchange)> = sent()
+                .filter(|(_, e)| e.probe.kind == Kind::DependencyFailure)
+                .collect();
             if probes.is_empty() {
-                return not_tested("no way to make one of the target's dependencies fail (demo-app only: its FX upstream is a fake the audit makes fail)");
+                return not_tested(
+                    "no way to make one of the target's dependencies fail (demo-app only: its FX upstream is a fake the audit makes fail)",
+                );
             }
             let bad: Vec<Evidence> = probes
                 .iter()
@@ -118,52 +167,122 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
                         Some(s) if !e.findings.is_empty() => format!("{s} with {}", rules_of(e)),
                         Some(_) => return None,
                     };
-                    Some(Evidence { exchange: *i, rule: e.findings.first().map(|f| f.rule), note })
+                    Some(Evidence {
+                        exchange: *i,
+                        rule: e.findings.first().map(|f| f.rule),
+                        note,
+                    })
                 })
                 .collect();
             if bad.is_empty() {
-                let statuses: Vec<String> = probes.iter().filter_map(|(_, e)| e.status.map(|s| s.to_string())).collect();
-                pass(format!("with the dependency failing, {} request(s) answered {} with no leak finding", probes.len(), statuses.join(", ")))
+                let statuses: Vec<String> = probes
+                    .iter()
+                    .filter_map(|(_, e)| e.status.map(|s| s.to_string()))
+                    .collect();
+                pass(format!(
+                    "with the dependency failing, {} request(s) answered {} with no leak finding",
+                    probes.len(),
+                    statuses.join(", ")
+                ))
             } else {
-                fail(format!("{} of {} requests with the dependency failing were not answered securely", bad.len(), probes.len()), bad)
+                fail(
+                    format!(
+                        "{} of {} requests with the dependency failing were not answered securely",
+                        bad.len(),
+                        probes.len()
+                    ),
+                    bad,
+                )
             }
         }
         Check::NoFailOpen => {
             let probes: Vec<(usize, &Exchange)> = sent()
-                .filter(|(_, e)| matches!(e.probe.kind, Kind::Unauthenticated | Kind::DependencyFailure))
+                .filter(|(_, e)| {
+                    matches!(
+                        e.probe.kind,
+                        Kind::Unauthenticated | Kind::DependencyFailure
+                    )
+                })
                 .collect();
             if probes.is_empty() {
-                return not_tested("no secured route in the API description and no dependency to make fail; give --spec with security requirements");
+                return not_tested(
+                    "no secured route in the API description and no dependency to make fail; give --spec with security requirements",
+                );
             }
             let open: Vec<Evidence> = probes
                 .iter()
                 .filter(|(_, e)| e.status.is_some_and(|s| (200..400).contains(&s)))
-                .map(|(i, e)| Evidence { exchange: *i, rule: None, note: format!("{} {} answered {} ({})", e.probe.method, e.probe.target, e.status.unwrap_or(0), e.probe.purpose) })
+                .map(|(i, e)| Evidence {
+                    exchange: *i,
+                    rule: None,
+                    note: format!(
+                        "{} {} answered {} ({})",
+                        e.probe.method,
+                        e.probe.target,
+                        e.status.unwrap_or(0),
+                        e.probe.purpose
+                    ),
+                })
                 .collect();
             if open.is_empty() {
-                pass(format!("{} refusals and failures stayed refusals (no 2xx/3xx)", probes.len()))
+                pass(format!(
+                    "{} refusals and failures stayed refusals (no 2xx/3xx)",
+                    probes.len()
+                ))
             } else {
-                fail(format!("{} request(s) that had to be refused were answered as a success", open.len()), open)
+                fail(
+                    format!(
+                        "{} request(s) that had to be refused were answered as a success",
+                        open.len()
+                    ),
+                    open,
+                )
             }
         }
         Check::LastResort => {
-            let crashes = sent().filter(|(_, e)| matches!(e.probe.kind, Kind::CrashInput | Kind::Fuzzed)).count();
+            let crashes = sent()
+                .filter(|(_, e)| matches!(e.probe.kind, Kind::CrashInput | Kind::Fuzzed))
+                .count();
             let dropped: Vec<Evidence> = sent()
                 .filter(|(_, e)| counts_as_crash(e))
-                .map(|(i, e)| Evidence { exchange: i, rule: None, note: format!("connection dropped: {}", e.error.as_deref().unwrap_or("")) })
+                .map(|(i, e)| Evidence {
+                    exchange: i,
+                    rule: None,
+                    note: format!("connection dropped: {}", e.error.as_deref().unwrap_or("")),
+                })
                 .collect();
-            let alive = exchanges.iter().enumerate().rev().find(|(_, e)| e.probe.kind == Kind::Liveness && !e.skipped);
+            let alive = exchanges
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, e)| e.probe.kind == Kind::Liveness && !e.skipped);
             let mut evidence = dropped;
             if let Some((i, e)) = alive
                 && e.status.is_none()
             {
-                evidence.push(Evidence { exchange: i, rule: None, note: format!("the service stopped answering: {}", e.error.as_deref().unwrap_or("")) });
+                evidence.push(Evidence {
+                    exchange: i,
+                    rule: None,
+                    note: format!(
+                        "the service stopped answering: {}",
+                        e.error.as_deref().unwrap_or("")
+                    ),
+                });
             }
-            let known = if crashes == 0 { "no crash input known; ".to_string() } else { format!("{crashes} crash and fuzzed inputs; ") };
-            if evidence.is_empty() {
-                pass(format!("{known}every request was answered and the service answered afterwards"))
+            let known = if crashes == 0 {
+                "no crash input known; ".to_string()
             } else {
-                fail(format!("{known}{} request(s) got no answer", evidence.len()), evidence)
+                format!("{crashes} crash and fuzzed inputs; ")
+            };
+            if evidence.is_empty() {
+                pass(format!(
+                    "{known}every request was answered and the service answered afterwards"
+                ))
+            } else {
+                fail(
+                    format!("{known}{} request(s) got no answer", evidence.len()),
+                    evidence,
+                )
             }
         }
         Check::ErrorsLogged => {
@@ -172,36 +291,77 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
             };
             let (with_id, missing) = logs::unlogged(logs, exchanges);
             let dropped = sent().filter(|(_, e)| counts_as_crash(e)).count();
-            let unnamed = sent().filter(|(_, e)| e.status.is_some_and(|s| s >= 500) && e.correlation_id.is_none()).count();
+            let unnamed = sent()
+                .filter(|(_, e)| e.status.is_some_and(|s| s >= 500) && e.correlation_id.is_none())
+                .count();
             if with_id == 0 && dropped + unnamed == 0 {
                 return not_tested("no 5xx answer or dropped connection to look up in the logs");
             }
             let mut evidence: Vec<Evidence> = missing
                 .iter()
-                .map(|e| Evidence { exchange: index_of(exchanges, e), rule: None, note: format!("id {} is in no log line", e.correlation_id.as_deref().unwrap_or("")) })
+                .map(|e| Evidence {
+                    exchange: index_of(exchanges, e),
+                    rule: None,
+                    note: format!(
+                        "id {} is in no log line",
+                        e.correlation_id.as_deref().unwrap_or("")
+                    ),
+                })
                 .collect();
             let error_lines = logs::error_lines(logs);
             let need = with_id + dropped + unnamed;
             if evidence.is_empty() && error_lines < need {
-                evidence.extend(sent().filter(|(_, e)| counts_as_crash(e) || e.status.is_some_and(|s| s >= 500) && e.correlation_id.is_none()).map(|(i, _)| Evidence { exchange: i, rule: None, note: "no error-level log line accounts for it".to_string() }));
+                evidence.extend(
+                    sent()
+                        .filter(|(_, e)| {
+                            counts_as_crash(e)
+                                || e.status.is_some_and(|s| s >= 500) && e.correlation_id.is_none()
+                        })
+                        .map(|(i, _)| Evidence {
+                            exchange: i,
+                            rule: None,
+                            note: "no error-level log line accounts for it".to_string(),
+                        }),
+                );
             }
             if evidence.is_empty() {
-                pass(format!("{with_id} 5xx id(s) found in {}; {error_lines} error-level lines for {need} failures", logs.source))
+                pass(format!(
+                    "{with_id} 5xx id(s) found in {}; {error_lines} error-level lines for {need} failures",
+                    logs.source
+                ))
             } else {
-                fail(format!("{} of {need} server failures have no log entry in {}", evidence.len(), logs.source), evidence)
+                fail(
+                    format!(
+                        "{} of {need} server failures have no log entry in {}",
+                        evidence.len(),
+                        logs.source
+                    ),
+                    evidence,
+                )
             }
         }
         Check::LogInjection => {
             let Some(logs) = inputs.logs else {
                 return not_tested("the service's logs are not available; pass --logs FILE");
             };
-            let probe = exchanges.iter().position(|e| e.probe.kind == Kind::LogInjection).unwrap_or(0);
+            let probe = exchanges
+                .iter()
+                .position(|e| e.probe.kind == Kind::LogInjection)
+                .unwrap_or(0);
             match logs::injection(logs, inputs.nonce) {
-                Injection::NotReached => not_tested("the hostile values reached no log line, so their encoding could not be seen"),
-                Injection::Encoded { lines } => pass(format!("the hostile values reached {lines} log line(s), encoded; no forged line")),
+                Injection::NotReached => not_tested(
+                    "the hostile values reached no log line, so their encoding could not be seen",
+                ),
+                Injection::Encoded { lines } => pass(format!(
+                    "the hostile values reached {lines} log line(s), encoded; no forged line"
+                )),
                 Injection::Forged { line } => fail(
                     "a hostile value forged a log line".to_string(),
-                    vec![Evidence { exchange: probe, rule: None, note: format!("forged line: {}", cut(&line, 160)) }],
+                    vec![Evidence {
+                        exchange: probe,
+                        rule: None,
+                        note: format!("forged line: {}", cut(&line, 160)),
+                    }],
                 ),
             }
         }
@@ -218,28 +378,57 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
             }
             let bad: Vec<Evidence> = ids
                 .iter()
-                .filter(|(_, id)| !logs.lines.iter().any(|l| l.contains(id) && logs::has_time(l)))
-                .map(|(i, id)| Evidence { exchange: *i, rule: None, note: format!("no log line with id {id} and a time") })
+                .filter(|(_, id)| {
+                    !logs
+                        .lines
+                        .iter()
+                        .any(|l| l.contains(id) && logs::has_time(l))
+                })
+                .map(|(i, id)| Evidence {
+                    exchange: *i,
+                    rule: None,
+                    note: format!("no log line with id {id} and a time"),
+                })
                 .collect();
             if bad.is_empty() {
-                pass(format!("each of {} error answers' ids is in a timed log line", ids.len()))
+                pass(format!(
+                    "each of {} error answers' ids is in a timed log line",
+                    ids.len()
+                ))
             } else {
-                fail(format!("{} of {} error ids have no timed log line", bad.len(), ids.len()), bad)
+                fail(
+                    format!(
+                        "{} of {} error ids have no timed log line",
+                        bad.len(),
+                        ids.len()
+                    ),
+                    bad,
+                )
             }
         }
         Check::DebugOff => {
             let mut evidence: Vec<Evidence> = Vec::new();
             for (i, e) in sent() {
                 for f in e.findings.iter().filter(|f| is_debug_rule(f.rule)) {
-                    evidence.push(Evidence { exchange: i, rule: Some(f.rule), note: f.evidence.clone() });
+                    evidence.push(Evidence {
+                        exchange: i,
+                        rule: Some(f.rule),
+                        note: f.evidence.clone(),
+                    });
                 }
             }
             by_severity(&mut evidence);
             evidence.extend(exposed(exchanges, Kind::DebugPath));
             if evidence.is_empty() {
-                pass(format!("no debug page, stack trace or debug header in {} answers; no debug route answered", sent().count()))
+                pass(format!(
+                    "no debug page, stack trace or debug header in {} answers; no debug route answered",
+                    sent().count()
+                ))
             } else {
-                fail(format!("{} sign(s) of a debug mode", evidence.len()), evidence)
+                fail(
+                    format!("{} sign(s) of a debug mode", evidence.len()),
+                    evidence,
+                )
             }
         }
         Check::NoTrace => {
@@ -250,16 +439,29 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
                     Kind::Trace => {
                         tested |= e.status.is_some();
                         let echoed = e.status.is_some_and(|s| (200..300).contains(&s))
-                            && (e.body.contains("TRACE ") || e.header("content-type").is_some_and(|c| c.contains("message/http")));
+                            && (e.body.contains("TRACE ")
+                                || e.header("content-type")
+                                    .is_some_and(|c| c.contains("message/http")));
                         if echoed {
-                            evidence.push(Evidence { exchange: i, rule: None, note: format!("TRACE answered {} with the request echoed", e.status.unwrap_or(0)) });
+                            evidence.push(Evidence {
+                                exchange: i,
+                                rule: None,
+                                note: format!(
+                                    "TRACE answered {} with the request echoed",
+                                    e.status.unwrap_or(0)
+                                ),
+                            });
                         }
                     }
                     Kind::Options => {
                         if let Some(allow) = e.header("allow")
                             && allow.to_ascii_uppercase().contains("TRACE")
                         {
-                            evidence.push(Evidence { exchange: i, rule: None, note: format!("Allow: {allow}") });
+                            evidence.push(Evidence {
+                                exchange: i,
+                                rule: None,
+                                note: format!("Allow: {allow}"),
+                            });
                         }
                     }
                     _ => {}
@@ -274,13 +476,25 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
         Check::IntendedEndpoints => {
             let evidence = exposed(exchanges, Kind::DocsPath);
             if baseline_answers(exchanges) {
-                return not_tested("the unknown route answers 2xx too (a catch-all), so an answering path proves nothing");
+                return not_tested(
+                    "the unknown route answers 2xx too (a catch-all), so an answering path proves nothing",
+                );
             }
-            let probed = sent().filter(|(_, e)| e.probe.kind == Kind::DocsPath).count();
+            let probed = sent()
+                .filter(|(_, e)| e.probe.kind == Kind::DocsPath)
+                .count();
             if evidence.is_empty() {
-                pass(format!("none of {probed} docs and monitoring paths answered (allow-listed paths are not probed)"))
+                pass(format!(
+                    "none of {probed} docs and monitoring paths answered (allow-listed paths are not probed)"
+                ))
             } else {
-                fail(format!("{} docs or monitoring endpoint(s) answer without being allow-listed (--allow-path)", evidence.len()), evidence)
+                fail(
+                    format!(
+                        "{} docs or monitoring endpoint(s) answer without being allow-listed (--allow-path)",
+                        evidence.len()
+                    ),
+                    evidence,
+                )
             }
         }
         Check::NoVersions => {
@@ -291,18 +505,29 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
                     // A version in a success body is content (a changelog); in headers
                     // and error bodies it is a disclosure.
                     if in_header || e.is_error() {
-                        evidence.push(Evidence { exchange: i, rule: Some(f.rule), note: f.evidence.clone() });
+                        evidence.push(Evidence {
+                            exchange: i,
+                            rule: Some(f.rule),
+                            note: f.evidence.clone(),
+                        });
                     }
                 }
             }
             if evidence.is_empty() {
-                pass(format!("no version banner in {} answers' headers or error bodies", sent().count()))
+                pass(format!(
+                    "no version banner in {} answers' headers or error bodies",
+                    sent().count()
+                ))
             } else {
-                fail(format!("{} version disclosure(s)", evidence.len()), evidence)
+                fail(
+                    format!("{} version disclosure(s)", evidence.len()),
+                    evidence,
+                )
             }
         }
         Check::NoGit => {
-            let probes: Vec<(usize, &Exchange)> = sent().filter(|(_, e)| e.probe.kind == Kind::Git).collect();
+            let probes: Vec<(usize, &Exchange)> =
+                sent().filter(|(_, e)| e.probe.kind == Kind::Git).collect();
             if probes.iter().all(|(_, e)| e.status.is_none()) {
                 return not_tested("the /.git/ probes got no answer");
             }
@@ -310,9 +535,15 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
                 .iter()
                 .filter(|(_, e)| {
                     e.status.is_some_and(|s| (200..300).contains(&s))
-                        && (e.body.starts_with("ref: ") || e.body.contains("[core]") || is_hex_commit(e.body.trim()))
+                        && (e.body.starts_with("ref: ")
+                            || e.body.contains("[core]")
+                            || is_hex_commit(e.body.trim()))
                 })
-                .map(|(i, e)| Evidence { exchange: *i, rule: None, note: format!("{} served: {}", e.probe.target, cut(e.body.trim(), 60)) })
+                .map(|(i, e)| Evidence {
+                    exchange: *i,
+                    rule: None,
+                    note: format!("{} served: {}", e.probe.target, cut(e.body.trim(), 60)),
+                })
                 .collect();
             if served.is_empty() {
                 pass("/.git/HEAD and /.git/config are not served".to_string())
@@ -326,8 +557,13 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
                 return message;
             }
             match verdict(Check::ErrorsLogged, inputs) {
-                v if v.status == Status::Pass => pass(format!("no detail in any error answer; {}", v.reason)),
-                v if v.status == Status::NotTested => not_tested(&format!("no detail reaches clients, but where it goes is unknown: {}", v.reason)),
+                v if v.status == Status::Pass => {
+                    pass(format!("no detail in any error answer; {}", v.reason))
+                }
+                v if v.status == Status::NotTested => not_tested(&format!(
+                    "no detail reaches clients, but where it goes is unknown: {}",
+                    v.reason
+                )),
                 v => v,
             }
         }
@@ -337,24 +573,50 @@ pub fn verdict(check: Check, inputs: &Inputs<'_>) -> Verdict {
 /// Puts the worst evidence first (a stack trace before a version header), so reports lead
 /// with what matters; the order is otherwise kept.
 fn by_severity(evidence: &mut [Evidence]) {
-    evidence.sort_by_key(|e| std::cmp::Reverse(e.rule.and_then(crate::leaks::rule).map(|r| r.severity)));
+    evidence.sort_by_key(|e| {
+        std::cmp::Reverse(e.rule.and_then(crate::leaks::rule).map(|r| r.severity))
+    });
 }
 
 fn generic_message(inputs: &Inputs<'_>) -> Verdict {
-    let errors: Vec<(usize, &Exchange)> = inputs.exchanges.iter().enumerate().filter(|(_, e)| !e.skipped && e.is_error()).collect();
+    let errors: Vec<(usize, &Exchange)> = inputs
+        .exchanges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !e.skipped && e.is_error())
+        .collect();
     if errors.is_empty() {
         return not_tested("no probe got an error answer");
     }
     let mut evidence: Vec<Evidence> = errors
         .iter()
-        .flat_map(|(i, e)| e.findings.iter().map(|f| Evidence { exchange: *i, rule: Some(f.rule), note: f.evidence.clone() }))
+        .flat_map(|(i, e)| {
+            e.findings.iter().map(|f| Evidence {
+                exchange: *i,
+                rule: Some(f.rule),
+                note: f.evidence.clone(),
+            })
+        })
         .collect();
     by_severity(&mut evidence);
     if evidence.is_empty() {
-        pass(format!("{} error answers, none with a leak finding", errors.len()))
+        pass(format!(
+            "{} error answers, none with a leak finding",
+            errors.len()
+        ))
     } else {
-        let leaky = errors.iter().filter(|(_, e)| !e.findings.is_empty()).count();
-        fail(format!("{leaky} of {} error answers disclose details ({} findings)", errors.len(), evidence.len()), evidence)
+        let leaky = errors
+            .iter()
+            .filter(|(_, e)| !e.findings.is_empty())
+            .count();
+        fail(
+            format!(
+                "{leaky} of {} error answers disclose details ({} findings)",
+                errors.len(),
+                evidence.len()
+            ),
+            evidence,
+        )
     }
 }
 
@@ -367,21 +629,34 @@ fn exposed(exchanges: &[Exchange], kind: Kind) -> Vec<Evidence> {
         .iter()
         .enumerate()
         .filter(|(_, e)| e.probe.kind == kind && e.status.is_some_and(|s| (200..300).contains(&s)))
-        .map(|(i, e)| Evidence { exchange: i, rule: None, note: format!("{} answered {}", e.probe.target, e.status.unwrap_or(0)) })
+        .map(|(i, e)| Evidence {
+            exchange: i,
+            rule: None,
+            note: format!("{} answered {}", e.probe.target, e.status.unwrap_or(0)),
+        })
         .collect()
 }
 
 /// Whether the unknown route answered 2xx (a catch-all).
 fn baseline_answers(exchanges: &[Exchange]) -> bool {
-    exchanges.iter().any(|e| e.probe.kind == Kind::UnknownRoute && e.status.is_some_and(|s| (200..300).contains(&s)))
+    exchanges.iter().any(|e| {
+        e.probe.kind == Kind::UnknownRoute && e.status.is_some_and(|s| (200..300).contains(&s))
+    })
 }
 
 fn rules_of(e: &Exchange) -> String {
-    e.findings.iter().map(|f| f.rule).collect::<Vec<_>>().join(", ")
+    e.findings
+        .iter()
+        .map(|f| f.rule)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn index_of(exchanges: &[Exchange], target: &Exchange) -> usize {
-    exchanges.iter().position(|e| std::ptr::eq(e, target)).unwrap_or(0)
+    exchanges
+        .iter()
+        .position(|e| std::ptr::eq(e, target))
+        .unwrap_or(0)
 }
 
 fn is_hex_commit(text: &str) -> bool {

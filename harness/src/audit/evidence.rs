@@ -34,14 +34,24 @@ impl ConfigEvidence {
         };
         // The hash covers every byte; the document shows a readable start.
         let shown = match shown.char_indices().nth(MAX_SHOWN) {
-            Some((at, _)) => format!("{}\n… ({} bytes in all; the hash covers them)", &shown[..at], raw.len()),
+            Some((at, _)) => format!(
+                "{}\n… ({} bytes in all; the hash covers them)",
+                &shown[..at],
+                raw.len()
+            ),
             None => shown,
         };
         ConfigEvidence {
             source: source.to_string(),
             sha256: sha256_hex(raw),
             bytes: raw.len(),
-            content: redact(&shown, &leaks::scan(&leaks::Response { headers: &[], body: &shown })),
+            content: redact(
+                &shown,
+                &leaks::scan(&leaks::Response {
+                    headers: &[],
+                    body: &shown,
+                }),
+            ),
         }
     }
 }
@@ -52,7 +62,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Now as RFC 3339 UTC (`2026-12-02T08:15:00Z`).
 pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     rfc3339(secs)
 }
 
@@ -69,7 +81,12 @@ pub fn rfc3339(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 /// Rules whose evidence is itself a secret: never shown in full.
@@ -111,18 +128,28 @@ pub fn shown_evidence(finding: &leaks::Finding) -> String {
 
 /// Headers whose values are credentials.
 fn is_credential_header(name: &str) -> bool {
-    matches!(name.to_ascii_lowercase().as_str(), "authorization" | "cookie" | "set-cookie" | "proxy-authorization")
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "authorization" | "cookie" | "set-cookie" | "proxy-authorization"
+    )
 }
 
 /// The response as the document shows it: status line, headers, the start of the body,
 /// secrets redacted.
 pub fn excerpt(exchange: &Exchange, chars: usize) -> String {
     let Some(status) = exchange.status else {
-        return format!("(no response: {})", exchange.error.as_deref().unwrap_or("unknown"));
+        return format!(
+            "(no response: {})",
+            exchange.error.as_deref().unwrap_or("unknown")
+        );
     };
     let mut out = format!("HTTP {status}\n");
     for (name, value) in &exchange.headers {
-        let value = if is_credential_header(name) { "[REDACTED]" } else { value.as_str() };
+        let value = if is_credential_header(name) {
+            "[REDACTED]"
+        } else {
+            value.as_str()
+        };
         let value = super::evaluate::cut(value, 200);
         out.push_str(&format!("{name}: {value}\n"));
     }
@@ -159,7 +186,11 @@ pub fn curl(base_url: &str, exchange: &Exchange, insecure: bool) -> String {
     }
     if let Some(body) = &probe.body {
         if body.len() > 2048 {
-            parts.push(format!("--data-binary @body  # {} bytes, starting {}", body.len(), quote(&super::evaluate::cut(body, 24))));
+            parts.push(format!(
+                "--data-binary @body  # {} bytes, starting {}",
+                body.len(),
+                quote(&super::evaluate::cut(body, 24))
+            ));
         } else {
             parts.push(format!("--data-binary {}", quote(body)));
         }
@@ -185,7 +216,10 @@ mod tests {
         );
         let body = "db: postgres://app:hunter2secret@db.internal:5432/shop";
         let findings = leaks::scan(&leaks::Response { headers: &[], body });
-        assert!(findings.iter().any(|f| f.rule.starts_with("secret.")), "{findings:?}");
+        assert!(
+            findings.iter().any(|f| f.rule.starts_with("secret.")),
+            "{findings:?}"
+        );
         let redacted = redact(body, &findings);
         assert!(!redacted.contains("hunter2secret"), "{redacted}");
     }

@@ -32,16 +32,26 @@ pub async fn audit_app(
 ) -> anyhow::Result<Run> {
     let upstream = MockServer::builder().start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(500).set_body_raw(FAILING_UPSTREAM_BODY, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_raw(FAILING_UPSTREAM_BODY, "application/json"),
+        )
         .mount(&upstream)
         .await;
-    let served = Served::start_with(app, mode, backend, vec![(lab::DEPENDENCY_SETTING.to_string(), upstream.uri())]).await?;
+    let served = Served::start_with(
+        app,
+        mode,
+        backend,
+        vec![(lab::DEPENDENCY_SETTING.to_string(), upstream.uri())],
+    )
+    .await?;
     let base_url = served.app.base_url.clone();
     let outcome = async {
         let config = config_evidence(client, &base_url).await?;
         let api = spec(client, &base_url).await?;
         let mut options = options.clone();
-        options.allow_paths.extend(lab::INTENDED_PUBLIC_PATHS.iter().map(|p| p.to_string()));
+        options
+            .allow_paths
+            .extend(lab::INTENDED_PUBLIC_PATHS.iter().map(|p| p.to_string()));
         let read_logs = || {
             Some(Logs {
                 source: "demo-app's stderr (JSON lines)".to_string(),
@@ -71,18 +81,37 @@ pub async fn audit_app(
     outcome
 }
 
-async fn config_evidence(client: &reqwest::Client, base_url: &str) -> anyhow::Result<ConfigEvidence> {
+async fn config_evidence(
+    client: &reqwest::Client,
+    base_url: &str,
+) -> anyhow::Result<ConfigEvidence> {
     let response = client
         .get(format!("{base_url}{}", lab::CONFIG_ROUTE))
         .bearer_auth(OPS_TOKEN)
         .timeout(Duration::from_secs(10))
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("demo-app's {} did not answer: {}", lab::CONFIG_ROUTE, http::describe_transport_error(&e)))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "demo-app's {} did not answer: {}",
+                lab::CONFIG_ROUTE,
+                http::describe_transport_error(&e)
+            )
+        })?;
     let status = response.status();
     let bytes = response.bytes().await?;
-    anyhow::ensure!(status.is_success(), "demo-app's {} answered {status}", lab::CONFIG_ROUTE);
-    Ok(ConfigEvidence::of(&format!("GET {} (demo-app, with the ops bearer token)", lab::CONFIG_ROUTE), &bytes))
+    anyhow::ensure!(
+        status.is_success(),
+        "demo-app's {} answered {status}",
+        lab::CONFIG_ROUTE
+    );
+    Ok(ConfigEvidence::of(
+        &format!(
+            "GET {} (demo-app, with the ops bearer token)",
+            lab::CONFIG_ROUTE
+        ),
+        &bytes,
+    ))
 }
 
 async fn spec(client: &reqwest::Client, base_url: &str) -> anyhow::Result<crate::fuzz::spec::Api> {
@@ -93,7 +122,8 @@ async fn spec(client: &reqwest::Client, base_url: &str) -> anyhow::Result<crate:
         .await?
         .text()
         .await?;
-    crate::fuzz::spec::parse(&text).map_err(|e| anyhow::anyhow!("demo-app's /openapi.json is not usable: {e}"))
+    crate::fuzz::spec::parse(&text)
+        .map_err(|e| anyhow::anyhow!("demo-app's /openapi.json is not usable: {e}"))
 }
 
 /// The failing dependency, the log-injection route, and the scenarios' requests that need
@@ -101,16 +131,30 @@ async fn spec(client: &reqwest::Client, base_url: &str) -> anyhow::Result<crate:
 pub fn extra_probes(scenarios: &[Scenario], backend: BackendName) -> Vec<Probe> {
     let (method, path, body) = lab::DEPENDENCY_REQUEST;
     let mut probes = vec![
-        Probe::new(Kind::DependencyFailure, method, path, "the FX upstream fails (500 with a stack trace)")
-            .body(Some("application/json"), body.to_string()),
-        Probe::new(Kind::LogInjection, "GET", lab::LOG_INJECTION_TARGET, "a hostile value that reaches the error log decoded").parameter("name"),
+        Probe::new(
+            Kind::DependencyFailure,
+            method,
+            path,
+            "the FX upstream fails (500 with a stack trace)",
+        )
+        .body(Some("application/json"), body.to_string()),
+        Probe::new(
+            Kind::LogInjection,
+            "GET",
+            lab::LOG_INJECTION_TARGET,
+            "a hostile value that reaches the error log decoded",
+        )
+        .parameter("name"),
     ];
     let mut seen = std::collections::BTreeSet::new();
     for scenario in scenarios {
         let plain = scenario.app.is_empty()
             && scenario.upstream.is_none()
             && scenario.backends.contains(&backend)
-            && !scenario.steps.iter().any(|s| matches!(s.action, Action::Sql { .. }));
+            && !scenario
+                .steps
+                .iter()
+                .any(|s| matches!(s.action, Action::Sql { .. }));
         if !plain {
             continue;
         }
@@ -122,7 +166,11 @@ pub fn extra_probes(scenarios: &[Scenario], backend: BackendName) -> Vec<Probe> 
             };
             for request in requests {
                 if let Some(probe) = crash_probe(scenario, request)
-                    && seen.insert((probe.method.clone(), probe.target.clone(), probe.body.clone()))
+                    && seen.insert((
+                        probe.method.clone(),
+                        probe.target.clone(),
+                        probe.body.clone(),
+                    ))
                 {
                     probes.push(probe);
                 }
@@ -140,7 +188,11 @@ fn crash_probe(scenario: &Scenario, request: &RequestSpec) -> Option<Probe> {
     let method = request.method.clone().unwrap_or_else(|| "GET".to_string());
     let mut target = path.to_string();
     if !request.query.is_empty() {
-        let pairs: Vec<String> = request.query.iter().map(|(k, v)| format!("{}={}", http::encode(k), http::encode(v))).collect();
+        let pairs: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", http::encode(k), http::encode(v)))
+            .collect();
         target.push('?');
         target.push_str(&pairs.join("&"));
     }
@@ -152,7 +204,12 @@ fn crash_probe(scenario: &Scenario, request: &RequestSpec) -> Option<Probe> {
     if target.contains("{{") || body.as_deref().is_some_and(|b| b.contains("{{")) {
         return None;
     }
-    let mut probe = Probe::new(Kind::CrashInput, &method, &target, &format!("scenario {}", scenario.id()));
+    let mut probe = Probe::new(
+        Kind::CrashInput,
+        &method,
+        &target,
+        &format!("scenario {}", scenario.id()),
+    );
     for (name, value) in &request.headers {
         if value.contains("{{") {
             return None;
@@ -163,7 +220,11 @@ fn crash_probe(scenario: &Scenario, request: &RequestSpec) -> Option<Probe> {
         probe = probe.header("accept", accept);
     }
     if let Some(body) = body {
-        let json = request.json.is_some() && !request.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
+        let json = request.json.is_some()
+            && !request
+                .headers
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case("content-type"));
         probe = probe.body(json.then_some("application/json"), body);
     }
     Some(probe)

@@ -51,9 +51,13 @@ pub fn has_time(line: &str) -> bool {
     }
     let bytes = line.as_bytes();
     // 2026-12-02 or 02/Dec/2026 somewhere in the line.
-    bytes.windows(10).any(|w| {
-        w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[7] == b'-'
-    }) || line.contains('/') && line.split('/').any(|part| part.len() >= 4 && part[..4].bytes().all(|b| b.is_ascii_digit()))
+    bytes
+        .windows(10)
+        .any(|w| w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[7] == b'-')
+        || line.contains('/')
+            && line
+                .split('/')
+                .any(|part| part.len() >= 4 && part[..4].bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// What the hostile values did in the logs.
@@ -110,7 +114,9 @@ mod tests {
         assert_eq!(injection(&encoded, "n7"), Injection::Encoded { lines: 1 });
         assert_eq!(injection(&logs("nothing"), "n7"), Injection::NotReached);
         assert!(has_time("{\"timestamp\":\"2026-12-02T08:00:00Z\"}"));
-        assert!(has_time("127.0.0.1 - - [02/Dec/2026 08:00:00] \"GET / HTTP/1.1\" 500 -"));
+        assert!(has_time(
+            "127.0.0.1 - - [02/Dec/2026 08:00:00] \"GET / HTTP/1.1\" 500 -"
+        ));
         assert!(!has_time("GET / 500"));
     }
 }

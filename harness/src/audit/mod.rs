@@ -33,7 +33,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The bounds and choices of an audit.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Requests the fuzzer may send per target (shrinking included).
+    /// Fuzzed inputs per target; shrinking adds at most 8 requests per bucket found.
     pub budget: usize,
     pub seed: u64,
     pub concurrency: usize,
@@ -223,11 +223,15 @@ impl Document {
             rules_text.push_str(rule.pattern);
             rules_text.push('\n');
         }
-        let catalogues = [controls::Framework::Asvs5, controls::Framework::Asvs4, controls::Framework::Nist]
-            .into_iter()
-            .filter(|f| options.selection.includes(*f))
-            .map(controls::Framework::name)
-            .collect();
+        let catalogues = [
+            controls::Framework::Asvs5,
+            controls::Framework::Asvs4,
+            controls::Framework::Nist,
+        ]
+        .into_iter()
+        .filter(|f| options.selection.includes(*f))
+        .map(controls::Framework::name)
+        .collect();
         Document {
             format_version: FORMAT_VERSION,
             generated_at,
@@ -266,7 +270,10 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
     let started = Instant::now();
     let started_at = evidence::now_rfc3339();
     let deadline = started + options.max_duration;
-    let nonce = format!("{:08x}", fastrand::Rng::with_seed(options.seed ^ 0x5eed_a0d1).u32(..));
+    let nonce = format!(
+        "{:08x}",
+        fastrand::Rng::with_seed(options.seed ^ 0x5eed_a0d1).u32(..)
+    );
     let bounds = Bounds {
         deadline,
         exchange_timeout: options.exchange_timeout,
@@ -276,7 +283,10 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
     let mut probes = probes::battery(subject.api.as_ref(), &nonce, &options.allow_paths);
     probes.extend(subject.extra.iter().cloned().map(|mut p| {
         if p.kind == Kind::LogInjection {
-            p.target = p.target.replace("{payload}", &crate::runner::http::encode(&probes::injection_payload(&nonce)));
+            p.target = p.target.replace(
+                "{payload}",
+                &crate::runner::http::encode(&probes::injection_payload(&nonce)),
+            );
         }
         p
     }));
@@ -318,15 +328,32 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
         }
     }
     // The liveness probe is sent whatever the time left: it decides 16.5.4.
-    let last = Bounds { deadline: Instant::now() + options.exchange_timeout * 2, ..bounds };
-    exchanges.push(send::send(&subject.client, &subject.base_url, probes::liveness(&subject.liveness_path), &last).await);
+    let last = Bounds {
+        deadline: Instant::now() + options.exchange_timeout * 2,
+        ..bounds
+    };
+    exchanges.push(
+        send::send(
+            &subject.client,
+            &subject.base_url,
+            probes::liveness(&subject.liveness_path),
+            &last,
+        )
+        .await,
+    );
 
     let logs = settled_logs(subject.logs, &exchanges).await;
-    let inputs = Inputs { exchanges: &exchanges, logs: logs.as_ref(), nonce: &nonce };
+    let inputs = Inputs {
+        exchanges: &exchanges,
+        logs: logs.as_ref(),
+        nonce: &nonce,
+    };
     let mut verdicts: BTreeMap<Check, Verdict> = BTreeMap::new();
     let selected: Vec<&'static Control> = options.selection.controls().collect();
     for control in &selected {
-        verdicts.entry(control.check).or_insert_with(|| evaluate::verdict(control.check, &inputs));
+        verdicts
+            .entry(control.check)
+            .or_insert_with(|| evaluate::verdict(control.check, &inputs));
     }
     let (findings, ids_by_check) = findings(subject, options, &exchanges, &verdicts, &selected);
     let controls = selected
@@ -346,8 +373,13 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
             }
         })
         .collect();
-    let fuzz_requests = fuzz_share.as_ref().map_or(0, |f| f.requests + f.shrink_requests);
-    let battery = exchanges.iter().filter(|e| !e.skipped && e.probe.kind != Kind::Fuzzed).count();
+    let fuzz_requests = fuzz_share
+        .as_ref()
+        .map_or(0, |f| f.requests + f.shrink_requests);
+    let battery = exchanges
+        .iter()
+        .filter(|e| !e.skipped && e.probe.kind != Kind::Fuzzed)
+        .count();
     Run {
         name: subject.name.clone(),
         target: subject.base_url.clone(),
@@ -395,15 +427,36 @@ async fn settled_logs(read: Option<&LogReader<'_>>, exchanges: &[Exchange]) -> O
 
 /// A fuzz bucket's smallest input as an exchange (its answer is the excerpt the fuzzer kept).
 fn from_bucket(bucket: &fuzz::Bucket) -> Exchange {
-    let target = bucket.request.split_once(' ').map_or(bucket.route.as_str(), |(_, t)| t);
-    let mut probe = Probe::new(Kind::Fuzzed, &bucket.method, target, "a fuzzed input (smallest of its bucket)").route(&bucket.route);
+    let target = bucket
+        .request
+        .split_once(' ')
+        .map_or(bucket.route.as_str(), |(_, t)| t);
+    let mut probe = Probe::new(
+        Kind::Fuzzed,
+        &bucket.method,
+        target,
+        "a fuzzed input (smallest of its bucket)",
+    )
+    .route(&bucket.route);
     probe.parameter = None;
-    let body = bucket.response_excerpt.split_once("\n").map_or("", |(_, b)| b).to_string();
+    let body = bucket
+        .response_excerpt
+        .split_once("\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
     let error = bucket.error.clone().or_else(|| {
-        bucket.checks.contains(&fuzz::check::Check::Responded).then(|| "connection dropped".to_string())
+        bucket
+            .checks
+            .contains(&fuzz::check::Check::Responded)
+            .then(|| "connection dropped".to_string())
     });
     let mut exchange = Exchange::observed(probe, bucket.status, Vec::new(), body, error);
-    exchange.dropped |= bucket.status.is_none() && bucket.checks.contains(&fuzz::check::Check::Responded) && !bucket.error.as_deref().is_some_and(|e| e.contains("timed out"));
+    exchange.dropped |= bucket.status.is_none()
+        && bucket.checks.contains(&fuzz::check::Check::Responded)
+        && !bucket
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("timed out"));
     exchange
 }
 
@@ -419,14 +472,24 @@ fn findings(
 ) -> (Vec<Finding>, IdsByCheck) {
     let mut out: Vec<Finding> = Vec::new();
     let mut by_check: IdsByCheck = BTreeMap::new();
+    // The exchanges behind each finding: one exchange is evidence for several checks.
+    let mut seen: Vec<std::collections::BTreeSet<usize>> = Vec::new();
     for (check, verdict) in verdicts {
         if verdict.status != Status::Fail {
             continue;
         }
-        let controls: Vec<&'static str> = selected.iter().filter(|c| c.check == *check).map(|c| c.id).collect();
-        let Some(first) = selected.iter().find(|c| c.check == *check) else { continue };
+        let controls: Vec<&'static str> = selected
+            .iter()
+            .filter(|c| c.check == *check)
+            .map(|c| c.id)
+            .collect();
+        let Some(first) = selected.iter().find(|c| c.check == *check) else {
+            continue;
+        };
         for ev in &verdict.evidence {
-            let Some(exchange) = exchanges.get(ev.exchange) else { continue };
+            let Some(exchange) = exchanges.get(ev.exchange) else {
+                continue;
+            };
             let probe = &exchange.probe;
             let (rule, title, cwe, severity) = match ev.rule.and_then(crate::leaks::rule) {
                 Some(rule) => (
@@ -435,21 +498,34 @@ fn findings(
                     rule.cwe.iter().map(|s| s.to_string()).collect(),
                     format!("{:?}", rule.severity).to_ascii_lowercase(),
                 ),
-                None => (first.id.to_string(), first.title.to_string(), first.cwe.iter().map(|s| s.to_string()).collect(), "control".to_string()),
+                None => (
+                    first.id.to_string(),
+                    first.title.to_string(),
+                    first.cwe.iter().map(|s| s.to_string()).collect(),
+                    "control".to_string(),
+                ),
             };
-            let key = |f: &Finding| f.rule == rule && f.method == probe.method && f.route == probe.route && f.parameter == probe.parameter;
-            let id = match out.iter_mut().find(|f| key(f)) {
-                Some(existing) => {
+            let key = |f: &Finding| {
+                f.rule == rule
+                    && f.method == probe.method
+                    && f.route == probe.route
+                    && f.parameter == probe.parameter
+            };
+            let id = match out.iter().position(key) {
+                Some(at) => {
+                    let existing = &mut out[at];
                     for c in &controls {
                         if !existing.controls.contains(c) {
                             existing.controls.push(c);
                         }
                     }
-                    existing.count += 1;
+                    seen[at].insert(ev.exchange);
+                    existing.count = seen[at].len();
                     existing.id.clone()
                 }
                 None => {
                     let id = format!("F{}", out.len() + 1);
+                    seen.push(std::collections::BTreeSet::from([ev.exchange]));
                     let shown = exchange
                         .findings
                         .iter()

@@ -40,6 +40,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind as the JSON document spells it (`dependency-failure`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
     /// Probes whose refusal may legitimately close the connection (a server that stops
     /// reading an oversized request): not evidence of a missing last-resort handler.
     pub fn may_close(self) -> bool {
@@ -81,7 +89,8 @@ impl Probe {
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Probe {
-        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_string()));
         self
     }
 
@@ -161,11 +170,21 @@ pub fn battery(api: Option<&Api>, nonce: &str, allow: &[String]) -> Vec<Probe> {
     let unknown = format!("/crash-course-audit-{nonce}");
     let mut probes = vec![
         Probe::new(Kind::UnknownRoute, "GET", &unknown, "an unknown route"),
-        Probe::new(Kind::UnknownRoute, "GET", &unknown, "an unknown route, as a browser")
-            .header("accept", "text/html,application/xhtml+xml"),
+        Probe::new(
+            Kind::UnknownRoute,
+            "GET",
+            &unknown,
+            "an unknown route, as a browser",
+        )
+        .header("accept", "text/html,application/xhtml+xml"),
         Probe::new(Kind::Trace, "TRACE", "/", "TRACE must not echo the request")
             .header("x-crash-course-trace", nonce),
-        Probe::new(Kind::Options, "OPTIONS", "/", "the methods offered (TRACE?)"),
+        Probe::new(
+            Kind::Options,
+            "OPTIONS",
+            "/",
+            "the methods offered (TRACE?)",
+        ),
         Probe::new(Kind::Git, "GET", "/.git/HEAD", "source-control metadata"),
         Probe::new(Kind::Git, "GET", "/.git/config", "source-control metadata"),
         Probe::new(
@@ -191,17 +210,29 @@ pub fn battery(api: Option<&Api>, nonce: &str, allow: &[String]) -> Vec<Probe> {
             &format!("crash-course-audit {} forged=1", forged_marker(nonce)),
         ),
     );
-    let allowed = |path: &str| allow.iter().any(|a| a.trim_end_matches('/') == path.trim_end_matches('/'));
+    let allowed = |path: &str| {
+        allow
+            .iter()
+            .any(|a| a.trim_end_matches('/') == path.trim_end_matches('/'))
+    };
     for path in DEBUG_PATHS.iter().filter(|p| !allowed(p)) {
         probes.push(Probe::new(Kind::DebugPath, "GET", path, "a debug route"));
     }
     for path in DOCS_PATHS.iter().filter(|p| !allowed(p)) {
-        probes.push(Probe::new(Kind::DocsPath, "GET", path, "a docs or monitoring route"));
+        probes.push(Probe::new(
+            Kind::DocsPath,
+            "GET",
+            path,
+            "a docs or monitoring route",
+        ));
     }
     let Some(api) = api else {
-        probes.push(
-            Probe::new(Kind::WrongMethod, "PATCH", "/", "a method the route does not take"),
-        );
+        probes.push(Probe::new(
+            Kind::WrongMethod,
+            "PATCH",
+            "/",
+            "a method the route does not take",
+        ));
         probes.push(
             Probe::new(Kind::MalformedJson, "POST", "/", "malformed JSON")
                 .body(Some("application/json"), "{\"broken\": ".to_string()),
@@ -222,7 +253,10 @@ pub fn battery(api: Option<&Api>, nonce: &str, allow: &[String]) -> Vec<Probe> {
             .filter(|o| o.route == get.route)
             .map(|o| o.method.as_str())
             .collect();
-        if let Some(method) = ["PATCH", "PUT", "DELETE"].iter().find(|m| !taken.contains(m)) {
+        if let Some(method) = ["PATCH", "PUT", "DELETE"]
+            .iter()
+            .find(|m| !taken.contains(m))
+        {
             probes.push(Probe::new(
                 Kind::WrongMethod,
                 method,
@@ -253,8 +287,13 @@ pub fn battery(api: Option<&Api>, nonce: &str, allow: &[String]) -> Vec<Probe> {
         );
         let filler = "a".repeat(OVERSIZED_BODY);
         probes.push(
-            Probe::new(Kind::OversizedBody, method, &post.route, "an oversized body")
-                .body(Some("application/json"), format!("{{\"x\":\"{filler}\"}}")),
+            Probe::new(
+                Kind::OversizedBody,
+                method,
+                &post.route,
+                "an oversized body",
+            )
+            .body(Some("application/json"), format!("{{\"x\":\"{filler}\"}}")),
         );
     }
     for secured in api
@@ -269,9 +308,14 @@ pub fn battery(api: Option<&Api>, nonce: &str, allow: &[String]) -> Vec<Probe> {
                 .route(&secured.route),
         );
         probes.push(
-            Probe::new(Kind::Unauthenticated, "GET", &target, "a wrong bearer token")
-                .route(&secured.route)
-                .header("authorization", "Bearer crash-course-audit-not-a-token"),
+            Probe::new(
+                Kind::Unauthenticated,
+                "GET",
+                &target,
+                "a wrong bearer token",
+            )
+            .route(&secured.route)
+            .header("authorization", "Bearer crash-course-audit-not-a-token"),
         );
     }
     probes
@@ -297,7 +341,12 @@ fn fill_path(route: &str) -> String {
 
 /// The liveness probe sent last.
 pub fn liveness(path: &str) -> Probe {
-    Probe::new(Kind::Liveness, "GET", path, "does the service still answer?")
+    Probe::new(
+        Kind::Liveness,
+        "GET",
+        path,
+        "does the service still answer?",
+    )
 }
 
 #[cfg(test)]

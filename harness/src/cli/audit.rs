@@ -33,7 +33,7 @@ pub struct AuditArgs {
     /// Which backends for demo-app [default: sqlite]
     #[arg(long, value_enum)]
     backend: Option<BackendArg>,
-    /// Fuzzed requests per target (shrinking included), 0 to 100000.
+    /// Fuzzed inputs per target, 0 to 100000 (shrinking adds at most 8 per bucket found).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     budget: u32,
     /// Which control catalogues to report on.
@@ -93,7 +93,9 @@ pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> ExitCode {
     if let Some(url) = &args.target
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
-        eprintln!("error: --target `{url}` is not an http:// or https:// URL\n  = help: e.g. --target https://127.0.0.1:8443");
+        eprintln!(
+            "error: --target `{url}` is not an http:// or https:// URL\n  = help: e.g. --target https://127.0.0.1:8443"
+        );
         return ExitCode::from(EXIT_USAGE);
     }
     let report_format = match args.report.as_deref().map(format_of) {
@@ -112,9 +114,15 @@ pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> ExitCode {
     }
     let config = match &args.config_evidence {
         Some(path) => match std::fs::read(path) {
-            Ok(bytes) => Some(ConfigEvidence::of(&format!("the operator's file {}", path.display()), &bytes)),
+            Ok(bytes) => Some(ConfigEvidence::of(
+                &format!("the operator's file {}", path.display()),
+                &bytes,
+            )),
             Err(e) => {
-                eprintln!("error: cannot read --config-evidence {}: {e}", path.display());
+                eprintln!(
+                    "error: cannot read --config-evidence {}: {e}",
+                    path.display()
+                );
                 return ExitCode::from(EXIT_USAGE);
             }
         },
@@ -156,7 +164,9 @@ pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> ExitCode {
     let generated_at = audit::evidence::now_rfc3339();
     let runs = runtime.block_on(async {
         match &args.target {
-            Some(url) => audit_target(args, url, &client, &options, config).await.map(|run| vec![run]),
+            Some(url) => audit_target(args, url, &client, &options, config)
+                .await
+                .map(|run| vec![run]),
             None => audit_lab(args, scenarios, &client, &options).await,
         }
     });
@@ -181,11 +191,20 @@ pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> ExitCode {
     {
         return code;
     }
-    ExitCode::from(if document.failed() { EXIT_FAILED } else { EXIT_OK })
+    ExitCode::from(if document.failed() {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 fn format_of(path: &Path) -> Result<AuditFormat, String> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("html" | "htm") => Ok(AuditFormat::Html),
         Some("md" | "markdown") => Ok(AuditFormat::Md),
         Some("json") => Ok(AuditFormat::Json),
@@ -201,7 +220,11 @@ fn render(document: &Document, format: AuditFormat) -> Result<String, String> {
     Ok(match format {
         AuditFormat::Text => report::audit::text(document, Style::detect()),
         AuditFormat::Json => report::audit::json(document),
-        AuditFormat::Sarif => serde_json::to_string_pretty(&report::audit::sarif(document)).map_err(|e| e.to_string())? + "\n",
+        AuditFormat::Sarif => {
+            serde_json::to_string_pretty(&report::audit::sarif(document))
+                .map_err(|e| e.to_string())?
+                + "\n"
+        }
         AuditFormat::Md => report::audit_doc::markdown(document),
         AuditFormat::Html => report::audit_doc::html(document).map_err(|e| e.to_string())?,
     })
@@ -218,19 +241,36 @@ fn write(path: &Path, format: AuditFormat, document: &Document) -> Result<(), Ex
     eprintln!("report written to {}", path.display());
     if matches!(format, AuditFormat::Html | AuditFormat::Md) {
         let json_path = path.with_extension("evidence.json");
-        std::fs::write(&json_path, report::audit::json(document)).map_err(|e| fail(&json_path, e.to_string()))?;
-        eprintln!("evidence JSON written to {} (sha256 {})", json_path.display(), report::audit::json_sha256(document));
+        std::fs::write(&json_path, report::audit::json(document))
+            .map_err(|e| fail(&json_path, e.to_string()))?;
+        eprintln!(
+            "evidence JSON written to {} (sha256 {})",
+            json_path.display(),
+            report::audit::json_sha256(document)
+        );
     }
     Ok(())
 }
 
 type Failure = (u8, String);
 
-async fn audit_lab(args: &AuditArgs, scenarios: &[Scenario], client: &reqwest::Client, options: &Options) -> Result<Vec<Run>, Failure> {
-    let app = own_app_command().map_err(|_| (EXIT_RUNTIME, "cannot find the harness executable".to_string()))?;
+async fn audit_lab(
+    args: &AuditArgs,
+    scenarios: &[Scenario],
+    client: &reqwest::Client,
+    options: &Options,
+) -> Result<Vec<Run>, Failure> {
+    let app = own_app_command().map_err(|_| {
+        (
+            EXIT_RUNTIME,
+            "cannot find the harness executable".to_string(),
+        )
+    })?;
     let backends = match args.backend {
         None => vec![crate::scenario::BackendName::Sqlite],
-        requested => pick_backends(requested, false).await.map_err(|e| (EXIT_RUNTIME, e))?,
+        requested => pick_backends(requested, false)
+            .await
+            .map_err(|e| (EXIT_RUNTIME, e))?,
     };
     let mut runs = Vec::new();
     for backend in &backends {
@@ -245,17 +285,37 @@ async fn audit_lab(args: &AuditArgs, scenarios: &[Scenario], client: &reqwest::C
     Ok(runs)
 }
 
-async fn audit_target(args: &AuditArgs, url: &str, client: &reqwest::Client, options: &Options, config: Option<ConfigEvidence>) -> Result<Run, Failure> {
+async fn audit_target(
+    args: &AuditArgs,
+    url: &str,
+    client: &reqwest::Client,
+    options: &Options,
+    config: Option<ConfigEvidence>,
+) -> Result<Run, Failure> {
     let base_url = url.trim_end_matches('/').to_string();
-    if let Err(e) = client.get(&base_url).timeout(options.exchange_timeout).send().await {
+    if let Err(e) = client
+        .get(&base_url)
+        .timeout(options.exchange_timeout)
+        .send()
+        .await
+    {
         let cause = http::describe_transport_error(&e);
-        let hint = if cause.contains("certificate") { "\n  = help: a self-signed test server? pass --insecure" } else { "" };
-        return Err((EXIT_RUNTIME, format!("cannot reach {base_url}: {cause}{hint}")));
+        let hint = if cause.contains("certificate") {
+            "\n  = help: a self-signed test server? pass --insecure"
+        } else {
+            ""
+        };
+        return Err((
+            EXIT_RUNTIME,
+            format!("cannot reach {base_url}: {cause}{hint}"),
+        ));
     }
     let api = match &args.spec {
         Some(source) => Some(load_spec(source, client).await?),
         // Without --spec, the usual place; a service without one gets the battery alone.
-        None => load_spec(&format!("{base_url}/openapi.json"), client).await.ok(),
+        None => load_spec(&format!("{base_url}/openapi.json"), client)
+            .await
+            .ok(),
     };
     let logs_path = args.logs.clone();
     let read_logs = move || {
@@ -263,7 +323,10 @@ async fn audit_target(args: &AuditArgs, url: &str, client: &reqwest::Client, opt
         let text = std::fs::read(path).ok()?;
         Some(Logs {
             source: format!("the log file {}", path.display()),
-            lines: String::from_utf8_lossy(&text).lines().map(str::to_string).collect(),
+            lines: String::from_utf8_lossy(&text)
+                .lines()
+                .map(str::to_string)
+                .collect(),
         })
     };
     let subject = Subject {
@@ -283,19 +346,37 @@ async fn audit_target(args: &AuditArgs, url: &str, client: &reqwest::Client, opt
     Ok(audit::audit(&subject, options).await)
 }
 
-async fn load_spec(source: &str, client: &reqwest::Client) -> Result<crate::fuzz::spec::Api, Failure> {
+async fn load_spec(
+    source: &str,
+    client: &reqwest::Client,
+) -> Result<crate::fuzz::spec::Api, Failure> {
     let text = if source.starts_with("http://") || source.starts_with("https://") {
-        let response = client
-            .get(source)
-            .send()
-            .await
-            .map_err(|e| (EXIT_RUNTIME, format!("cannot fetch the spec {source}: {}", http::describe_transport_error(&e))))?;
+        let response = client.get(source).send().await.map_err(|e| {
+            (
+                EXIT_RUNTIME,
+                format!(
+                    "cannot fetch the spec {source}: {}",
+                    http::describe_transport_error(&e)
+                ),
+            )
+        })?;
         if !response.status().is_success() {
-            return Err((EXIT_USAGE, format!("the spec {source} answered {}\n  = help: give the document with --spec FILE|URL", response.status())));
+            return Err((
+                EXIT_USAGE,
+                format!(
+                    "the spec {source} answered {}\n  = help: give the document with --spec FILE|URL",
+                    response.status()
+                ),
+            ));
         }
-        response.text().await.map_err(|e| (EXIT_RUNTIME, format!("cannot read the spec {source}: {e}")))?
+        response
+            .text()
+            .await
+            .map_err(|e| (EXIT_RUNTIME, format!("cannot read the spec {source}: {e}")))?
     } else {
-        std::fs::read_to_string(source).map_err(|e| (EXIT_USAGE, format!("cannot read the spec {source}: {e}")))?
+        std::fs::read_to_string(source)
+            .map_err(|e| (EXIT_USAGE, format!("cannot read the spec {source}: {e}")))?
     };
-    crate::fuzz::spec::parse(&text).map_err(|e| (EXIT_USAGE, format!("the spec {source} is not usable: {e}")))
+    crate::fuzz::spec::parse(&text)
+        .map_err(|e| (EXIT_USAGE, format!("the spec {source} is not usable: {e}")))
 }

@@ -341,7 +341,9 @@ pub fn main() -> ExitCode {
         }
         Command::Fuzz(args) => fuzz::run(&args, &root),
         Command::Audit(args) if root.as_os_str().is_empty() => audit::run(&args, &[]),
-        Command::Audit(args) => with_scenarios(&root, |folder| audit::run(&args, &folder.scenarios)),
+        Command::Audit(args) => {
+            with_scenarios(&root, |folder| audit::run(&args, &folder.scenarios))
+        }
         Command::Storm(args) => storm::run(&args),
         Command::Check(args) => {
             with_scenarios(&root, |folder| check::run(&folder.scenarios, &args, &root))

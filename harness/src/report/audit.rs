@@ -40,7 +40,11 @@ fn status_cell(status: Status, style: &Style) -> String {
 /// The summary: controls × runs, then each failed control's reason and findings.
 pub fn text(document: &Document, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", style.bold(&format!("Error-handling audit, {}", document.generated_at)));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.bold(&format!("Error-handling audit, {}", document.generated_at))
+    );
     let names: Vec<String> = document.runs.iter().map(run_name).collect();
     let width = names.iter().map(|n| n.len()).max().unwrap_or(4).max(10);
     let _ = write!(out, "\n{:<14} {:<58}", "control", "title");
@@ -53,9 +57,16 @@ pub fn text(document: &Document, style: Style) -> String {
     };
     for (row, control) in first.controls.iter().enumerate() {
         let label = format!("{} {}", short_framework(control.framework), control.number);
-        let _ = write!(out, "{label:<14} {:<58}", super::style::clip(control.title, 58));
+        let _ = write!(
+            out,
+            "{label:<14} {:<58}",
+            super::style::clip(control.title, 58)
+        );
         for run in &document.runs {
-            let status = run.controls.get(row).map_or(Status::NotTested, |c| c.status);
+            let status = run
+                .controls
+                .get(row)
+                .map_or(Status::NotTested, |c| c.status);
             let cell = status_cell(status, &style);
             let pad = width.saturating_sub(status.as_str().len().max(4));
             let _ = write!(out, " {cell}{}", " ".repeat(pad));
@@ -70,25 +81,56 @@ pub fn text(document: &Document, style: Style) -> String {
             style.bold(&run.name),
             run.requests,
             run.seconds,
-            if run.skipped > 0 { format!(", {} probes not sent: time bound", run.skipped) } else { String::new() }
+            if run.skipped > 0 {
+                format!(", {} probes not sent: time bound", run.skipped)
+            } else {
+                String::new()
+            }
         );
         if let Some(config) = &run.config_evidence {
-            let _ = writeln!(out, "   configuration evidence: {} sha256 {}", config.source, &config.sha256[..16]);
+            let _ = writeln!(
+                out,
+                "   configuration evidence: {} sha256 {}",
+                config.source,
+                &config.sha256[..16]
+            );
         }
         for control in run.controls.iter().filter(|c| c.status != Status::Pass) {
-            let _ = writeln!(out, "   {} {} {}: {}", status_cell(control.status, &style), short_framework(control.framework), control.number, control.reason);
+            let _ = writeln!(
+                out,
+                "   {} {} {}: {}",
+                status_cell(control.status, &style),
+                short_framework(control.framework),
+                control.number,
+                control.reason
+            );
             for id in control.findings.iter().take(4) {
                 if let Some(f) = run.findings.iter().find(|f| &f.id == id) {
-                    let _ = writeln!(out, "      {id} {} {} {} {}", f.rule, f.method, f.route, style.yellow(&super::style::clip(&f.evidence.replace('\n', " "), 90)));
+                    let _ = writeln!(
+                        out,
+                        "      {id} {} {} {} {}",
+                        f.rule,
+                        f.method,
+                        f.route,
+                        style.yellow(&super::style::clip(&f.evidence.replace('\n', " "), 90))
+                    );
                 }
             }
             if control.findings.len() > 4 {
-                let _ = writeln!(out, "      … and {} more (see --report)", control.findings.len() - 4);
+                let _ = writeln!(
+                    out,
+                    "      … and {} more (see --report)",
+                    control.findings.len() - 4
+                );
             }
         }
     }
     let t = &document.totals;
-    let _ = writeln!(out, "\n{} pass, {} fail, {} not tested; {} requests in {:.1} s", t.pass, t.fail, t.not_tested, t.requests, t.seconds);
+    let _ = writeln!(
+        out,
+        "\n{} pass, {} fail, {} not tested; {} requests in {:.1} s",
+        t.pass, t.fail, t.not_tested, t.requests, t.seconds
+    );
     out
 }
 
@@ -100,17 +142,29 @@ pub fn short_framework(framework: controls::Framework) -> &'static str {
     }
 }
 
-/// The SARIF log: a rule per leak rule and control; a result per finding, and one per failed
-/// control that names its findings.
+/// The SARIF log: a rule per leak rule and control; a result per finding (a leak rule's, or
+/// a control's where no leak rule names the failure: a dropped connection, a missing id).
+/// One SARIF run for the whole audit: its base URL is the first target's, and a result's
+/// fingerprint includes the demo-app mode, so dev's and bare's alerts stay apart.
 pub fn sarif(document: &Document) -> serde_json::Value {
     let mut rules: Vec<SarifRule> = crate::leaks::RULES.iter().map(sarif::leak_rule).collect();
-    for c in CONTROLS.iter().filter(|c| document.scope.controls.includes(c.framework)) {
+    for c in CONTROLS
+        .iter()
+        .filter(|c| document.scope.controls.includes(c.framework))
+    {
         rules.push(SarifRule {
             id: c.id.to_string(),
             name: c.id.replace(['.', '-'], "_"),
             short: format!("{} {}: {}", c.framework.name(), c.number, c.title),
             full: c.asks.to_string(),
-            help: format!("**{} {}** ({})\n\n{}\n\n**Fix:** {}\n\nSee docs/compliance.md in Crash Course.", c.framework.name(), c.number, c.level, c.asks, c.fix),
+            help: format!(
+                "**{} {}** ({})\n\n{}\n\n**Fix:** {}\n\nSee docs/compliance.md in Crash Course.",
+                c.framework.name(),
+                c.number,
+                c.level,
+                c.asks,
+                c.fix
+            ),
             severity: c.severity.to_string(),
             cwe: c.cwe.iter().map(|s| s.to_string()).collect(),
             extra_tags: vec!["compliance".to_string(), format!("level/{}", c.level)],
@@ -149,5 +203,11 @@ pub fn sarif(document: &Document) -> serde_json::Value {
             });
         }
     }
-    sarif::log("harness audit (Crash Course)", sarif::INFORMATION_URI, base.as_deref(), &rules, &results)
+    sarif::log(
+        "harness audit (Crash Course)",
+        sarif::INFORMATION_URI,
+        base.as_deref(),
+        &rules,
+        &results,
+    )
 }

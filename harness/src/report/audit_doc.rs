@@ -32,16 +32,38 @@ pub fn markdown(document: &Document) -> String {
     let _ = writeln!(out, "- Date and time (UTC): {}", document.generated_at);
     let _ = writeln!(out, "- Targets: {}", document.scope.targets.join(", "));
     let v = &document.versions;
-    let _ = writeln!(out, "- Tool: {} {}; leak rules: {} (sha256 {}); controls: {} from {}", v.tool, v.tool_version, v.leak_rules, &v.leak_rules_sha256[..16], v.controls, v.catalogues.join(", "));
+    let _ = writeln!(
+        out,
+        "- Tool: {} {}; leak rules: {} (sha256 {}); controls: {} from {}",
+        v.tool,
+        v.tool_version,
+        v.leak_rules,
+        &v.leak_rules_sha256[..16],
+        v.controls,
+        v.catalogues.join(", ")
+    );
     let s = &document.scope;
     let _ = writeln!(
         out,
         "- Scope: the fixed battery plus up to {} fuzzed requests per target (seed {}), at most {} s per target, {} ms per exchange, bodies kept up to {} bytes, {} in flight; allow-listed paths: {}",
-        s.budget, s.seed, s.max_seconds_per_target, s.exchange_timeout_ms, s.body_cap_bytes, s.concurrency,
-        if s.allow_paths.is_empty() { "none".to_string() } else { s.allow_paths.join(", ") }
+        s.budget,
+        s.seed,
+        s.max_seconds_per_target,
+        s.exchange_timeout_ms,
+        s.body_cap_bytes,
+        s.concurrency,
+        if s.allow_paths.is_empty() {
+            "none".to_string()
+        } else {
+            s.allow_paths.join(", ")
+        }
     );
     let t = &document.totals;
-    let _ = writeln!(out, "- Result: {} pass, {} fail, {} not tested; {} requests in {:.1} s", t.pass, t.fail, t.not_tested, t.requests, t.seconds);
+    let _ = writeln!(
+        out,
+        "- Result: {} pass, {} fail, {} not tested; {} requests in {:.1} s",
+        t.pass, t.fail, t.not_tested, t.requests, t.seconds
+    );
     let _ = writeln!(out, "- Category: {}\n", document.top_ten);
     let _ = writeln!(out, "## Controls\n");
     let mut header = "| control | title | level |".to_string();
@@ -53,7 +75,13 @@ pub fn markdown(document: &Document) -> String {
     let _ = writeln!(out, "{header}\n{rule}");
     if let Some(first) = document.runs.first() {
         for (row, control) in first.controls.iter().enumerate() {
-            let mut line = format!("| {} {} | {} | {} |", short_framework(control.framework), control.number, cell(control.title), control.level);
+            let mut line = format!(
+                "| {} {} | {} | {} |",
+                short_framework(control.framework),
+                control.number,
+                cell(control.title),
+                control.level
+            );
             for run in &document.runs {
                 let status = run.controls.get(row).map_or("", |c| c.status.as_str());
                 line.push_str(&format!(" {status} |"));
@@ -63,33 +91,83 @@ pub fn markdown(document: &Document) -> String {
     }
     for run in &document.runs {
         let _ = writeln!(out, "\n## {}\n", cell(&run.name));
-        let _ = writeln!(out, "Target {}, started {}, {} requests in {:.1} s.", run.target, run.started_at, run.requests, run.seconds);
+        let _ = writeln!(
+            out,
+            "Target {}, started {}, {} requests in {:.1} s.",
+            run.target, run.started_at, run.requests, run.seconds
+        );
         if let Some(fuzz) = &run.fuzz {
-            let _ = writeln!(out, "Fuzzing: {} requests and {} shrinking, {} buckets, stopped by {}.", fuzz.requests, fuzz.shrink_requests, fuzz.buckets, fuzz.stopped_by);
+            let _ = writeln!(
+                out,
+                "Fuzzing: {} requests and {} shrinking, {} buckets, stopped by {}.",
+                fuzz.requests, fuzz.shrink_requests, fuzz.buckets, fuzz.stopped_by
+            );
         }
-        let _ = writeln!(out, "Logs read: {}.\n", run.log_source.as_deref().unwrap_or("none (controls that need them are not tested; pass --logs FILE)"));
+        let _ = writeln!(
+            out,
+            "Logs read: {}.\n",
+            run.log_source
+                .as_deref()
+                .unwrap_or("none (controls that need them are not tested; pass --logs FILE)")
+        );
         let _ = writeln!(out, "### Configuration evidence\n");
         match &run.config_evidence {
             Some(c) => {
-                let _ = writeln!(out, "Source: {} ({} bytes), SHA-256 `{}`\n", c.source, c.bytes, c.sha256);
+                let _ = writeln!(
+                    out,
+                    "Source: {} ({} bytes), SHA-256 `{}`\n",
+                    c.source, c.bytes, c.sha256
+                );
                 out.push_str(&fenced(&c.content));
             }
             None => {
                 let _ = writeln!(out, "None attached (pass --config-evidence FILE).");
             }
         }
-        let _ = writeln!(out, "\n### Controls\n\n| control | status | reason | findings |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n### Controls\n\n| control | status | reason | findings |\n|---|---|---|---|"
+        );
         for c in &run.controls {
-            let _ = writeln!(out, "| {} {} | {} | {} | {} |", short_framework(c.framework), c.number, c.status.as_str(), cell(&c.reason), c.findings.join(", "));
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | {} | {} |",
+                short_framework(c.framework),
+                c.number,
+                c.status.as_str(),
+                cell(&c.reason),
+                c.findings.join(", ")
+            );
         }
         if !run.findings.is_empty() {
             let _ = writeln!(out, "\n### Findings\n");
         }
         for f in &run.findings {
             let _ = writeln!(out, "#### {} {}: {}\n", f.id, f.rule, cell(&f.title));
-            let _ = writeln!(out, "- Request: `{} {}`{} ({:?} probe, seen {} time(s))", f.method, f.route, f.parameter.as_ref().map(|p| format!(", parameter `{p}`")).unwrap_or_default(), f.probe, f.count);
-            let _ = writeln!(out, "- Controls: {}; CWE: {}; severity: {}", f.controls.join(", "), f.cwe.join(", "), f.severity);
-            let _ = writeln!(out, "- Correlation id seen: {}", f.correlation_id.as_deref().unwrap_or("none"));
+            let _ = writeln!(
+                out,
+                "- Request: `{} {}`{} ({} probe, seen in {} answer(s))",
+                f.method,
+                f.route,
+                f.parameter
+                    .as_ref()
+                    .map(|p| format!(", parameter `{p}`"))
+                    .unwrap_or_default(),
+                f.probe.name(),
+                f.count
+            );
+            let _ = writeln!(
+                out,
+                "- Controls: {}; CWE: {}; severity: {}",
+                f.controls.join(", "),
+                f.cwe.join(", "),
+                f.severity
+            );
+            let _ = writeln!(
+                out,
+                "- Correlation id seen: {}",
+                f.correlation_id.as_deref().unwrap_or("none")
+            );
             let _ = writeln!(out, "- Evidence: {}\n", cell(&f.evidence));
             out.push_str(&fenced(&f.curl));
             out.push('\n');
@@ -97,7 +175,11 @@ pub fn markdown(document: &Document) -> String {
             out.push('\n');
         }
     }
-    let _ = writeln!(out, "\n---\nSHA-256 of the evidence JSON (`harness audit --format json`, or the `.json` written beside this document): `{}`", json_sha256(document));
+    let _ = writeln!(
+        out,
+        "\n---\nSHA-256 of the evidence JSON (`harness audit --format json`, or the `.json` written beside this document): `{}`",
+        json_sha256(document)
+    );
     out
 }
 
@@ -128,7 +210,12 @@ pub fn html(document: &Document) -> Result<String, minijinja::Error> {
                 cells: document
                     .runs
                     .iter()
-                    .map(|r| r.controls.get(row).map_or("", |c| c.status.as_str()).to_string())
+                    .map(|r| {
+                        r.controls
+                            .get(row)
+                            .map_or("", |c| c.status.as_str())
+                            .to_string()
+                    })
                     .collect(),
             });
         }

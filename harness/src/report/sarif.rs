@@ -38,12 +38,19 @@ pub struct SarifResult {
 
 /// A leak rule as a SARIF rule.
 pub fn leak_rule(rule: &leaks::Rule) -> SarifRule {
-    let zap = rule.zap.map(|z| format!(" ZAP passive rule {z} covers the same ground.")).unwrap_or_default();
+    let zap = rule
+        .zap
+        .map(|z| format!(" ZAP passive rule {z} covers the same ground."))
+        .unwrap_or_default();
     SarifRule {
         id: rule.id.to_string(),
         name: rule.id.replace(['.', '-'], "_"),
         short: rule.title.to_string(),
-        full: format!("{}. The response discloses it to any client ({}).", rule.title, rule.cwe.join(", ")),
+        full: format!(
+            "{}. The response discloses it to any client ({}).",
+            rule.title,
+            rule.cwe.join(", ")
+        ),
         help: format!(
             "**{}**\n\nA response should not carry this. Answer errors with a generic body and a correlation id; keep the detail in the logs.{zap}\n\nGuard: {}\n\nSee docs/leak-rules.md and docs/compliance.md in Crash Course.",
             rule.title, rule.guard
@@ -97,23 +104,46 @@ fn escape_uri(path: &str) -> String {
 
 /// A base URL as `originalUriBaseIds` wants it: absolute, ending in `/`.
 pub fn base_uri(base: &str) -> String {
-    if base.ends_with('/') { base.to_string() } else { format!("{base}/") }
+    if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    }
 }
 
 /// The fingerprint GitHub tracks an alert by: rule, method, route and parameter.
-pub fn fingerprint(rule: &str, method: Option<&str>, route: &str, parameter: Option<&str>) -> String {
-    let key = format!("{rule}\u{1f}{}\u{1f}{route}\u{1f}{}", method.unwrap_or(""), parameter.unwrap_or(""));
+pub fn fingerprint(
+    rule: &str,
+    method: Option<&str>,
+    route: &str,
+    parameter: Option<&str>,
+) -> String {
+    let key = format!(
+        "{rule}\u{1f}{}\u{1f}{route}\u{1f}{}",
+        method.unwrap_or(""),
+        parameter.unwrap_or("")
+    );
     crate::audit::evidence::sha256_hex(key.as_bytes())[..32].to_string()
 }
 
 /// The whole log: one run of `tool`, with its rules and results. `base` is the target's
 /// absolute URL (or a directory URI for `scan`).
-pub fn log(tool_name: &str, information_uri: &str, base: Option<&str>, rules: &[SarifRule], results: &[SarifResult]) -> Value {
+pub fn log(
+    tool_name: &str,
+    information_uri: &str,
+    base: Option<&str>,
+    rules: &[SarifRule],
+    results: &[SarifResult],
+) -> Value {
     let rules_json: Vec<Value> = rules
         .iter()
         .map(|r| {
             let mut tags: Vec<String> = vec!["security".to_string()];
-            tags.extend(r.cwe.iter().map(|c| format!("external/cwe/{}", c.to_ascii_lowercase())));
+            tags.extend(
+                r.cwe
+                    .iter()
+                    .map(|c| format!("external/cwe/{}", c.to_ascii_lowercase())),
+            );
             tags.extend(r.extra_tags.iter().cloned());
             json!({
                 "id": r.id,
@@ -208,13 +238,22 @@ pub fn from_scan(file: &str, findings: &[leaks::Finding]) -> Value {
         }
     }
     let rules: Vec<SarifRule> = used.iter().map(|r| leak_rule(r)).collect();
-    let uri = if file == "-" { "stdin".to_string() } else { escape_uri(&relative_file(file)) };
+    let uri = if file == "-" {
+        "stdin".to_string()
+    } else {
+        escape_uri(&relative_file(file))
+    };
     let results: Vec<SarifResult> = findings
         .iter()
         .map(|f| SarifResult {
             rule_id: f.rule.to_string(),
             level: level(f.severity),
-            message: format!("{} at {}: {}", leaks::rule(f.rule).map_or(f.rule, |r| r.title), f.location, f.evidence),
+            message: format!(
+                "{} at {}: {}",
+                leaks::rule(f.rule).map_or(f.rule, |r| r.title),
+                f.location,
+                f.evidence
+            ),
             uri: uri.clone(),
             method: None,
             route: uri.clone(),
@@ -222,7 +261,13 @@ pub fn from_scan(file: &str, findings: &[leaks::Finding]) -> Value {
             properties: json!({ "location": f.location, "offset": f.offset }),
         })
         .collect();
-    log("harness scan (Crash Course)", INFORMATION_URI, None, &rules, &results)
+    log(
+        "harness scan (Crash Course)",
+        INFORMATION_URI,
+        None,
+        &rules,
+        &results,
+    )
 }
 
 /// A file as a relative reference: relative to the working directory when it is under it,
@@ -234,7 +279,10 @@ fn relative_file(file: &str) -> String {
         .and_then(|here| path.strip_prefix(here).ok().map(|p| p.to_path_buf()))
         .unwrap_or_else(|| path.to_path_buf());
     let text = if relative.is_absolute() {
-        relative.file_name().map_or_else(|| "response".to_string(), |n| n.to_string_lossy().into_owned())
+        relative.file_name().map_or_else(
+            || "response".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     } else {
         relative.to_string_lossy().into_owned()
     };
@@ -249,7 +297,10 @@ pub fn from_fuzz(runs: &[crate::fuzz::FuzzRun]) -> Value {
     for run in runs {
         for bucket in run.buckets.iter().filter(|b| b.is_severe()) {
             let rule_ids: Vec<String> = if bucket.findings.is_empty() {
-                vec![format!("fuzz.{}", bucket.checks.first().map_or("failure", |c| c.name()))]
+                vec![format!(
+                    "fuzz.{}",
+                    bucket.checks.first().map_or("failure", |c| c.name())
+                )]
             } else {
                 bucket.findings.clone()
             };
@@ -282,13 +333,27 @@ pub fn from_fuzz(runs: &[crate::fuzz::FuzzRun]) -> Value {
             }
         }
     }
-    log("harness fuzz (Crash Course)", INFORMATION_URI, base.as_deref(), &rules, &results)
+    log(
+        "harness fuzz (Crash Course)",
+        INFORMATION_URI,
+        base.as_deref(),
+        &rules,
+        &results,
+    )
 }
 
 fn fuzz_rule(id: &str) -> SarifRule {
     let (short, cwe, severity) = match id {
-        "fuzz.not_a_server_error" => ("A fuzzed input made the server answer 5xx", "CWE-755", "5.3"),
-        "fuzz.responded" => ("A fuzzed input got no answer: the connection dropped", "CWE-248", "6.5"),
+        "fuzz.not_a_server_error" => (
+            "A fuzzed input made the server answer 5xx",
+            "CWE-755",
+            "5.3",
+        ),
+        "fuzz.responded" => (
+            "A fuzzed input got no answer: the connection dropped",
+            "CWE-248",
+            "6.5",
+        ),
         _ => ("A fuzzed input failed a check", "CWE-754", "4.0"),
     };
     SarifRule {
@@ -313,7 +378,13 @@ mod tests {
         assert_eq!(relative_uri("/"), "./");
         assert_eq!(relative_uri("/a b"), "a%20b");
         assert_eq!(base_uri("https://h:1"), "https://h:1/");
-        assert_eq!(fingerprint("r", Some("GET"), "/x", None), fingerprint("r", Some("GET"), "/x", None));
-        assert_ne!(fingerprint("r", Some("GET"), "/x", None), fingerprint("r", Some("POST"), "/x", None));
+        assert_eq!(
+            fingerprint("r", Some("GET"), "/x", None),
+            fingerprint("r", Some("GET"), "/x", None)
+        );
+        assert_ne!(
+            fingerprint("r", Some("GET"), "/x", None),
+            fingerprint("r", Some("POST"), "/x", None)
+        );
     }
 }
