@@ -5,11 +5,14 @@
 //! logs (`logs`); the evidence (`evidence`) is dated, hashed and redacted. Nothing here
 //! prints: `report::audit*` renders the [`Document`].
 
+mod answers;
 pub mod controls;
 pub mod correlation;
 pub mod evaluate;
 pub mod evidence;
+mod findings;
 pub mod lab;
+mod log_checks;
 pub mod logs;
 pub mod probes;
 pub mod send;
@@ -316,7 +319,7 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
             };
             let run = fuzz::run(api, &target, &fuzz_options, &[]).await;
             for bucket in &run.buckets {
-                exchanges.push(from_bucket(bucket));
+                exchanges.push(findings::from_bucket(bucket));
             }
             fuzz_share = Some(FuzzShare {
                 requests: run.requests,
@@ -355,7 +358,8 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
             .entry(control.check)
             .or_insert_with(|| evaluate::verdict(control.check, &inputs));
     }
-    let (findings, ids_by_check) = findings(subject, options, &exchanges, &verdicts, &selected);
+    let (findings, ids_by_check) =
+        findings::findings(subject, options, &exchanges, &verdicts, &selected);
     let controls = selected
         .iter()
         .map(|c| {
@@ -423,140 +427,4 @@ async fn settled_logs(read: Option<&LogReader<'_>>, exchanges: &[Exchange]) -> O
         logs = read()?;
     }
     Some(logs)
-}
-
-/// A fuzz bucket's smallest input as an exchange (its answer is the excerpt the fuzzer kept).
-fn from_bucket(bucket: &fuzz::Bucket) -> Exchange {
-    let target = bucket
-        .request
-        .split_once(' ')
-        .map_or(bucket.route.as_str(), |(_, t)| t);
-    let mut probe = Probe::new(
-        Kind::Fuzzed,
-        &bucket.method,
-        target,
-        "a fuzzed input (smallest of its bucket)",
-    )
-    .route(&bucket.route);
-    probe.parameter = None;
-    let body = bucket
-        .response_excerpt
-        .split_once("\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    let error = bucket.error.clone().or_else(|| {
-        bucket
-            .checks
-            .contains(&fuzz::check::Check::Responded)
-            .then(|| "connection dropped".to_string())
-    });
-    let mut exchange = Exchange::observed(probe, bucket.status, Vec::new(), body, error);
-    exchange.dropped |= bucket.status.is_none()
-        && bucket.checks.contains(&fuzz::check::Check::Responded)
-        && !bucket
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("timed out"));
-    exchange
-}
-
-type IdsByCheck = BTreeMap<Check, Vec<String>>;
-
-/// Groups the verdicts' evidence into findings (one per rule, method, route and parameter).
-fn findings(
-    subject: &Subject<'_>,
-    options: &Options,
-    exchanges: &[Exchange],
-    verdicts: &BTreeMap<Check, Verdict>,
-    selected: &[&'static Control],
-) -> (Vec<Finding>, IdsByCheck) {
-    let mut out: Vec<Finding> = Vec::new();
-    let mut by_check: IdsByCheck = BTreeMap::new();
-    // The exchanges behind each finding: one exchange is evidence for several checks.
-    let mut seen: Vec<std::collections::BTreeSet<usize>> = Vec::new();
-    for (check, verdict) in verdicts {
-        if verdict.status != Status::Fail {
-            continue;
-        }
-        let controls: Vec<&'static str> = selected
-            .iter()
-            .filter(|c| c.check == *check)
-            .map(|c| c.id)
-            .collect();
-        let Some(first) = selected.iter().find(|c| c.check == *check) else {
-            continue;
-        };
-        for ev in &verdict.evidence {
-            let Some(exchange) = exchanges.get(ev.exchange) else {
-                continue;
-            };
-            let probe = &exchange.probe;
-            let (rule, title, cwe, severity) = match ev.rule.and_then(crate::leaks::rule) {
-                Some(rule) => (
-                    rule.id.to_string(),
-                    rule.title.to_string(),
-                    rule.cwe.iter().map(|s| s.to_string()).collect(),
-                    format!("{:?}", rule.severity).to_ascii_lowercase(),
-                ),
-                None => (
-                    first.id.to_string(),
-                    first.title.to_string(),
-                    first.cwe.iter().map(|s| s.to_string()).collect(),
-                    "control".to_string(),
-                ),
-            };
-            let key = |f: &Finding| {
-                f.rule == rule
-                    && f.method == probe.method
-                    && f.route == probe.route
-                    && f.parameter == probe.parameter
-            };
-            let id = match out.iter().position(key) {
-                Some(at) => {
-                    let existing = &mut out[at];
-                    for c in &controls {
-                        if !existing.controls.contains(c) {
-                            existing.controls.push(c);
-                        }
-                    }
-                    seen[at].insert(ev.exchange);
-                    existing.count = seen[at].len();
-                    existing.id.clone()
-                }
-                None => {
-                    let id = format!("F{}", out.len() + 1);
-                    seen.push(std::collections::BTreeSet::from([ev.exchange]));
-                    let shown = exchange
-                        .findings
-                        .iter()
-                        .find(|f| Some(f.rule) == ev.rule)
-                        .map_or_else(|| ev.note.clone(), evidence::shown_evidence);
-                    out.push(Finding {
-                        id: id.clone(),
-                        rule,
-                        title,
-                        cwe,
-                        severity,
-                        controls: controls.clone(),
-                        method: probe.method.clone(),
-                        route: probe.route.clone(),
-                        parameter: probe.parameter.clone(),
-                        count: 1,
-                        probe: probe.kind,
-                        status: exchange.status,
-                        correlation_id: exchange.correlation_id.clone(),
-                        evidence: shown,
-                        curl: evidence::curl(&subject.base_url, exchange, options.insecure),
-                        response_excerpt: evidence::excerpt(exchange, 700),
-                    });
-                    id
-                }
-            };
-            let ids = by_check.entry(*check).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-    }
-    (out, by_check)
 }
