@@ -445,3 +445,69 @@ fn rules_of(e: &Exchange) -> String {
 fn is_hex_commit(text: &str) -> bool {
     text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::probes::Probe;
+
+    fn answer(kind: Kind, target: &str, status: u16, body: &str) -> Exchange {
+        let probe = Probe::new(kind, "GET", target, "test");
+        let headers = vec![("content-type".to_string(), "text/html".to_string())];
+        Exchange::observed(probe, Some(status), headers, body.to_string(), None)
+    }
+
+    fn inputs(exchanges: &[Exchange]) -> Inputs<'_> {
+        Inputs {
+            exchanges,
+            logs: None,
+            nonce: "n",
+        }
+    }
+
+    #[test]
+    fn an_answering_docs_path_fails_unless_everything_answers() {
+        let exposed = [
+            answer(Kind::UnknownRoute, "/nope", 404, "not found"),
+            answer(Kind::DocsPath, "/swagger-ui/", 200, "<html>swagger</html>"),
+        ];
+        assert_eq!(intended_endpoints(&inputs(&exposed)).status, Status::Fail);
+        let catch_all = [
+            answer(Kind::UnknownRoute, "/nope", 200, "<html>app</html>"),
+            answer(Kind::DocsPath, "/swagger-ui/", 200, "<html>app</html>"),
+        ];
+        assert_eq!(
+            intended_endpoints(&inputs(&catch_all)).status,
+            Status::NotTested
+        );
+    }
+
+    #[test]
+    fn a_served_git_head_and_a_trace_echo_fail_and_refusals_pass() {
+        let git = [answer(
+            Kind::Git,
+            "/.git/HEAD",
+            200,
+            "ref: refs/heads/main\n",
+        )];
+        assert_eq!(no_git(&inputs(&git)).status, Status::Fail);
+        let refused = [answer(Kind::Git, "/.git/HEAD", 404, "not found")];
+        assert_eq!(no_git(&inputs(&refused)).status, Status::Pass);
+        let echo = [answer(Kind::Trace, "/", 200, "TRACE / HTTP/1.1\r\nhost: x")];
+        assert_eq!(no_trace(&inputs(&echo)).status, Status::Fail);
+        let leak = [answer(
+            Kind::UnknownRoute,
+            "/nope",
+            500,
+            "Traceback (most recent call last):\n  File \"/srv/app/views.py\", line 12, in show\n",
+        )];
+        let verdict = generic_message(&inputs(&leak));
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(
+            verdict.evidence[0].rule,
+            Some("stacktrace.python"),
+            "{verdict:?}"
+        );
+        assert_eq!(generic_message(&inputs(&[])).status, Status::NotTested);
+    }
+}
