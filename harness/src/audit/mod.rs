@@ -147,6 +147,9 @@ pub struct Run {
     pub skipped: usize,
     pub config_evidence: Option<ConfigEvidence>,
     pub log_source: Option<String>,
+    /// Docs and monitoring paths public on purpose, not probed as exposures: `--allow-path`,
+    /// plus demo-app's own (health, metrics, its API description).
+    pub allowed_paths: Vec<String>,
     pub fuzz: Option<FuzzShare>,
     pub controls: Vec<ControlResult>,
     pub findings: Vec<Finding>,
@@ -395,6 +398,7 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
         skipped: exchanges.iter().filter(|e| e.skipped).count(),
         config_evidence: subject.config.clone(),
         log_source: logs.as_ref().map(|l| l.source.clone()),
+        allowed_paths: options.allow_paths.clone(),
         fuzz: fuzz_share,
         controls,
         findings,

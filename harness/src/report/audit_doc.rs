@@ -45,7 +45,7 @@ pub fn markdown(document: &Document) -> String {
     let s = &document.scope;
     let _ = writeln!(
         out,
-        "- Scope: the fixed battery plus up to {} fuzzed requests per target (seed {}), at most {} s per target, {} ms per exchange, bodies kept up to {} bytes, {} in flight; allow-listed paths: {}",
+        "- Scope: the fixed battery plus up to {} fuzzed requests per target (seed {}), at most {} s per target, {} ms per exchange, bodies kept up to {} bytes, {} in flight; allow-listed with --allow-path: {}",
         s.budget,
         s.seed,
         s.max_seconds_per_target,
@@ -101,6 +101,13 @@ pub fn markdown(document: &Document) -> String {
                 out,
                 "Fuzzing: {} requests and {} shrinking, {} buckets, stopped by {}.",
                 fuzz.requests, fuzz.shrink_requests, fuzz.buckets, fuzz.stopped_by
+            );
+        }
+        if !run.allowed_paths.is_empty() {
+            let _ = writeln!(
+                out,
+                "Allow-listed (public on purpose, not probed): {}.",
+                run.allowed_paths.join(", ")
             );
         }
         let _ = writeln!(
