@@ -13,6 +13,7 @@ pub mod correlation;
 pub mod db;
 pub mod error;
 pub mod error_groups;
+pub mod error_policy;
 pub mod flaw;
 pub mod fx;
 pub mod grouping;

@@ -80,6 +80,38 @@ pub fn request_counts(metrics: &str) -> (u64, u64) {
     (requests, errors)
 }
 
+/// The audit's knowledge of demo-app (`harness audit` without `--target`).
+pub mod audit {
+    /// The setting that points demo-app at its FX upstream (the dependency the audit
+    /// makes fail for ASVS 16.5.2).
+    pub const DEPENDENCY_SETTING: &str = "fx_api_url";
+
+    /// A request that calls the FX upstream: an order priced in another currency.
+    pub const DEPENDENCY_REQUEST: (&str, &str, &str) = (
+        "POST",
+        "/orders",
+        r#"{"customer_id":1,"book_id":2,"quantity":1,"currency":"USD"}"#,
+    );
+
+    /// The effective error-handling configuration, behind the ops token.
+    pub const CONFIG_ROUTE: &str = "/ops/config";
+
+    /// Endpoints demo-app serves to the public on purpose: health, metrics, its API
+    /// description (docs/operations.md). They are allow-listed, not probed as exposures.
+    pub const INTENDED_PUBLIC_PATHS: [&str; 3] = ["/healthz", "/metrics", "/openapi.json"];
+
+    /// A route whose query value reaches the error log decoded (the author search's SQL
+    /// error): where a hostile value could forge a log line. `{payload}` is filled in.
+    pub const LOG_INJECTION_TARGET: &str = "/authors?name={payload}";
+
+    /// The route that answers while the app is alive.
+    pub const LIVENESS_PATH: &str = "/healthz";
+
+    /// Routes whose requests change the running app: scenario requests to them are not
+    /// replayed by the audit.
+    pub const SWITCH_PREFIX: &str = "/ops/";
+}
+
 /// The engine a scenario's backend names.
 pub fn engine(backend: BackendName) -> lab_support::Backend {
     match backend {

@@ -6,6 +6,7 @@
 //! runner never prints).
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod fuzz;
 pub mod leaks;

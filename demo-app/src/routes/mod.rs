@@ -79,6 +79,7 @@ fn table() -> RouteTable {
         .add::<ops::__path_reset, _, _>(ops::reset)
         .add::<ops::__path_current_release, _, _>(ops::current_release)
         .add::<ops::__path_switch_release, _, _>(ops::switch_release)
+        .add::<ops::__path_error_config, _, _>(ops::error_config)
         .add::<problems::__path_describe, _, _>(problems::describe)
 }
 

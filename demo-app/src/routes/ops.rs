@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use subtle::ConstantTimeEq as _;
 
 use crate::error::AppError;
+use crate::error_policy::ErrorPolicy;
 use crate::state::AppState;
 
 /// Checks `Authorization: Bearer <ops_token>` in constant time.
@@ -82,6 +83,22 @@ pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     state.errors.clear();
     tracing::warn!(closed_files = closed, "ops reset");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "closed_files": closed })))
+}
+
+/// The effective error-handling configuration (mode, what error bodies contain, where the
+/// details go, the correlation header, backtraces, the probing threshold): the audit's
+/// configuration evidence. No secret values.
+#[utoipa::path(get, path = "/ops/config",
+    security(("ops_token" = [])),
+    responses((status = 200, description = "The error-handling configuration in effect"),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
+pub async fn error_config(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    require_ops_token(&req, &state)?;
+    Ok(HttpResponse::Ok().json(ErrorPolicy::of(&state.settings)))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]

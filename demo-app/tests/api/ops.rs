@@ -188,3 +188,42 @@ async fn three_defects_hit_with_many_inputs_make_three_groups_and_a_cleared_one_
         app.stop().await;
     }
 }
+
+/// The audit's configuration evidence: the effective error-handling configuration, per
+/// mode, behind the token, naming no secret value.
+#[tokio::test]
+async fn the_error_handling_configuration_is_served_behind_the_token_without_secrets() {
+    for mode in [Mode::Dev, Mode::Prod, Mode::Bare] {
+        let app = spawn_app(mode, Backend::Sqlite).await;
+        let refused = app.get("/ops/config").await;
+        assert_eq!(refused.status(), 401, "{mode}");
+        let response = app
+            .client
+            .get(app.url("/ops/config"))
+            .bearer_auth(OPS_TOKEN)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), 200, "{mode}");
+        let text = response.text().await.expect("body");
+        assert!(
+            !text.contains(OPS_TOKEN),
+            "{mode}: the token itself is not evidence"
+        );
+        assert!(
+            !text.contains(demo_app::settings::LAB_FX_API_KEY),
+            "{mode}: {text}"
+        );
+        let config: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(config["mode"], mode.to_string());
+        assert_eq!(config["catches_panics"], mode != Mode::Bare, "{config}");
+        assert_eq!(config["captures_backtraces"], mode == Mode::Dev, "{config}");
+        assert_eq!(config["version_headers"], mode == Mode::Dev, "{config}");
+        assert_eq!(config["ops_token_set"], true);
+        match mode {
+            Mode::Bare => assert!(config["correlation_header"].is_null(), "{config}"),
+            _ => assert_eq!(config["correlation_header"], "x-request-id"),
+        }
+        app.stop().await;
+    }
+}

@@ -65,6 +65,8 @@ pub struct FuzzArgs {
 enum FuzzFormat {
     Text,
     Json,
+    /// SARIF 2.1.0 for code scanning (the severe buckets).
+    Sarif,
 }
 
 /// Most requests spent shrinking one bucket's input.
@@ -121,6 +123,10 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
     match args.format {
         FuzzFormat::Text => outln!("{}", report::fuzz::summary(&runs)),
         FuzzFormat::Json => outln!("{}", report::fuzz::json(&runs)),
+        FuzzFormat::Sarif => outln!(
+            "{}",
+            serde_json::to_string_pretty(&report::sarif::from_fuzz(&runs)).unwrap_or_default()
+        ),
     }
     if let Some(path) = &args.report
         && let Err(code) = super::write_report(path, report::fuzz_html::render(&runs))

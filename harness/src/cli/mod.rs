@@ -26,6 +26,7 @@ macro_rules! out {
     };
 }
 
+mod audit;
 mod check;
 mod fuzz;
 mod new;
@@ -109,6 +110,13 @@ enum Command {
         after_help = "Exit codes:\n  0  nothing found\n  1  a bucket with a 5xx, a dropped connection or a leak\n  2  usage error, an unusable spec\n  3  runtime error: the app could not start, the target is unreachable or its certificate untrusted"
     )]
     Fuzz(fuzz::FuzzArgs),
+    /// Audit error handling against OWASP ASVS 5.0 / 4.0.3 and NIST SP 800-53 SI-11: demo-app
+    /// in each mode, or any HTTP(S) service with --target. Each control gets pass, fail or
+    /// not tested with its reason and evidence; the document is dated and hashed.
+    #[command(
+        after_help = "Exit codes:\n  0  every tested control passes\n  1  a control fails\n  2  usage error, an unusable spec or file\n  3  runtime error: the app could not start, the target is unreachable or its certificate untrusted"
+    )]
+    Audit(audit::AuditArgs),
     /// Check a fix: run the scenarios of the given classes (or ids) against this build with
     /// the corrected app's expectations, and say per class whether it is fixed.
     #[command(
@@ -250,6 +258,8 @@ enum Format {
 enum ScanFormat {
     Text,
     Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
 }
 
 pub fn main() -> ExitCode {
@@ -276,6 +286,8 @@ pub fn main() -> ExitCode {
         (Command::Scan { .. } | Command::Rules | Command::Load { .. }, Err(_)) => PathBuf::new(),
         // fuzz keeps its regressions in the scenarios folder; without one, here.
         (Command::Fuzz(_), Err(_)) => PathBuf::from("scenarios"),
+        // audit replays the scenarios' crash inputs when it finds them; --target needs none.
+        (Command::Audit(_), Err(_)) => PathBuf::new(),
         (_, Err(message)) => {
             eprintln!("error: {message}");
             return ExitCode::from(EXIT_USAGE);
@@ -312,7 +324,7 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_OK)
         }
         Command::New { class, name } => new::run(&root, &class, &name),
-        Command::Scan { file, format } => scan::run(&file, format == ScanFormat::Json),
+        Command::Scan { file, format } => scan::run(&file, format),
         Command::Load {
             requests,
             concurrency,
@@ -328,6 +340,10 @@ pub fn main() -> ExitCode {
             run::load(options, json)
         }
         Command::Fuzz(args) => fuzz::run(&args, &root),
+        Command::Audit(args) if root.as_os_str().is_empty() => audit::run(&args, &[]),
+        Command::Audit(args) => {
+            with_scenarios(&root, |folder| audit::run(&args, &folder.scenarios))
+        }
         Command::Storm(args) => storm::run(&args),
         Command::Check(args) => {
             with_scenarios(&root, |folder| check::run(&folder.scenarios, &args, &root))

@@ -3,12 +3,12 @@
 use std::io::{IsTerminal as _, Read as _};
 use std::process::ExitCode;
 
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, ScanFormat};
 use crate::leaks;
 use crate::report::style::Style;
 
 /// Audits a saved response (or a bare body) from a file or stdin.
-pub fn run(file: &str, json: bool) -> ExitCode {
+pub fn run(file: &str, format: ScanFormat) -> ExitCode {
     let mut raw = Vec::new();
     let read = if file == "-" {
         if std::io::stdin().is_terminal() {
@@ -36,12 +36,17 @@ pub fn run(file: &str, json: bool) -> ExitCode {
         headers: &headers,
         body,
     });
-    match json {
-        true => outln!(
+    match format {
+        ScanFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&findings).unwrap_or_default()
         ),
-        false => {
+        ScanFormat::Sarif => outln!(
+            "{}",
+            serde_json::to_string_pretty(&crate::report::sarif::from_scan(file, &findings))
+                .unwrap_or_default()
+        ),
+        ScanFormat::Text => {
             let style = Style::detect();
             for f in &findings {
                 let rule = leaks::rule(f.rule);

@@ -1,5 +1,7 @@
 //! Rendering results. Each format only renders; none runs anything.
 
+pub mod audit;
+pub mod audit_doc;
 pub mod fuzz;
 pub mod fuzz_html;
 pub mod html;
@@ -7,6 +9,7 @@ pub mod in_order;
 pub mod json;
 pub mod junit;
 pub mod pretty_json;
+pub mod sarif;
 pub mod storm;
 pub mod storm_html;
 pub mod style;
