@@ -12,6 +12,7 @@ pub mod openapi;
 mod ops;
 mod orders;
 mod problems;
+mod recommendations;
 mod reports;
 mod search;
 mod table;
@@ -59,6 +60,7 @@ fn table() -> RouteTable {
         .add::<books::__path_list, _, _>(books::list)
         .add::<books::__path_show, _, _>(books::show)
         .add::<books::__path_cover, _, _>(books::cover)
+        .add::<recommendations::__path_recommendations, _, _>(recommendations::recommendations)
         .add::<search::__path_search, _, _>(search::search)
         .add::<authors::__path_search, _, _>(authors::search)
         .add::<customers::__path_register, _, _>(customers::register)
@@ -71,12 +73,15 @@ fn table() -> RouteTable {
         .add::<orders::__path_place, _, _>(orders::place)
         .add::<documents::__path_invoice, _, _>(documents::invoice)
         .add::<documents::__path_invoice_pdf, _, _>(documents::invoice_pdf)
+        .add::<documents::__path_invoice_print, _, _>(documents::invoice_print)
         .add::<documents::__path_receipt, _, _>(documents::receipt)
         .add::<ops::__path_list_errors, _, _>(ops::list_errors)
         .add::<ops::__path_clear_errors, _, _>(ops::clear_errors)
         .add::<ops::__path_reset, _, _>(ops::reset)
         .add::<ops::__path_current_release, _, _>(ops::current_release)
         .add::<ops::__path_switch_release, _, _>(ops::switch_release)
+        .add::<ops::__path_current_shedding, _, _>(ops::current_shedding)
+        .add::<ops::__path_switch_shedding, _, _>(ops::switch_shedding)
         .add::<problems::__path_describe, _, _>(problems::describe)
 }
 
