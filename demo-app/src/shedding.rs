@@ -113,7 +113,7 @@ pub async fn admit(
     match state.shedding.admit() {
         Ok(_admitted) => Ok(next.call(req).await?.map_into_boxed_body()),
         Err(limit) => {
-            let error = AppError::new(
+            let mut error = AppError::new(
                 ErrorKind::Unavailable,
                 anyhow::anyhow!(
                     "load shed: {limit} requests are already in flight (max_in_flight = \
@@ -121,6 +121,9 @@ pub async fn admit(
                 ),
             )
             .in_class("resource.overload");
+            // No handler ran, so there is no stack worth showing, and resolving one per
+            // shed request (dev) would make the rejection cost more than the work it saves.
+            error.backtrace = None;
             Ok(req.error_response(error))
         }
     }
