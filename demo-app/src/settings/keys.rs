@@ -63,7 +63,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "recommendations_query_ms",
         help: "how long the recommendations query holds its pooled connection: what it costs on a real order history (the seed data is tiny; resource.overload)",
-        default: Some("50"),
+        default: Some("20"),
         secret: false,
     },
     Key {
