@@ -277,3 +277,66 @@ pub fn numbers(record: &LoadRecord) -> String {
             .unwrap_or_default()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(goodput: f64, p99: f64) -> LoadRecord {
+        LoadRecord {
+            step_index: 0,
+            step: "spike".into(),
+            capacity_per_s: 40.0,
+            offered: 5.0,
+            offered_per_s: 200.0,
+            seconds: 4,
+            timeout_ms: 1000,
+            sent: 800,
+            succeeded: (goodput * 160.0) as u64,
+            statuses: BTreeMap::from([(200, 50)]),
+            unanswered: 750,
+            goodput_per_s: goodput * 40.0,
+            goodput,
+            p99_ms: p99 * 1000.0,
+            p99,
+            admitted_p99_ms: Some(950.0),
+            bounds: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn bounds_are_judged_recorded_and_worded() {
+        let mut collapsed = record(0.3, 1.0);
+        let reasons = judge(
+            &mut collapsed,
+            [("goodput_above", 0.7), ("p99_above", 0.9)].into_iter(),
+        );
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert_eq!(reasons[0].code, "goodput_not_above");
+        assert!(reasons[0].message.contains("0.30"), "{}", reasons[0].message);
+        let held: Vec<(&str, bool)> = collapsed
+            .bounds
+            .iter()
+            .map(|b| (b.bound.as_str(), b.held))
+            .collect();
+        assert_eq!(
+            held,
+            [
+                ("goodput above 0.7 of the measured capacity", false),
+                ("p99 above 0.9 of the clients' timeout", true),
+            ]
+        );
+        let mut shed = record(1.05, 0.11);
+        let reasons = judge(&mut shed, [("goodput_below", 0.6), ("p99_below", 0.8)].into_iter());
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert_eq!(reasons[0].code, "goodput_not_below");
+    }
+
+    #[test]
+    fn the_numbers_line_has_statuses_and_both_p99s() {
+        let line = numbers(&record(0.3, 1.0));
+        assert!(line.contains("50x 200, 750 unanswered in 1000 ms"), "{line}");
+        assert!(line.contains("goodput 12/s (30 %)"), "{line}");
+        assert!(line.contains("(2xx p99 950 ms)"), "{line}");
+    }
+}

@@ -175,3 +175,66 @@ impl Expect {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Action, Classes, ScenarioError, Vocabulary, parse};
+
+    const HEAD: &str = "id = \"t\"\nclass = \"resource.overload\"\ntitle = \"t\"\nsummary = \"t\"\n\
+                        [notes]\nnotice = \"n\"\nwhy = \"w\"\nfix = \"f\"\n";
+
+    fn parsed(steps: &str) -> Result<crate::scenario::Scenario, Vec<ScenarioError>> {
+        let vocabulary = Vocabulary {
+            classes: Classes::lab(),
+            app_settings: vec![],
+        };
+        parse("t.toml", &format!("{HEAD}{steps}"), &vocabulary)
+    }
+
+    fn first_error(steps: &str) -> ScenarioError {
+        parsed(steps).expect_err("invalid").remove(0)
+    }
+
+    #[test]
+    fn a_load_step_becomes_a_load_action_with_the_clients_timeout() {
+        let scenario = parsed(
+            "[[steps]]\npath = \"/books/1\"\ntimeout_ms = 900\nload = { offered = 3.0, seconds = 2 }\n\
+             [steps.prod]\ngoodput_above = 0.7\n",
+        )
+        .unwrap_or_else(|e| panic!("{}", e[0]));
+        let Action::Load { load, .. } = &scenario.steps[0].action else {
+            panic!("not a load step: {:?}", scenario.steps[0].action);
+        };
+        assert_eq!((load.timeout_ms, load.seconds, load.probe_ms), (900, 2, 1000));
+    }
+
+    #[test]
+    fn a_load_step_without_timeout_is_located_at_its_load_table() {
+        let error = first_error("[[steps]]\npath = \"/books/1\"\nload = { offered = 3.0, seconds = 2 }\n");
+        assert!(error.message.contains("needs `timeout_ms`"), "{error}");
+        assert_eq!((error.line, error.column), (11, 8), "{error}");
+    }
+
+    #[test]
+    fn out_of_range_values_and_stray_bounds_are_errors() {
+        let error = first_error(
+            "[[steps]]\npath = \"/\"\ntimeout_ms = 1000\nload = { offered = 50.0, seconds = 2 }\n",
+        );
+        assert!(error.message.contains("`offered` is 50"), "{error}");
+        let error = first_error("[[steps]]\npath = \"/\"\n[steps.prod]\np99_below = 0.8\n");
+        assert!(error.message.contains("belong to a `load` step"), "{error}");
+        let error = first_error(
+            "[[steps]]\npath = \"/\"\ntimeout_ms = 1000\nload = { offered = 2.0, seconds = 2 }\n\
+             [steps.expect]\ngoodput_above = 70\n",
+        );
+        assert!(error.message.contains("not a fraction"), "{error}");
+        let error = first_error(
+            "[[steps]]\npath = \"/\"\ntimeout_ms = 1000\nrepeat = 3\nload = { offered = 2.0, seconds = 2 }\n",
+        );
+        assert!(error.message.contains("`repeat` and `times`"), "{error}");
+        let error = first_error(
+            "[[steps]]\npath = \"/\"\ntimeout_ms = 1000\nload = { offered = 2.0, seconds = 2, rate = 3 }\n",
+        );
+        assert!(error.message.contains("rate"), "{error}");
+    }
+}
