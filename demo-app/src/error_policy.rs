@@ -38,8 +38,9 @@ pub struct ErrorPolicy {
     /// Error answers per client and window before a `suspected probing` warning (0: off).
     pub probing_threshold: u32,
     pub probing_window_seconds: u64,
-    /// Whether `X-Forwarded-For` names the client (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Which `X-Forwarded-For` hop names the client: `false` (the peer), a number of
+    /// trusted proxies, or their addresses (`client_address::ProxyTrust`).
+    pub trust_forwarded_for: String,
     /// Whether the ops routes are enabled (a token is configured); the token is not shown.
     pub ops_token_set: bool,
 }
@@ -76,7 +77,7 @@ impl ErrorPolicy {
             strict_configuration: matches!(mode, Mode::Prod),
             probing_threshold: settings.probing_threshold,
             probing_window_seconds: probing::WINDOW.as_secs(),
-            trust_forwarded_for: settings.trust_forwarded_for,
+            trust_forwarded_for: settings.trust_forwarded_for.to_string(),
             ops_token_set: settings.ops_token.is_some(),
         }
     }

@@ -14,7 +14,7 @@ use crate::fx::FxClient;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::{middleware, panics, routes};
+use crate::{middleware, panics, routes, shedding};
 
 pub struct Application {
     server: Server,
@@ -35,6 +35,7 @@ impl Application {
         let fx = FxClient::new(&settings)?;
         let probing = crate::probing::ProbeWatch::new(settings.probing_threshold);
         let default_cover = crate::media::unpack_default_cover()?;
+        let shedding = crate::shedding::Shedding::new(settings.max_in_flight);
         let state = web::Data::new(AppState {
             settings,
             db,
@@ -45,11 +46,15 @@ impl Application {
             default_cover,
             release: crate::release::Release::new(),
             probing,
+            shedding,
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .configure(|cfg| routes::configure(cfg, mode))
+                // Inside `handle`, so a shed request is rendered, logged and counted like
+                // every other answer.
+                .wrap(from_fn(shedding::admit))
                 .wrap(from_fn(middleware::handle))
         })
         .workers(workers)

@@ -21,4 +21,6 @@ pub struct AppState {
     pub probing: crate::probing::ProbeWatch,
     /// The release serving traffic (release.bad-deploy): switched by `POST /ops/release`.
     pub release: crate::release::Release,
+    /// The in-flight limit (resource.overload): `max_in_flight`, `POST /ops/shedding`.
+    pub shedding: crate::shedding::Shedding,
 }

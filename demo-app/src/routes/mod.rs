@@ -13,6 +13,7 @@ pub mod openapi;
 mod ops;
 mod orders;
 mod problems;
+mod recommendations;
 mod reports;
 mod search;
 mod table;
@@ -61,6 +62,7 @@ fn table() -> RouteTable {
         .add::<books::__path_show, _, _>(books::show)
         .add::<books::__path_cover, _, _>(books::cover)
         .add::<labels::__path_labels, _, _>(labels::labels)
+        .add::<recommendations::__path_recommendations, _, _>(recommendations::recommendations)
         .add::<search::__path_search, _, _>(search::search)
         .add::<authors::__path_search, _, _>(authors::search)
         .add::<customers::__path_register, _, _>(customers::register)
@@ -73,6 +75,7 @@ fn table() -> RouteTable {
         .add::<orders::__path_place, _, _>(orders::place)
         .add::<documents::__path_invoice, _, _>(documents::invoice)
         .add::<documents::__path_invoice_pdf, _, _>(documents::invoice_pdf)
+        .add::<documents::__path_invoice_print, _, _>(documents::invoice_print)
         .add::<documents::__path_receipt, _, _>(documents::receipt)
         .add::<ops::__path_list_errors, _, _>(ops::list_errors)
         .add::<ops::__path_clear_errors, _, _>(ops::clear_errors)
@@ -80,6 +83,8 @@ fn table() -> RouteTable {
         .add::<ops::__path_current_release, _, _>(ops::current_release)
         .add::<ops::__path_switch_release, _, _>(ops::switch_release)
         .add::<ops::__path_error_config, _, _>(ops::error_config)
+        .add::<ops::__path_current_shedding, _, _>(ops::current_shedding)
+        .add::<ops::__path_switch_shedding, _, _>(ops::switch_shedding)
         .add::<problems::__path_describe, _, _>(problems::describe)
 }
 

@@ -143,6 +143,60 @@ pub async fn current_release(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "release": state.release.name() })))
 }
 
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SheddingSwitch {
+    /// Requests the shop serves at once; beyond it, 503 + Retry-After at once. 0 turns
+    /// shedding off.
+    #[schema(example = 8, minimum = 0, maximum = 10000)]
+    max_in_flight: usize,
+}
+
+/// `POST /ops/shedding {"max_in_flight": 8}`: load shedding on (or off with 0), or a new
+/// limit, at run time (resource.overload).
+#[utoipa::path(post, path = "/ops/shedding", request_body = SheddingSwitch,
+    security(("ops_token" = [])),
+    responses((status = 200, description = "The limit changed"),
+              (status = 400, description = "A malformed body or a limit above 10000", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
+pub async fn switch_shedding(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    // A `Result`, as for the release switch: the token is checked before the body.
+    body: Result<web::Json<SheddingSwitch>, actix_web::Error>,
+) -> Result<HttpResponse, actix_web::Error> {
+    require_ops_token(&req, &state)?;
+    let limit = body?.max_in_flight;
+    if limit > crate::shedding::MOST_IN_FLIGHT {
+        return Err(AppError::bad_request(format!(
+            "Field `max_in_flight` must be from 0 (no limit) to {}.",
+            crate::shedding::MOST_IN_FLIGHT
+        ))
+        .into());
+    }
+    let from = state.shedding.set_limit(limit);
+    tracing::warn!(from, to = limit, "load shedding limit switched");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "from": from, "to": limit })))
+}
+
+/// `GET /ops/shedding`: the limit and the requests in flight now.
+#[utoipa::path(get, path = "/ops/shedding",
+    security(("ops_token" = [])),
+    responses((status = 200, description = "The in-flight limit (0: none) and the requests in flight"),
+              (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
+pub async fn current_shedding(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    require_ops_token(&req, &state)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "max_in_flight": state.shedding.limit(),
+        "in_flight": state.shedding.in_flight(),
+    })))
+}
+
 #[cfg(test)]
 mod tests {
     use super::token_matches;

@@ -55,6 +55,18 @@ pub const KEYS: &[Key] = &[
         secret: false,
     },
     Key {
+        name: "max_in_flight",
+        help: "requests the shop's routes serve at once; beyond it the app sheds load with 503 + Retry-After (0: no limit, every request queues; resource.overload). `POST /ops/shedding` changes it at run time",
+        default: Some("0"),
+        secret: false,
+    },
+    Key {
+        name: "recommendations_query_ms",
+        help: "how long the recommendations query holds its pooled connection: what it costs on a real order history (the seed data is tiny; resource.overload)",
+        default: Some("20"),
+        secret: false,
+    },
+    Key {
         name: "ops_token",
         help: "bearer token for /ops routes, at least 16 characters (unset: prod disables the ops routes, dev uses a well-known one)",
         default: None,
@@ -99,6 +111,12 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "invoice_template",
         help: "path of an invoice template file (prod checks it exists); unset: the template built into the app",
+        default: None,
+        secret: false,
+    },
+    Key {
+        name: "invoice_converter",
+        help: "program that turns a text invoice into the print shop's format (text on stdin, the document on stdout): a path, or a name looked up in PATH; unset: printable invoices are plain text (config.missing-dependency)",
         default: None,
         secret: false,
     },

@@ -21,6 +21,7 @@ mod keys;
 mod memory;
 mod mode;
 mod prod;
+mod shedding;
 
 pub use hints::edit_distance;
 use hints::{DATABASE_URL_HINT, lookup_key, ops_token_hint, toml_location, unknown_key_hint};
@@ -75,6 +76,9 @@ pub struct Settings {
     pub workers: usize,
     pub pool_max_connections: u32,
     pub pool_acquire_timeout_ms: u64,
+    /// Requests served at once before shedding (0: no limit; resource.overload).
+    pub max_in_flight: usize,
+    pub recommendations_query_ms: u64,
     /// `None` in prod when unset: the ops routes are then disabled.
     pub ops_token: Option<String>,
     pub statement_timeout_ms: u64,
@@ -87,6 +91,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// `None` when unset: the template built into the app.
     pub invoice_template: Option<String>,
+    /// `None` when unset: printable invoices are plain text (config.missing-dependency).
+    pub invoice_converter: Option<String>,
     pub pdf_render_ms: u64,
     pub pdf_deadline_ms: u64,
     pub open_files_limit: u64,
@@ -304,6 +310,10 @@ impl Layers {
             .get("invoice_template")
             .map(|(path, _)| path.trim().to_string())
             .filter(|path| !path.is_empty());
+        let invoice_converter = self
+            .get("invoice_converter")
+            .map(|(program, _)| program.trim().to_string())
+            .filter(|program| !program.is_empty());
         let fx_api_url: String = self.parse("fx_api_url", "Use an http:// URL.")?;
         // Part of the config.* lessons (their DELIBERATE markers are where dev trips over
         // the value, in documents.rs and fx.rs): only prod checks these at start-up. The
@@ -333,6 +343,11 @@ impl Layers {
                 "pool_acquire_timeout_ms",
                 "Use a whole number of milliseconds, for example 3000.",
             )?,
+            max_in_flight: self.max_in_flight()?,
+            recommendations_query_ms: self.parse(
+                "recommendations_query_ms",
+                "Use a whole number of milliseconds, for example 50.",
+            )?,
             ops_token,
             statement_timeout_ms: self.parse(
                 "statement_timeout_ms",
@@ -354,6 +369,7 @@ impl Layers {
             fx_api_key: self.parse("fx_api_key", "Use any non-empty string.")?,
             smtp_url,
             invoice_template,
+            invoice_converter,
             pdf_render_ms: self.parse("pdf_render_ms", "Use a whole number of milliseconds.")?,
             pdf_deadline_ms: self
                 .parse("pdf_deadline_ms", "Use a whole number of milliseconds.")?,

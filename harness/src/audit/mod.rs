@@ -310,6 +310,7 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
                 client: subject.client.clone(),
                 profile: subject.profile,
                 class_of: None,
+                exited: None,
             };
             let fuzz_options = fuzz::Options {
                 requests: options.budget,

@@ -61,6 +61,14 @@ fn describe_step(step: &scenario::Step) -> String {
             format!("sample the 5xx rate from /metrics as `{label}`")
         }
         Action::Parallel(requests) => format!("{} requests at once", requests.len()),
+        Action::Load { request, load } => format!(
+            "{} {} offered at {}x the measured capacity for {} s (clients wait {} ms)",
+            request.method.as_deref().unwrap_or("GET"),
+            request.path.as_deref().unwrap_or("/"),
+            load.offered,
+            load.seconds,
+            load.timeout_ms
+        ),
         Action::Request { request, sending } => {
             let count = match sending {
                 Sending::AtOnce(n) => format!(" x{n} at once"),

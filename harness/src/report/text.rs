@@ -200,6 +200,21 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
                 sample.window_requests
             );
         }
+        for load in &result.loads {
+            let held = load.bounds.iter().all(|b| b.held);
+            let numbers = crate::runner::load::numbers(load);
+            let _ = writeln!(
+                out,
+                "   {} load `{}`: {}",
+                result.mode,
+                load.step,
+                if held {
+                    style.green(&numbers)
+                } else {
+                    style.red(&numbers)
+                }
+            );
+        }
         for invariant in &result.invariants {
             let mark = if invariant.held {
                 style.green("held")
@@ -380,6 +395,7 @@ mod tests {
             sql: vec![],
             invariants: vec![],
             samples: vec![],
+            loads: vec![],
             duration_ms: 1,
             declared_wait_ms: 0,
             lesson: Default::default(),

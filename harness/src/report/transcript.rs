@@ -106,6 +106,18 @@ pub fn render(result: &RunResult) -> String {
             sample.error_rate * 100.0
         ));
     }
+    // A load's numbers vary from run to run and machine to machine; which bounds held is
+    // the outcome, and the JSON report keeps the numbers.
+    for load in &result.loads {
+        out.push_str(&format!(
+            "\nload `{}`: {}x the measured capacity for {} s, clients wait {} ms\n",
+            load.step, load.offered, load.seconds, load.timeout_ms
+        ));
+        for bound in &load.bounds {
+            let held = if bound.held { "held" } else { "NOT HELD" };
+            out.push_str(&format!("  {}: {held}\n", bound.bound));
+        }
+    }
     for invariant in &result.invariants {
         out.push_str(&format!(
             "\ninvariant {}: {} (expected {}, got {:?})\n",

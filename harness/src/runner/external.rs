@@ -53,6 +53,8 @@ pub async fn run_external(
                 continue;
             }
             Action::Request { .. } | Action::Parallel(_) => {}
+            // A spike aimed at a server the harness did not start is not an audit: skipped.
+            Action::Load { .. } => continue,
         }
         let name = step_name(index, step);
         let base = base_url.trim_end_matches('/');

@@ -62,6 +62,29 @@ pub fn fill(text: &str, captures: &BTreeMap<String, String>) -> String {
 pub async fn send(
     client: &reqwest::Client,
     base_url: &str,
+    step: (usize, &str),
+    spec: &RequestSpec,
+    captures: &BTreeMap<String, String>,
+) -> Exchange {
+    let mut exchange = send_unscanned(client, base_url, step, spec, captures).await;
+    scan(&mut exchange);
+    exchange
+}
+
+/// Scans an exchange's response for leaks (a `load` step scans only the samples it keeps).
+pub fn scan(exchange: &mut Exchange) {
+    if let Some(response) = &exchange.response {
+        exchange.findings = leaks::scan(&leaks::Response {
+            headers: &response.headers,
+            body: &response.body,
+        });
+    }
+}
+
+/// Sends the request and records the exchange, without the leak scan.
+pub async fn send_unscanned(
+    client: &reqwest::Client,
+    base_url: &str,
     (step_index, step): (usize, &str),
     spec: &RequestSpec,
     captures: &BTreeMap<String, String>,
@@ -153,10 +176,6 @@ pub async fn send(
     match outcome {
         Ok(mut response) => {
             response.headers.sort();
-            let findings = leaks::scan(&leaks::Response {
-                headers: &response.headers,
-                body: &response.body,
-            });
             let correlation_id = response.header("x-request-id").map(str::to_string);
             Exchange {
                 step_index,
@@ -166,7 +185,7 @@ pub async fn send(
                 error: None,
                 correlation_id,
                 log_lines: Vec::new(),
-                findings,
+                findings: Vec::new(),
                 hidden_failure: None,
                 duration_ms,
             }

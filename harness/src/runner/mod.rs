@@ -6,6 +6,7 @@ mod external;
 mod held;
 pub mod http;
 mod invariants;
+pub mod load;
 mod logs;
 pub(crate) mod metrics;
 pub mod process_exit;
@@ -137,6 +138,7 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
         sql: Vec::new(),
         invariants: Vec::new(),
         samples: Vec::new(),
+        loads: Vec::new(),
         duration_ms: 0,
         declared_wait_ms: scenario.declared_wait_ms(),
         lesson: Lesson {

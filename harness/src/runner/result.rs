@@ -29,6 +29,8 @@ pub struct RunResult {
     pub invariants: Vec<InvariantRecord>,
     /// `metrics` steps: the 5xx rate between samples (release.bad-deploy).
     pub samples: Vec<MetricsSample>,
+    /// `load` steps: capacity, goodput, p99, statuses, and the bounds that held.
+    pub loads: Vec<super::load::LoadRecord>,
     pub duration_ms: u64,
     /// What the scenario declares it waits on purpose (see `Scenario::declared_wait_ms`).
     pub declared_wait_ms: u64,

@@ -53,6 +53,8 @@ async fn run_each_step(
 ) -> anyhow::Result<()> {
     let client = http::client();
     let mut captures = BTreeMap::from([("ops_token".to_string(), OPS_TOKEN.to_string())]);
+    // Measured by the run's first `load` step, reused by the later ones.
+    let mut capacity_per_s = None;
     for (index, step) in scenario.steps.iter().enumerate() {
         step_started.push(Instant::now());
         let name = step_name(index, step);
@@ -118,6 +120,30 @@ async fn run_each_step(
                 Ok(false) => anyhow::bail!("{name}: no connection is held as `{release}`"),
                 Err(e) => anyhow::bail!("{name}: closing `{release}` failed: {e}"),
             },
+            Action::Load { request, load } => {
+                let at = (index, name.as_str());
+                let capacity = match capacity_per_s {
+                    Some(capacity) => capacity,
+                    None => {
+                        let url = &running.base_url;
+                        let capacity = super::load::probe(url, at, request, load, &captures).await?;
+                        *capacity_per_s.insert(capacity)
+                    }
+                };
+                let (mut record, samples) =
+                    super::load::offer(&running.base_url, at, request, load, capacity, &captures)
+                        .await;
+                let bounds = step
+                    .expectations(mode, expectations)
+                    .into_iter()
+                    .flat_map(|table| table.load_bounds())
+                    .filter_map(|(key, bound)| bound.map(|b| (key, b)));
+                result
+                    .reasons
+                    .extend(super::load::judge(&mut record, bounds));
+                result.loads.push(record);
+                result.exchanges.extend(samples);
+            }
             Action::Request { .. } | Action::Parallel(_) => {
                 let exchanges =
                     send_step(&client, &running.base_url, (index, &name), step, &captures).await;

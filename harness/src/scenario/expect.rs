@@ -78,6 +78,17 @@ pub struct Expect {
     pub error_rate_above: Option<f64>,
     /// On a `metrics` step, in this mode: the window's 5xx rate must be below this fraction.
     pub error_rate_below: Option<f64>,
+    /// On a `load` step: goodput (2xx answers within the clients' `timeout_ms`, per second
+    /// of offered load) is above this fraction of the capacity the probe measured.
+    pub goodput_above: Option<f64>,
+    /// On a `load` step: goodput is below this fraction of the measured capacity.
+    pub goodput_below: Option<f64>,
+    /// On a `load` step: the 99th percentile of every request's time (a request with no
+    /// answer counts with the time its client waited) is above this fraction of
+    /// `timeout_ms`.
+    pub p99_above: Option<f64>,
+    /// On a `load` step: that p99 is below this fraction of `timeout_ms`.
+    pub p99_below: Option<f64>,
 }
 
 /// `[steps.expect.process_exit]`: the app process ends during the step, and how.
@@ -121,7 +132,7 @@ pub fn signal_name(number: i32) -> Option<&'static str> {
 impl Expect {
     /// Nothing is expected at all.
     pub fn is_empty(&self) -> bool {
-        !self.expects_of_requests() && !self.expects_of_metrics()
+        !self.expects_of_requests() && !self.expects_of_metrics() && !self.expects_of_load()
     }
 
     /// Whether anything is expected of the step's requests: a response, or none.

@@ -4,6 +4,7 @@
 mod classes;
 mod error;
 mod expect;
+mod load;
 mod model;
 mod select;
 mod step;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 pub use classes::{Classes, FailureClass};
 pub use error::ScenarioError;
 pub use expect::{Expect, ProcessExitExpect, SIGNALS, signal_name};
+pub use load::{LoadSpec, MOST_REQUESTS as MOST_LOAD_REQUESTS};
 pub use model::{
     BackendName, Difficulty, Expectations, Invariant, ModeName, Notes, PerMode, Scenario, Startup,
     Upstream,
@@ -189,6 +191,11 @@ impl Scenario {
                     }
                     Action::Request { request, .. } => {
                         request.timeout_ms.filter(|_| expects_timeout).unwrap_or(0)
+                    }
+                    // The probe (the run's first load step's) and the load itself, whose
+                    // slowest requests wait for the clients' timeout.
+                    Action::Load { load, .. } => {
+                        load.probe_ms + load.seconds * 1000 + load.timeout_ms
                     }
                     _ => 0,
                 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::expect::Expect;
+use super::load::{LoadFile, LoadSpec};
 use super::model::{Expectations, ModeName};
 
 /// One step, validated: what it does and what is expected of its requests.
@@ -37,6 +38,9 @@ pub enum Action {
     },
     /// Different requests sent at the same moment (a race).
     Parallel(Vec<RequestSpec>),
+    /// The request offered open-loop at a multiple of the capacity a probe measured, for a
+    /// few seconds: goodput, p99 and the statuses, checked against the step's bounds.
+    Load { request: RequestSpec, load: LoadSpec },
     /// SQL on the run's database; with `hold`, on a connection kept open (with its
     /// transaction and locks) until a `Release` step names it.
     Sql { sql: String, hold: Option<String> },
@@ -75,7 +79,10 @@ pub enum Sending {
 impl Step {
     /// Whether the step sends HTTP requests, and so has responses to expect things of.
     pub fn sends_requests(&self) -> bool {
-        matches!(self.action, Action::Request { .. } | Action::Parallel(_))
+        matches!(
+            self.action,
+            Action::Request { .. } | Action::Parallel(_) | Action::Load { .. }
+        )
     }
 
     /// The tables that apply: the lesson's (`expect` and the mode's own) or, for
@@ -141,6 +148,9 @@ pub struct StepFile {
     /// Different requests sent at the same moment.
     #[serde(default)]
     pub parallel: Vec<RequestSpec>,
+    /// With `path` and `timeout_ms`: offers the request at a multiple of the measured
+    /// capacity for a few seconds (see `scenario::load`).
+    pub load: Option<Spanned<LoadFile>>,
     /// SQL run directly on the run's database (setup, sabotage).
     pub sql: Option<String>,
     /// With `sql`: run it on a connection of its own and keep that connection open, with
@@ -232,6 +242,12 @@ impl StepFile {
             }
         } else if !self.parallel.is_empty() {
             Action::Parallel(self.parallel)
+        } else if let Some(load) = self.load {
+            let timeout_ms = request.timeout_ms.unwrap_or(0);
+            Action::Load {
+                request,
+                load: load.into_inner().into_spec(timeout_ms),
+            }
         } else {
             let sending = match (self.repeat, self.times) {
                 (Some(n), _) => Sending::AtOnce(n),

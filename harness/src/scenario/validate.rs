@@ -208,6 +208,9 @@ fn check_step(
             );
         }
     }
+    for (span, message, hint) in super::load::problems(spanned) {
+        report(span, message, hint);
+    }
     let mut requests = vec![step.request_spec()];
     if !step.parallel.is_empty() {
         requests = step.parallel.clone();

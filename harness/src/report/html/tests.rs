@@ -42,6 +42,7 @@ fn result_with_body(body: &str) -> RunResult {
         sql: vec![],
         invariants: vec![],
         samples: vec![],
+        loads: vec![],
         duration_ms: 1,
         declared_wait_ms: 0,
         lesson: Default::default(),
