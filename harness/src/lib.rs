@@ -14,3 +14,4 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod storm;
+pub mod tracker;

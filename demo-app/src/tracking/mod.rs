@@ -192,7 +192,20 @@ fn dev_event(captured: &Captured<'_>) -> Event<'static> {
             .into(),
             ..Event::default()
         },
-        None => sentry::event_from_error(AsRef::<dyn std::error::Error>::as_ref(&error.error)),
+        // DELIBERATE (the dev mode's tracker lesson: default grouping): one exception whose
+        // value is the whole chain, root cause included, as `capture_message(&format!("{e:#}"))`
+        // or a log-line integration sends it. Grouped by type and message, an error that
+        // quotes input (`near "Hara": syntax error`) is one issue per input. The fix is
+        // prod's: the app's own fingerprint on the event.
+        None => Event {
+            exception: vec![Exception {
+                ty: root_cause_type(error),
+                value: Some(error.chain().join(": ")),
+                ..Exception::default()
+            }]
+            .into(),
+            ..Event::default()
+        },
     };
     let mut extra = vec![("chain", Value::from(error.chain().join(" -> ")))];
     if let Some(sql) = &error.sql {
@@ -225,12 +238,24 @@ fn dev_event(captured: &Captured<'_>) -> Event<'static> {
     event
 }
 
+/// The root cause's type as the SDK names it (`SqliteError`, `PgDatabaseError`, `Error`).
+fn root_cause_type(error: &AppError) -> String {
+    let event = sentry::event_from_error(AsRef::<dyn std::error::Error>::as_ref(&error.error));
+    event
+        .exception
+        .values
+        .first()
+        .map_or_else(|| "Error".to_string(), |root| root.ty.clone())
+}
+
 /// A stable, short id of the app's fingerprint (FNV-1a, 64 bits): the same defect is the
 /// same id in every process and release of the app.
 pub fn fingerprint_id(fingerprint: &str) -> String {
-    let hash = fingerprint.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
+    let hash = fingerprint
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
     format!("{hash:016x}")
 }
 

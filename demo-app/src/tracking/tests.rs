@@ -93,7 +93,11 @@ fn prod_sends_no_pii_and_scrubs_dev_sends_everything() {
     assert!(!prod.send_default_pii);
     assert!(prod.before_send.is_some());
     assert_eq!(prod.environment.as_deref(), Some("prod"));
-    assert!(prod.release.as_deref().is_some_and(|r| r.starts_with("demo-app@")));
+    assert!(
+        prod.release
+            .as_deref()
+            .is_some_and(|r| r.starts_with("demo-app@"))
+    );
     let dev = options(&settings("dev", Some(DSN))).unwrap_or_default();
     assert!(dev.send_default_pii);
     assert!(dev.before_send.is_none());
@@ -109,7 +113,11 @@ fn a_dsn_that_does_not_parse_is_a_configuration_error_in_every_mode() {
             .set("mode", mode.into(), flag.clone())
             .and_then(|()| layers.set("sentry_dsn", "not a dsn".into(), flag))
             .and_then(|()| layers.resolve());
-        let error = result.map(|_| ()).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = result
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.contains("sentry_dsn"), "{mode}: {error}");
     }
 }
@@ -123,7 +131,10 @@ fn prod_events_carry_the_fingerprint_and_correlation_id_and_nothing_secret() {
     let event = &events[0];
     let id = fingerprint_id(captured(&error, &settings).fingerprint);
     assert_eq!(event.fingerprint.as_ref(), [id.as_str()]);
-    assert_eq!(event.tags["correlation_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(
+        event.tags["correlation_id"],
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
     assert_eq!(event.environment.as_deref(), Some("prod"));
     let text = serde_json::to_string(event).unwrap_or_default();
     for secret in [
@@ -138,9 +149,15 @@ fn prod_events_carry_the_fingerprint_and_correlation_id_and_nothing_secret() {
         LAB_FX_API_KEY,
         "sqlite:",
     ] {
-        assert!(!text.contains(secret), "prod event carries {secret}: {text}");
+        assert!(
+            !text.contains(secret),
+            "prod event carries {secret}: {text}"
+        );
     }
-    assert!(text.contains("O%27Hara"), "the query's ordinary values stay: {text}");
+    assert!(
+        text.contains("O%27Hara"),
+        "the query's ordinary values stay: {text}"
+    );
 }
 
 #[test]

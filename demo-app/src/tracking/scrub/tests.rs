@@ -75,9 +75,22 @@ fn secret_query_values_are_filtered_and_the_rest_stays() {
     let url = req.url.map(|u| u.to_string()).unwrap_or_default();
     assert!(url.contains("name=O%27Hara"), "{url}");
     assert!(url.contains("page=2"), "{url}");
-    assert!(url.contains(&format!("api_key={FILTERED}").replace('[', "%5B").replace(']', "%5D")) || url.contains(&format!("api_key={FILTERED}")), "{url}");
-    assert!(!url.contains("fxk_live_1") && !url.contains("access_token=t&"), "{url}");
-    assert!(!url.contains("ada%40example.com") && !url.contains("ada@example.com"), "{url}");
+    assert!(
+        url.contains(
+            &format!("api_key={FILTERED}")
+                .replace('[', "%5B")
+                .replace(']', "%5D")
+        ) || url.contains(&format!("api_key={FILTERED}")),
+        "{url}"
+    );
+    assert!(
+        !url.contains("fxk_live_1") && !url.contains("access_token=t&"),
+        "{url}"
+    );
+    assert!(
+        !url.contains("ada%40example.com") && !url.contains("ada@example.com"),
+        "{url}"
+    );
 
     let mut req = request("http://127.0.0.1/x");
     req.query_string = Some("password=hunter2&q=books".into());
@@ -105,8 +118,8 @@ fn json_body_fields_with_secret_names_and_emails_are_scrubbed_at_any_depth() {
            "notes":["call ada.lovelace+shop@mail.example.org"],"qty":2}"#
             .into(),
     );
-    let body: Value = serde_json::from_str(&scrubbed_request(req).data.unwrap_or_default())
-        .unwrap_or_default();
+    let body: Value =
+        serde_json::from_str(&scrubbed_request(req).data.unwrap_or_default()).unwrap_or_default();
     assert_eq!(body["name"], "Ada");
     assert_eq!(body["email"], EMAIL);
     assert_eq!(body["password"], FILTERED);
@@ -174,7 +187,10 @@ fn emails_go_from_messages_tags_extra_and_breadcrumbs() {
 fn emails_are_found_and_look_alikes_are_left() {
     assert_eq!(redact_emails("to ada@example.com."), "to [email].");
     assert_eq!(redact_emails("<o'hara@shop.example.ie>"), "<[email]>");
-    assert_eq!(redact_emails("a@b.co and c.d@e.example"), "[email] and [email]");
+    assert_eq!(
+        redact_emails("a@b.co and c.d@e.example"),
+        "[email] and [email]"
+    );
     for keep in [
         "@handle on the forum",
         "user@localhost",
@@ -202,7 +218,15 @@ fn secret_names_match_however_they_are_written() {
     ] {
         assert!(is_secret_name(secret), "{secret}");
     }
-    for plain in ["name", "email", "accept", "page", "x-request-id", "monkey", "author"] {
+    for plain in [
+        "name",
+        "email",
+        "accept",
+        "page",
+        "x-request-id",
+        "monkey",
+        "author",
+    ] {
         assert!(!is_secret_name(plain), "{plain}");
     }
 }
