@@ -23,6 +23,9 @@ pub struct EventEvidence {
     pub fingerprint: Vec<String>,
     pub findings: Vec<Finding>,
     pub emails: Vec<String>,
+    /// The event as stored (what the SDK sent); left out of the JSON report for its size.
+    #[serde(skip)]
+    pub data: Value,
 }
 
 impl EventEvidence {
@@ -58,6 +61,7 @@ impl EventEvidence {
                 .unwrap_or_default(),
             findings,
             emails: emails_in(&text),
+            data: stored.clone(),
         }
     }
 
