@@ -4,7 +4,7 @@
 #
 #   bugsink.sh install                  the virtual environment (first use only, ~30 s)
 #   bugsink.sh start [--port P] [--dir D] [--project NAME]...
-#                                       a Bugsink on 127.0.0.1:P (default 8765) keeping its
+#                                       a Bugsink on 127.0.0.1:P (default 8790) keeping its
 #                                       data in D; creates each project (default: demo-app)
 #                                       and prints, one `export NAME=VALUE` a line (eval it):
 #                                       BUGSINK_URL, BUGSINK_TOKEN, BUGSINK_DIR, then
@@ -23,7 +23,7 @@ BUGSINK_VERSION="${BUGSINK_VERSION:-2.6.2}"
 CACHE="${CRASH_COURSE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crash-course}"
 VENV="$CACHE/bugsink-venv-$BUGSINK_VERSION"
 DIR="$CACHE/bugsink-data"
-PORT=8765
+PORT=8790
 PROJECTS=()
 PURGE=""
 

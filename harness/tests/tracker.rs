@@ -38,7 +38,9 @@ fn python_available() -> bool {
         .is_ok_and(|o| o.status.success());
     if !ok {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true requires python3 with venv for the tracker tests (apt-get install python3-venv)");
+            panic!(
+                "CI=true requires python3 with venv for the tracker tests (apt-get install python3-venv)"
+            );
         }
         eprintln!(
             "\n*** SKIPPING the tracker tests: no python3 with venv here (apt-get install python3-venv); Bugsink cannot be installed\n"
@@ -73,7 +75,10 @@ impl Bugsink {
             .output()
             .expect("bash runs the tracker script");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "bugsink.sh start failed:\n{stderr}");
+        assert!(
+            output.status.success(),
+            "bugsink.sh start failed:\n{stderr}"
+        );
         eprintln!(
             "Bugsink up in {:.1} s:\n{stderr}",
             started.elapsed().as_secs_f64()
@@ -154,7 +159,10 @@ async fn traffic(app: &RunningApp) -> BTreeSet<String> {
         let query = format!(
             "name={}&notify={}",
             percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC),
-            percent_encoding::utf8_percent_encode(CUSTOMER_EMAIL, percent_encoding::NON_ALPHANUMERIC),
+            percent_encoding::utf8_percent_encode(
+                CUSTOMER_EMAIL,
+                percent_encoding::NON_ALPHANUMERIC
+            ),
         );
         let response = client
             .get(format!("{}/authors?{query}", app.base_url))
@@ -179,7 +187,11 @@ async fn traffic(app: &RunningApp) -> BTreeSet<String> {
         .send()
         .await
         .expect("the book page answers");
-    assert_eq!(response.status(), 500, "the book whose author row is missing");
+    assert_eq!(
+        response.status(),
+        500,
+        "the book whose author row is missing"
+    );
     record(&response);
     ids
 }
@@ -262,7 +274,11 @@ async fn the_tracker_shows_dev_leaking_prod_clean_and_grouping_by_fingerprint() 
         .iter()
         .flat_map(|e| e.findings.iter().map(|f| f.rule))
         .collect();
-    for rule in ["secret.credential", "secret.connection-string", "sql.statement"] {
+    for rule in [
+        "secret.credential",
+        "secret.connection-string",
+        "sql.statement",
+    ] {
         assert!(rules.contains(rule), "dev's events lack {rule}: {rules:?}");
     }
     assert!(
