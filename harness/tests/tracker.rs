@@ -310,3 +310,49 @@ async fn the_tracker_shows_dev_leaking_prod_clean_and_grouping_by_fingerprint() 
         .expect("the search's issue");
     assert_eq!(prod_search.issue.event_count, 4);
 }
+
+fn harness_tracker(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("tracker")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("BUGSINK_URL")
+        .env_remove("BUGSINK_TOKEN")
+        .output()
+        .expect("harness runs")
+}
+
+#[test]
+fn an_unreachable_tracker_or_a_bad_url_is_a_clear_error_with_its_exit_code() {
+    // Port 9 (discard) on loopback: nothing listens there on the lab's machines.
+    let unreachable = harness_tracker(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--token",
+        "t",
+        "--project",
+        "dev",
+    ]);
+    let stderr = String::from_utf8_lossy(&unreachable.stderr);
+    assert_eq!(unreachable.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the tracker at http://127.0.0.1:9"),
+        "{stderr}"
+    );
+
+    let bad = harness_tracker(&[
+        "--url",
+        "ftp://127.0.0.1",
+        "--token",
+        "t",
+        "--project",
+        "dev",
+    ]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not http(s)://HOST:PORT"), "{stderr}");
+
+    let missing = harness_tracker(&["--project", "dev"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--url"));
+}
