@@ -83,6 +83,10 @@ monitor:
     trap 'rm -rf "$data"' EXIT
     prometheus --config.file=demo-app/monitoring/prometheus.yml --web.listen-address=127.0.0.1:9090 --storage.tsdb.path="$data"
 
+# A real error tracker: Bugsink on 127.0.0.1:8790 (installed into a venv on first use; `just tracker stop` stops it). Prints BUGSINK_URL, BUGSINK_TOKEN and the DSNs: `eval "$(just tracker)"`
+tracker *args="start --project dev --project prod":
+    bash demo-app/tracker/bugsink.sh {{args}}
+
 # Check the Prometheus rules and run their unit tests (needs promtool: apt-get install prometheus)
 monitor-check:
     bash demo-app/monitoring/check.sh

@@ -186,6 +186,16 @@ impl Failure<'_> {
                 client,
                 release: self.state.release.name(),
             });
+            crate::tracking::capture(&crate::tracking::Captured {
+                error,
+                status: status.as_u16(),
+                correlation_id: self.correlation_id,
+                method: self.request.method().as_str(),
+                route: self.route,
+                fingerprint: &fingerprint,
+                release_switch: self.state.release.name(),
+                settings: &self.state.settings,
+            });
             // The alerts an aggregator sends: a defect never seen before, or one that
             // was resolved and is back.
             match alert {

@@ -4,7 +4,7 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
@@ -19,6 +19,8 @@ use crate::{middleware, panics, routes, shedding};
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    /// The error tracker's client, when `sentry_dsn` is set: flushed when the app stops.
+    _tracker: Option<sentry::ClientInitGuard>,
 }
 
 impl Application {
@@ -30,6 +32,8 @@ impl Application {
         let address = listener
             .local_addr()
             .context("Failed to read the bound address")?;
+        let tracker = crate::tracking::init(&settings);
+        let reports_errors = tracker.is_some();
         let workers = settings.workers;
         let mode = settings.mode;
         let fx = FxClient::new(&settings)?;
@@ -56,13 +60,22 @@ impl Application {
                 // every other answer.
                 .wrap(from_fn(shedding::admit))
                 .wrap(from_fn(middleware::handle))
+                // The SDK's request hub, outermost so the app's middleware runs inside it.
+                .wrap(Condition::new(
+                    reports_errors,
+                    crate::tracking::middleware(),
+                ))
         })
         .workers(workers)
         .shutdown_timeout(2)
         .listen(listener)
         .context("Failed to start the HTTP server")?
         .run();
-        Ok(Application { server, address })
+        Ok(Application {
+            server,
+            address,
+            _tracker: tracker,
+        })
     }
 
     /// The address actually listened on (the real port when the setting said 0).

@@ -15,3 +15,4 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod storm;
+pub mod tracker;

@@ -168,4 +168,10 @@ pub const KEYS: &[Key] = &[
         default: Some(LAB_FX_API_KEY),
         secret: true,
     },
+    Key {
+        name: "sentry_dsn",
+        help: "where errors are reported through the Sentry SDK (a Sentry or Bugsink project's DSN, `just tracker`); unset: no tracker. Bare mode never reports",
+        default: None,
+        secret: true,
+    },
 ];

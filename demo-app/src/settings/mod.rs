@@ -103,6 +103,8 @@ pub struct Settings {
     pub probing_threshold: u32,
     /// Whose `X-Forwarded-For` hops to believe (`client_address`).
     pub trust_forwarded_for: crate::client_address::ProxyTrust,
+    /// `None` when unset (the default): no error tracker (`tracking`).
+    pub sentry_dsn: Option<String>,
     /// Where each value came from (not serialized into dumps).
     #[serde(skip)]
     pub sources: BTreeMap<&'static str, Source>,
@@ -315,6 +317,7 @@ impl Layers {
             .map(|(program, _)| program.trim().to_string())
             .filter(|program| !program.is_empty());
         let fx_api_url: String = self.parse("fx_api_url", "Use an http:// URL.")?;
+        let sentry_dsn = self.sentry_dsn()?;
         // Part of the config.* lessons (their DELIBERATE markers are where dev trips over
         // the value, in documents.rs and fx.rs): only prod checks these at start-up. The
         // fix runs each check in every mode.
@@ -379,6 +382,7 @@ impl Layers {
             probing_threshold: self
                 .parse("probing_threshold", "Use a whole number, 0 to turn it off.")?,
             trust_forwarded_for: self.parse("trust_forwarded_for", crate::client_address::HINT)?,
+            sentry_dsn,
             sources,
             warnings,
         })
@@ -400,6 +404,26 @@ impl Layers {
             origin: source.clone(),
             hint: hint.to_string(),
         })
+    }
+
+    /// The tracker's DSN, checked in every mode: a DSN that does not parse would silently
+    /// report nothing, which is the one failure an error tracker must not have.
+    fn sentry_dsn(&self) -> Result<Option<String>, ConfigError> {
+        let Some((dsn, _)) = self
+            .get("sentry_dsn")
+            .filter(|(dsn, _)| !dsn.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        let dsn = dsn.trim();
+        match dsn.parse::<sentry::types::Dsn>() {
+            Ok(_) => Ok(Some(dsn.to_string())),
+            Err(e) => Err(self.invalid(
+                "sentry_dsn",
+                format!("is not a DSN ({e})"),
+                "Use the DSN your Sentry or Bugsink project shows, http(s)://KEY@HOST/PROJECT_ID (`just tracker start` prints one), or leave it unset.",
+            )),
+        }
     }
 
     fn invalid(&self, name: &'static str, problem: String, hint: &str) -> ConfigError {

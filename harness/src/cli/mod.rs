@@ -36,6 +36,7 @@ mod scan;
 mod scenarios_folder;
 mod show;
 mod storm;
+mod tracker;
 
 /// Writes to stdout. Once the reader has closed it (`| head` has seen enough), the rest of
 /// the output is dropped quietly and the command goes on: the HTML report still gets
@@ -130,6 +131,13 @@ enum Command {
         after_help = "Exit codes: 0 measured, 2 usage error, 3 runtime error (the app could not start)."
     )]
     Storm(storm::StormArgs),
+    /// Read an error tracker (Bugsink, through its API): a project's issues with their event
+    /// counts, every stored event scanned with the leak rules and for e-mail addresses, and
+    /// the issue a correlation id leads to.
+    #[command(
+        after_help = "Start the lab's tracker with `just tracker` (demo-app/tracker/bugsink.sh start); it prints BUGSINK_URL and BUGSINK_TOKEN, which this command reads from the environment.\n\nExit codes: 0 no stored event leaks (and the correlation id was found), 1 a stored event leaks or the correlation id leads nowhere, 2 usage error or no such project, 3 the tracker is unreachable or answered an error."
+    )]
+    Tracker(tracker::TrackerArgs),
     /// Scan a saved HTTP response (or a bare body) for leaks. `-` reads stdin.
     #[command(
         after_help = "A file that starts with `HTTP/` is read as a full response (status line, headers, blank line, body); anything else as a body.\n\nExit codes: 0 no finding, 1 findings, 2 unreadable input."
@@ -283,7 +291,10 @@ pub fn main() -> ExitCode {
     // Only the commands that read or write scenarios need the folder.
     let root = match (&cli.command, found) {
         (_, Ok(root)) => root,
-        (Command::Scan { .. } | Command::Rules | Command::Load { .. }, Err(_)) => PathBuf::new(),
+        (
+            Command::Scan { .. } | Command::Rules | Command::Load { .. } | Command::Tracker(_),
+            Err(_),
+        ) => PathBuf::new(),
         // fuzz keeps its regressions in the scenarios folder; without one, here.
         (Command::Fuzz(_), Err(_)) => PathBuf::from("scenarios"),
         // audit replays the scenarios' crash inputs when it finds them; --target needs none.
@@ -345,6 +356,7 @@ pub fn main() -> ExitCode {
             with_scenarios(&root, |folder| audit::run(&args, &folder.scenarios))
         }
         Command::Storm(args) => storm::run(&args),
+        Command::Tracker(args) => tracker::run(&args),
         Command::Check(args) => {
             with_scenarios(&root, |folder| check::run(&folder.scenarios, &args, &root))
         }

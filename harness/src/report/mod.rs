@@ -15,6 +15,7 @@ pub mod storm_html;
 pub mod style;
 pub mod text;
 pub mod timings;
+pub mod tracker;
 pub mod transcript;
 
 use crate::runner::{Outcome, RunResult, SqlRecord};
