@@ -334,13 +334,10 @@ fn a_reader_that_stops_early_is_no_panic_and_changes_no_exit_code() {
 
 #[test]
 fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
-    // A port nothing listens on: bind one, note it, let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    // A port nothing listens on, held (bound, not listening) until the test ends.
+    let refusing = lab_support::refusing_port::RefusingPort::bind().expect("a held port");
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let target = format!("http://127.0.0.1:{port}");
+    let target = refusing.http_url();
     let output = harness(
         &["run", "crash.unwrap-none", "--target", &target],
         &scenarios,
