@@ -348,6 +348,118 @@ fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
     assert!(stdout.contains("Connection refused"), "{stdout}");
 }
 
+/// `harness run --backend all` with the lab's PostgreSQL URL set to `url`.
+fn run_with_postgres_url(url: &str) -> (Option<i32>, String) {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "run",
+            "crash.unwrap-none",
+            "--backend",
+            "all",
+            "--scenarios",
+        ])
+        .arg(&scenarios)
+        .env("CRASH_COURSE_POSTGRES_URL", url)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn a_misspelled_postgres_scheme_is_a_url_to_fix_not_a_server_to_start() {
+    let (code, stderr) = run_with_postgres_url("postgress://postgres@127.0.0.1/postgres");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("is not usable"), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches(r#"no driver found for URL scheme "postgress""#)
+            .count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(stderr.contains("CRASH_COURSE_POSTGRES_URL"), "{stderr}");
+    assert!(stderr.contains("postgresql://"), "the hint: {stderr}");
+    assert!(!stderr.contains("not reachable"), "{stderr}");
+    assert!(!stderr.contains("pg_ctlcluster"), "{stderr}");
+}
+
+#[test]
+fn a_postgres_target_where_nothing_listens_says_start_it() {
+    let refusing = lab_support::refusing_port::RefusingPort::bind().expect("a held port");
+    let url = format!("postgres://postgres@{}/postgres", refusing.address());
+    let (code, stderr) = run_with_postgres_url(&url);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("not reachable"), "{stderr}");
+    assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
+    assert!(stderr.contains("pg_ctlcluster"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_postgres_role_is_named_once_and_the_server_not_blamed() {
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_err() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI needs PostgreSQL"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** SKIPPING: no PostgreSQL on 127.0.0.1:5432"
+        );
+        return;
+    }
+    let (code, stderr) = run_with_postgres_url("postgres://nobody@127.0.0.1:5432/postgres");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(
+        stderr.matches(r#"role "nobody" does not exist"#).count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(
+        !stderr.contains(" at line "),
+        "no server source line: {stderr}"
+    );
+    assert!(stderr.contains("answered but refused"), "{stderr}");
+    assert!(stderr.contains("createuser"), "the hint: {stderr}");
+    assert!(!stderr.contains("not reachable"), "{stderr}");
+    assert!(!stderr.contains("pg_ctlcluster"), "{stderr}");
+}
+
+#[test]
+fn a_refused_start_up_is_said_with_its_exit_code_not_rust_debug_text() {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let lesson =
+        std::fs::read_to_string(scenarios.join("config/missing-env.toml")).expect("the lesson");
+    let output = harness(&["run", "config.missing-env", "--mode", "prod"], &scenarios);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("prod refused to start (exit code 78): "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Some("), "{stdout}");
+
+    // The same lesson expecting another exit code: the unmet reason reads as plainly.
+    let dir = tempdir::Dir::new("exit-code");
+    std::fs::create_dir_all(dir.path().join("config")).expect("folder");
+    let expecting_77 = lesson.replace("exit_code = 78", "exit_code = 77");
+    assert_ne!(expecting_77, lesson);
+    std::fs::write(dir.path().join("config/missing-env.toml"), expecting_77).expect("file");
+    let output = harness(&["run", "config.missing-env", "--mode", "prod"], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("start-up: exit code 78 (expected exit code 77)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Some("), "{stdout}");
+}
+
 #[test]
 fn a_missing_postgres_database_is_named_once_with_the_createdb_step() {
     if std::net::TcpStream::connect("127.0.0.1:5432").is_err() {

@@ -29,6 +29,7 @@ macro_rules! out {
 mod check;
 mod fuzz;
 mod new;
+mod paste;
 mod progress;
 mod run;
 mod scan;
@@ -305,13 +306,14 @@ pub fn main() -> ExitCode {
                 &folder.vocabulary.classes,
                 &scenario,
                 &root,
+                cli.scenarios.as_deref(),
             )
         }),
         Command::Rules => {
             out!("{}", leaks::rules_table());
             ExitCode::from(EXIT_OK)
         }
-        Command::New { class, name } => new::run(&root, &class, &name),
+        Command::New { class, name } => new::run(&root, cli.scenarios.as_deref(), &class, &name),
         Command::Scan { file, format } => scan::run(&file, format == ScanFormat::Json),
         Command::Load {
             requests,

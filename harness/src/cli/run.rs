@@ -139,20 +139,15 @@ pub(super) async fn pick_backends(
     }
     let admin_url = lab_support::scratch_db::postgres_admin_url();
     let reachable = lab_support::scratch_db::postgres_reachable(&admin_url).await;
-    let postgres_hint = "start it with `just postgres` or `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or point CRASH_COURSE_POSTGRES_URL at a server";
     match (requested, reachable) {
         (Some(BackendArg::Sqlite), _) => Ok(vec![BackendName::Sqlite]),
         (Some(BackendArg::Postgres), Ok(())) => Ok(vec![BackendName::Postgres]),
         (Some(BackendArg::All), Ok(())) | (None, Ok(())) => {
             Ok(vec![BackendName::Sqlite, BackendName::Postgres])
         }
-        (Some(_), Err(e)) => Err(format!(
-            "PostgreSQL is not reachable: {e:#}\n  = help: {postgres_hint}"
-        )),
+        (Some(_), Err(e)) => Err(format!("{e}\n  = help: {}", e.hint())),
         (None, Err(e)) => {
-            eprintln!(
-                "note: running on SQLite only; PostgreSQL is not reachable ({e:#}).\n  = help: {postgres_hint}"
-            );
+            eprintln!("note: running on SQLite only; {e}.\n  = help: {}", e.hint());
             Ok(vec![BackendName::Sqlite])
         }
     }

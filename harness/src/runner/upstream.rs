@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
+use lab_support::refusing_port::RefusingPort;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::AsyncReadExt as _;
-use lab_support::refusing_port::RefusingPort;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
