@@ -348,6 +348,104 @@ fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
     assert!(stdout.contains("Connection refused"), "{stdout}");
 }
 
+/// A gzip stream (stored, level 0) whose payload is a dev panic page: the leak's words are
+/// in the file verbatim, but not as text the response carried.
+fn gzip_of_a_leak() -> Vec<u8> {
+    let mut bytes = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03];
+    bytes.extend_from_slice(
+        b"thread 'actix-rt' panicked at src/routes/books.rs:12:5\nerror returned from database",
+    );
+    bytes
+}
+
+#[test]
+fn scan_refuses_a_file_that_is_not_text_and_says_what_it_is() {
+    let dir = tempdir::Dir::new("scan-binary");
+    let gz = dir.path().join("body.gz");
+    std::fs::write(&gz, gzip_of_a_leak()).expect("file");
+    let output = harness(&["scan", &gz.to_string_lossy()], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not text: gzip-compressed data"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was scanned"), "{stderr}");
+    assert!(stderr.contains("gunzip"), "the hint: {stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("leak"));
+
+    // An executable: no findings in its bytes, however many strings it holds.
+    let exe = env!("CARGO_BIN_EXE_harness");
+    let output = harness(&["scan", exe, "--format", "json"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("an ELF executable") || stderr.contains("binary data"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no findings document");
+}
+
+#[test]
+fn scan_of_a_response_with_a_compressed_body_scans_its_headers_only_and_says_so() {
+    let dir = tempdir::Dir::new("scan-gzip-body");
+    let mut raw = b"HTTP/1.1 500 Internal Server Error\r\nServer: nginx/1.18.0\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+    raw.extend(gzip_of_a_leak());
+    let file = dir.path().join("saved.txt");
+    std::fs::write(&file, raw).expect("file");
+    let output = harness(&["scan", &file.to_string_lossy()], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("header.server-version"), "{stdout}");
+    assert!(
+        stdout.contains("1 finding(s)"),
+        "only the header's: {stdout}"
+    );
+    assert!(!stdout.contains("panicked"), "{stdout}");
+    assert!(
+        stderr.contains("only the status line and headers were scanned"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--compressed"), "the hint: {stderr}");
+}
+
+#[test]
+fn an_unwritable_report_path_is_refused_before_anything_runs() {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let dir = tempdir::Dir::new("report-path");
+    let missing_folder = dir.path().join("no-such-folder/report.html");
+    let a_folder = dir.path().to_string_lossy().into_owned();
+    for path in [missing_folder.to_string_lossy().into_owned(), a_folder] {
+        let started = std::time::Instant::now();
+        // The whole lab: were it run first, this would take far longer than the bound below.
+        let output = harness(
+            &["run", "--backend", "sqlite", "--report", &path],
+            &scenarios,
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{path}: {stderr}");
+        assert!(stderr.contains("cannot write the report"), "{stderr}");
+        assert!(stderr.contains("nothing was run"), "{stderr}");
+        assert!(output.stdout.is_empty(), "no run: {:?}", output.stdout);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+    assert!(!missing_folder.exists());
+    // A writable path is left as it was found: the check creates nothing.
+    let fine = dir.path().join("report.html");
+    let output = harness(
+        &[
+            "run",
+            "no-such-scenario",
+            "--report",
+            &fine.to_string_lossy(),
+        ],
+        &scenarios,
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(!fine.exists(), "the check left a file behind");
+}
+
 /// `harness run --backend all` with the lab's PostgreSQL URL set to `url`.
 fn run_with_postgres_url(url: &str) -> (Option<i32>, String) {
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");

@@ -12,6 +12,9 @@ use crate::scenario::{self, BackendName, Scenario};
 /// `harness run`: the scenarios in the chosen modes and backends, rendered in the chosen
 /// format (and optionally as an HTML report and a timing table).
 pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> ExitCode {
+    if let Err(code) = super::check_report_path(args.report.as_deref()) {
+        return code;
+    }
     let selected = match scenario::select(scenarios, &args.patterns, root) {
         Ok(selected) => selected,
         Err(e) => {
