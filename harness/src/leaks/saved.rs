@@ -35,6 +35,10 @@ pub struct Saved<'a> {
 /// it; random or compressed bytes are far above (about half).
 const MAX_NON_TEXT_SHARE: f64 = 0.10;
 
+/// The share is measured on the body's first MiB, as `file` and git judge by a first block:
+/// a 64 MiB body costs no more to classify than a small one.
+const SAMPLE_BYTES: usize = 1 << 20;
+
 /// Splits and classifies `raw`.
 pub fn read_saved(raw: &[u8]) -> Saved<'_> {
     let (head, body) = split(raw);
@@ -47,7 +51,9 @@ pub fn read_saved(raw: &[u8]) -> Saved<'_> {
         .find(|(name, _)| name == "content-encoding")
         .map(|(_, value)| value.to_ascii_lowercase())
         .filter(|value| value != "identity");
-    match classify(body, encoding.as_deref()) {
+    // Valid UTF-8 (nearly every response) is checked once, with SIMD.
+    let utf8 = simdutf8::basic::from_utf8(body).ok();
+    match classify(body, utf8.is_some(), encoding.as_deref()) {
         Some(not_text) => Saved {
             has_head: head.is_some(),
             headers,
@@ -57,11 +63,10 @@ pub fn read_saved(raw: &[u8]) -> Saved<'_> {
         None => Saved {
             has_head: head.is_some(),
             headers,
-            // Valid UTF-8 (nearly every response) is checked with SIMD; text in another
-            // encoding is read lossily.
-            body: match simdutf8::basic::from_utf8(body) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => String::from_utf8_lossy(body),
+            // Text in another encoding (Latin-1) is read lossily.
+            body: match utf8 {
+                Some(text) => Cow::Borrowed(text),
+                None => String::from_utf8_lossy(body),
             },
             not_text: None,
         },
@@ -83,7 +88,7 @@ fn split(raw: &[u8]) -> (Option<&[u8]>, &[u8]) {
 }
 
 /// `None` when `body` is text.
-fn classify(body: &[u8], content_encoding: Option<&str>) -> Option<NotText> {
+fn classify(body: &[u8], valid_utf8: bool, content_encoding: Option<&str>) -> Option<NotText> {
     if body.is_empty() {
         return None;
     }
@@ -95,7 +100,7 @@ fn classify(body: &[u8], content_encoding: Option<&str>) -> Option<NotText> {
     if let Some((what, compressed)) = magic(body) {
         return Some(not_text(what, compressed));
     }
-    if non_text_share(body) <= MAX_NON_TEXT_SHARE {
+    if non_text_share(body, valid_utf8) <= MAX_NON_TEXT_SHARE {
         return None;
     }
     Some(match content_encoding {
@@ -135,14 +140,16 @@ fn magic(body: &[u8]) -> Option<(&'static str, bool)> {
 
 /// The share of bytes no text has: control characters other than tab, line feed, carriage
 /// return, form feed and escape, and bytes that are not valid UTF-8.
-fn non_text_share(body: &[u8]) -> f64 {
+fn non_text_share(body: &[u8], valid_utf8: bool) -> f64 {
+    let body = &body[..body.len().min(SAMPLE_BYTES)];
     let controls = body
         .iter()
         .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f)
         .count();
-    let invalid = match simdutf8::basic::from_utf8(body) {
-        Ok(_) => 0,
-        Err(_) => invalid_utf8_bytes(body),
+    let invalid = if valid_utf8 {
+        0
+    } else {
+        invalid_utf8_bytes(body)
     };
     (controls + invalid) as f64 / body.len() as f64
 }
@@ -165,6 +172,10 @@ fn invalid_utf8_bytes(mut bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify(body: &[u8], encoding: Option<&str>) -> Option<NotText> {
+        super::classify(body, std::str::from_utf8(body).is_ok(), encoding)
+    }
 
     fn gzip_of_a_leak() -> Vec<u8> {
         // A real gzip stream (level 0, "stored"): the leak text is there verbatim after the
