@@ -193,3 +193,92 @@ document.body.append(probe);
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The report of every SQL-injection lesson (their URLs are the longest unbroken words the
+/// lab prints) fits a 1280 px window, with large type off and on, and the projector toggle
+/// sits inside its label in the controls bar rather than alone at the top left.
+#[test]
+fn long_injection_urls_keep_the_report_within_1280_px_and_the_toggle_is_labelled() {
+    let Some(browser) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true requires Chromium for the report test (apt-get install chromium)");
+        }
+        eprintln!("\n*** SKIPPING the report width test: no Chromium found\n");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("harness-width-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("profile")).expect("temp dir");
+    let report = dir.join("report.html");
+    // Every backend that answers (PostgreSQL's schema lesson has the longest URL; CI has it).
+    let run = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "run",
+            "class:db.invalid-sql",
+            "--format",
+            "json",
+            "--report",
+        ])
+        .arg(&report)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("harness runs");
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let html = std::fs::read_to_string(&report).expect("the report");
+    let longest = html
+        .split(|c: char| c.is_whitespace() || c == '<' || c == '>')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        longest > 150,
+        "the report holds a long unbroken word ({longest} bytes)"
+    );
+    const PROBE: &str = r#"<script>
+const box = document.getElementById('large');
+const page = () => document.documentElement.scrollWidth;
+const result = { width: window.innerWidth, labels: box.labels.length,
+  inControls: box.closest('.controls') !== null, normal: page() };
+box.checked = true;
+result.large = page();
+result.largeFont = parseFloat(getComputedStyle(document.querySelector('main')).fontSize);
+const probe = document.createElement('output');
+probe.id = 'probe';
+probe.textContent = JSON.stringify(result);
+document.body.append(probe);
+</script></body>"#;
+    let probed = dir.join("probed.html");
+    std::fs::write(&probed, html.replace("</body>", PROBE)).expect("probed copy");
+    let dom = headless(&browser, &dir.join("profile"))
+        .args(["--window-size=1280,900", "--dump-dom"])
+        .arg(format!("file://{}", probed.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let json = dom
+        .split("<output id=\"probe\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</output>").next())
+        .expect("the probe ran")
+        .replace("&quot;", "\"");
+    let probe: serde_json::Value = serde_json::from_str(&json).expect("probe JSON");
+    assert_eq!(probe["width"], 1280, "{probe}");
+    assert!(
+        probe["normal"].as_i64() <= Some(1280),
+        "page wider than the window: {probe}"
+    );
+    assert!(
+        probe["large"].as_i64() <= Some(1280),
+        "large type widens the page: {probe}"
+    );
+    assert!(
+        probe["largeFont"].as_f64() > Some(20.0),
+        "the toggle enlarges the type: {probe}"
+    );
+    assert_eq!(probe["labels"], 1, "the toggle has its label: {probe}");
+    assert_eq!(
+        probe["inControls"], true,
+        "the toggle is in the controls bar: {probe}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

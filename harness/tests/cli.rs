@@ -368,13 +368,10 @@ fn a_reader_that_stops_early_is_no_panic_and_changes_no_exit_code() {
 
 #[test]
 fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
-    // A port nothing listens on: bind one, note it, let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    // A port nothing listens on, held (bound, not listening) until the test ends.
+    let refusing = lab_support::refusing_port::RefusingPort::bind().expect("a held port");
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let target = format!("http://127.0.0.1:{port}");
+    let target = refusing.http_url();
     let output = harness(
         &["run", "crash.unwrap-none", "--target", &target],
         &scenarios,
@@ -383,6 +380,216 @@ fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
     assert_eq!(output.status.code(), Some(3), "{stdout}");
     assert_eq!(stdout.matches("cannot reach").count(), 1, "{stdout}");
     assert!(stdout.contains("Connection refused"), "{stdout}");
+}
+
+/// A gzip stream (stored, level 0) whose payload is a dev panic page: the leak's words are
+/// in the file verbatim, but not as text the response carried.
+fn gzip_of_a_leak() -> Vec<u8> {
+    let mut bytes = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03];
+    bytes.extend_from_slice(
+        b"thread 'actix-rt' panicked at src/routes/books.rs:12:5\nerror returned from database",
+    );
+    bytes
+}
+
+#[test]
+fn scan_refuses_a_file_that_is_not_text_and_says_what_it_is() {
+    let dir = tempdir::Dir::new("scan-binary");
+    let gz = dir.path().join("body.gz");
+    std::fs::write(&gz, gzip_of_a_leak()).expect("file");
+    let output = harness(&["scan", &gz.to_string_lossy()], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not text: gzip-compressed data"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was scanned"), "{stderr}");
+    assert!(stderr.contains("gunzip"), "the hint: {stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("leak"));
+
+    // An executable: no findings in its bytes, however many strings it holds.
+    let exe = env!("CARGO_BIN_EXE_harness");
+    let output = harness(&["scan", exe, "--format", "json"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("an ELF executable") || stderr.contains("binary data"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no findings document");
+}
+
+#[test]
+fn scan_of_a_response_with_a_compressed_body_scans_its_headers_only_and_says_so() {
+    let dir = tempdir::Dir::new("scan-gzip-body");
+    let mut raw = b"HTTP/1.1 500 Internal Server Error\r\nServer: nginx/1.18.0\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+    raw.extend(gzip_of_a_leak());
+    let file = dir.path().join("saved.txt");
+    std::fs::write(&file, raw).expect("file");
+    let output = harness(&["scan", &file.to_string_lossy()], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("header.server-version"), "{stdout}");
+    assert!(
+        stdout.contains("1 finding(s)"),
+        "only the header's: {stdout}"
+    );
+    assert!(!stdout.contains("panicked"), "{stdout}");
+    assert!(
+        stderr.contains("only the status line and headers were scanned"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--compressed"), "the hint: {stderr}");
+}
+
+#[test]
+fn an_unwritable_report_path_is_refused_before_anything_runs() {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let dir = tempdir::Dir::new("report-path");
+    let missing_folder = dir.path().join("no-such-folder/report.html");
+    let a_folder = dir.path().to_string_lossy().into_owned();
+    for path in [missing_folder.to_string_lossy().into_owned(), a_folder] {
+        let started = std::time::Instant::now();
+        // The whole lab: were it run first, this would take far longer than the bound below.
+        let output = harness(
+            &["run", "--backend", "sqlite", "--report", &path],
+            &scenarios,
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{path}: {stderr}");
+        assert!(stderr.contains("cannot write the report"), "{stderr}");
+        assert!(stderr.contains("nothing was run"), "{stderr}");
+        assert!(output.stdout.is_empty(), "no run: {:?}", output.stdout);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+    assert!(!missing_folder.exists());
+    // A writable path is left as it was found: the check creates nothing.
+    let fine = dir.path().join("report.html");
+    let output = harness(
+        &[
+            "run",
+            "no-such-scenario",
+            "--report",
+            &fine.to_string_lossy(),
+        ],
+        &scenarios,
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(!fine.exists(), "the check left a file behind");
+}
+
+/// `harness run --backend all` with the lab's PostgreSQL URL set to `url`.
+fn run_with_postgres_url(url: &str) -> (Option<i32>, String) {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "run",
+            "crash.unwrap-none",
+            "--backend",
+            "all",
+            "--scenarios",
+        ])
+        .arg(&scenarios)
+        .env("CRASH_COURSE_POSTGRES_URL", url)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn a_misspelled_postgres_scheme_is_a_url_to_fix_not_a_server_to_start() {
+    let (code, stderr) = run_with_postgres_url("postgress://postgres@127.0.0.1/postgres");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("is not usable"), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches(r#"no driver found for URL scheme "postgress""#)
+            .count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(stderr.contains("CRASH_COURSE_POSTGRES_URL"), "{stderr}");
+    assert!(stderr.contains("postgresql://"), "the hint: {stderr}");
+    assert!(!stderr.contains("not reachable"), "{stderr}");
+    assert!(!stderr.contains("pg_ctlcluster"), "{stderr}");
+}
+
+#[test]
+fn a_postgres_target_where_nothing_listens_says_start_it() {
+    let refusing = lab_support::refusing_port::RefusingPort::bind().expect("a held port");
+    let url = format!("postgres://postgres@{}/postgres", refusing.address());
+    let (code, stderr) = run_with_postgres_url(&url);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("not reachable"), "{stderr}");
+    assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
+    assert!(stderr.contains("pg_ctlcluster"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_postgres_role_is_named_once_and_the_server_not_blamed() {
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_err() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI needs PostgreSQL"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** SKIPPING: no PostgreSQL on 127.0.0.1:5432"
+        );
+        return;
+    }
+    let (code, stderr) = run_with_postgres_url("postgres://nobody@127.0.0.1:5432/postgres");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(
+        stderr.matches(r#"role "nobody" does not exist"#).count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(
+        !stderr.contains(" at line "),
+        "no server source line: {stderr}"
+    );
+    assert!(stderr.contains("answered but refused"), "{stderr}");
+    assert!(stderr.contains("createuser"), "the hint: {stderr}");
+    assert!(!stderr.contains("not reachable"), "{stderr}");
+    assert!(!stderr.contains("pg_ctlcluster"), "{stderr}");
+}
+
+#[test]
+fn a_refused_start_up_is_said_with_its_exit_code_not_rust_debug_text() {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let lesson =
+        std::fs::read_to_string(scenarios.join("config/missing-env.toml")).expect("the lesson");
+    let output = harness(&["run", "config.missing-env", "--mode", "prod"], &scenarios);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("prod refused to start (exit code 78): "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Some("), "{stdout}");
+
+    // The same lesson expecting another exit code: the unmet reason reads as plainly.
+    let dir = tempdir::Dir::new("exit-code");
+    std::fs::create_dir_all(dir.path().join("config")).expect("folder");
+    let expecting_77 = lesson.replace("exit_code = 78", "exit_code = 77");
+    assert_ne!(expecting_77, lesson);
+    std::fs::write(dir.path().join("config/missing-env.toml"), expecting_77).expect("file");
+    let output = harness(&["run", "config.missing-env", "--mode", "prod"], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("start-up: exit code 78 (expected exit code 77)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Some("), "{stdout}");
 }
 
 #[test]

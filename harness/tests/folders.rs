@@ -72,6 +72,39 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites() {
 }
 
 #[test]
+fn the_commands_new_prints_run_as_pasted_from_a_folder_outside_the_repository() {
+    let dir = tempdir::Dir::new("pasted");
+    let output = harness(&["new", "crash.unwrap-none", "my-case"], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // Outside the checkout the snapshot test never sees the file: no hint that says so.
+    assert!(!stdout.contains("INSTA_UPDATE"), "{stdout}");
+    let line = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("run it: cargo run -p harness -- "))
+        .unwrap_or_else(|| panic!("no run line in:\n{stdout}"));
+    assert!(line.contains("--scenarios"), "{line}");
+    // Pasted somewhere else, as a newcomer would: the command finds the new scenario.
+    let pasted = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(line.split_whitespace())
+        .args(["--backend", "sqlite"])
+        .current_dir(std::env::temp_dir())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let out = String::from_utf8_lossy(&pasted.stdout);
+    assert_eq!(pasted.status.code(), Some(0), "{out}{pasted:?}");
+    assert!(out.contains("2 passed, 0 failed"), "{out}");
+
+    let shown = harness(&["show", "crash.unwrap-none.my-case"], dir.path());
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.contains(&format!("Run it: cargo run -p harness -- {line}")),
+        "{shown}"
+    );
+}
+
+#[test]
 fn an_id_selects_its_scenario_not_the_new_ones_of_its_class() {
     let dir = tempdir::Dir::new("select");
     let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/crash/unwrap-none.toml");

@@ -156,3 +156,46 @@ fn the_file_handle_lesson_passes_with_the_app_sized_for_sixteen_cores() {
     assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
 }
+
+/// The "nothing listens" upstream is unreachable by construction: many copies of the lesson,
+/// at the highest `--jobs`, beside as many apps starting at the same moment (each binding a
+/// free port, as the one that once took a freed upstream port and answered 404 did).
+#[test]
+fn the_unreachable_upstream_stays_unreachable_among_many_apps_starting_at_once() {
+    const COPIES: usize = 12;
+    let dir = std::env::temp_dir().join(format!("harness-unreachable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for folder in ["upstream", "crash"] {
+        std::fs::create_dir_all(dir.join(folder)).expect("folder");
+    }
+    let copy = |file: &str, id: &str, n: usize| {
+        let text = std::fs::read_to_string(scenarios().join(file)).expect("the lesson");
+        let renamed = text.replacen(
+            &format!("id = \"{id}\""),
+            &format!("id = \"{id}.copy-{n}\""),
+            1,
+        );
+        assert_ne!(renamed, text, "{file} has the id {id}");
+        let name = file.replace(".toml", &format!("-{n}.toml"));
+        std::fs::write(dir.join(name), renamed).expect("copy");
+    };
+    for n in 0..COPIES {
+        copy("upstream/unreachable.toml", "upstream.unreachable", n);
+        copy("crash/unwrap-none.toml", "crash.unwrap-none", n);
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("--scenarios")
+        .arg(&dir)
+        .args(["run", "--backend", "sqlite", "--jobs", "64"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let runs = COPIES * 2 * 2;
+    assert!(
+        stdout.contains(&format!("{runs} passed, 0 failed")),
+        "{stdout}"
+    );
+}

@@ -87,6 +87,22 @@ pub struct StartFailure {
     pub stderr: String,
 }
 
+impl StartFailure {
+    /// `exit code 78`, or what happened when there is none: for messages.
+    pub fn exit_text(&self) -> String {
+        exit_text(self.exit_code)
+    }
+}
+
+/// A process's end in words: `exit code 78`, or `ended by a signal (no exit code)` when
+/// it was killed (by the OS, or by the launcher after it hung without listening).
+pub fn exit_text(exit_code: Option<i32>) -> String {
+    match exit_code {
+        Some(code) => format!("exit code {code}"),
+        None => "ended by a signal (no exit code)".to_string(),
+    }
+}
+
 pub enum Started {
     Running(Box<RunningApp>),
     Failed(StartFailure),

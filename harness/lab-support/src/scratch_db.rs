@@ -9,11 +9,9 @@
 //! an injection can read through the app's own grants, and `pg_read_file('/etc/passwd')`
 //! is refused. On SQLite the app migrates its own file on start-up.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use anyhow::Context as _;
 use sqlx::{AnyConnection, Connection as _, Executor as _};
+use std::path::PathBuf;
 
 pub use demo_app::db::Backend;
 
@@ -29,22 +27,7 @@ pub fn postgres_admin_url() -> String {
     std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.to_string())
 }
 
-/// Checks that the PostgreSQL server answers, within a couple of seconds.
-pub async fn postgres_reachable(admin_url: &str) -> anyhow::Result<()> {
-    sqlx::any::install_default_drivers();
-    let connect = AnyConnection::connect(admin_url);
-    let conn = tokio::time::timeout(Duration::from_secs(3), connect)
-        .await
-        .with_context(|| {
-            format!(
-                "PostgreSQL at {} did not answer within 3 s",
-                redact(admin_url)
-            )
-        })?
-        .with_context(|| format!("Could not connect to PostgreSQL at {}", redact(admin_url)))?;
-    conn.close().await.ok();
-    Ok(())
-}
+pub use crate::postgres_check::{Unavailable, postgres_reachable};
 
 /// The role the app connects as on PostgreSQL, and its password: demo-app's own (the
 /// role demo-app serves as when it is given a privileged one), so the lab and a user's

@@ -99,6 +99,9 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
         .save
         .clone()
         .unwrap_or_else(|| scenarios_root.join(".fuzz-regressions"));
+    if let Err(code) = super::check_report_path(args.report.as_deref()) {
+        return code;
+    }
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,

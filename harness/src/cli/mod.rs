@@ -30,6 +30,7 @@ mod audit;
 mod check;
 mod fuzz;
 mod new;
+mod paste;
 mod progress;
 mod run;
 mod scan;
@@ -140,7 +141,7 @@ enum Command {
     Tracker(tracker::TrackerArgs),
     /// Scan a saved HTTP response (or a bare body) for leaks. `-` reads stdin.
     #[command(
-        after_help = "A file that starts with `HTTP/` is read as a full response (status line, headers, blank line, body); anything else as a body.\n\nExit codes: 0 no finding, 1 findings, 2 unreadable input."
+        after_help = "A file that starts with `HTTP/` is read as a full response (status line, headers, blank line, body); anything else as a body. A body that is not text (compressed, an image, an executable) is not scanned: a response's headers still are, with a note; a bare body of that kind is refused.\n\nExit codes: 0 no finding, 1 findings, 2 unreadable input or input that is not text."
     )]
     Scan {
         /// The file to scan, or `-` for standard input.
@@ -328,13 +329,14 @@ pub fn main() -> ExitCode {
                 &folder.vocabulary.classes,
                 &scenario,
                 &root,
+                cli.scenarios.as_deref(),
             )
         }),
         Command::Rules => {
             out!("{}", leaks::rules_table());
             ExitCode::from(EXIT_OK)
         }
-        Command::New { class, name } => new::run(&root, &class, &name),
+        Command::New { class, name } => new::run(&root, cli.scenarios.as_deref(), &class, &name),
         Command::Scan { file, format } => scan::run(&file, format),
         Command::Load {
             requests,
@@ -362,6 +364,44 @@ pub fn main() -> ExitCode {
         }
         Command::Run(args) => {
             with_scenarios(&root, |folder| run::run(&folder.scenarios, &args, &root))
+        }
+    }
+}
+
+/// Before any run: a `--report FILE` that cannot be written is a usage error now, not a
+/// runtime error after the whole run has finished. The file is opened for writing (and
+/// removed again if this check created it); its contents are written at the end.
+fn check_report_path(path: Option<&Path>) -> Result<(), ExitCode> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let existed = path.exists();
+    let opened = if path.is_dir() {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "it is a folder",
+        ))
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+    };
+    match opened {
+        Ok(file) => {
+            drop(file);
+            if !existed {
+                let _ = std::fs::remove_file(path);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the report {}: {e}\n  = help: pass --report a file in a folder you can write to (the folder must exist); nothing was run",
+                path.display()
+            );
+            Err(ExitCode::from(EXIT_USAGE))
         }
     }
 }

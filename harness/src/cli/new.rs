@@ -4,18 +4,27 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
+use super::{EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, paste};
 use crate::scenario;
 
-pub fn run(root: &Path, class: &str, name: &str) -> ExitCode {
+/// `scenarios_flag` is the `--scenarios DIR` the user gave, if any: the printed commands
+/// carry it, so they run as pasted.
+pub fn run(root: &Path, scenarios_flag: Option<&Path>, class: &str, name: &str) -> ExitCode {
     match write(root, class, name) {
         Ok((file, id)) => {
             outln!("wrote {}", file.display());
             outln!("  next: edit the request and the expectations (docs/scenario-format.md)");
-            outln!("  run it: cargo run -p harness -- run {id}");
-            outln!(
-                "  then accept its snapshots: INSTA_UPDATE=always cargo test -p harness --test snapshots"
-            );
+            outln!("  run it: {}", paste::run_command(&id, scenarios_flag));
+            if paste::is_the_labs_folder(root) {
+                outln!(
+                    "  then accept its snapshots: INSTA_UPDATE=always cargo test -p harness --test snapshots"
+                );
+            } else {
+                // The snapshot test globs the checkout's scenarios/ folder only.
+                outln!(
+                    "  snapshots: none here; the lab's snapshot test covers only its own scenarios/ folder, so `run` is this file's check"
+                );
+            }
             ExitCode::from(EXIT_OK)
         }
         Err(Problem::Usage(message, hint)) => {

@@ -12,6 +12,9 @@ use crate::scenario::{self, BackendName, Scenario};
 /// `harness run`: the scenarios in the chosen modes and backends, rendered in the chosen
 /// format (and optionally as an HTML report and a timing table).
 pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> ExitCode {
+    if let Err(code) = super::check_report_path(args.report.as_deref()) {
+        return code;
+    }
     let selected = match scenario::select(scenarios, &args.patterns, root) {
         Ok(selected) => selected,
         Err(e) => {
@@ -139,20 +142,15 @@ pub(super) async fn pick_backends(
     }
     let admin_url = lab_support::scratch_db::postgres_admin_url();
     let reachable = lab_support::scratch_db::postgres_reachable(&admin_url).await;
-    let postgres_hint = "start it with `just postgres` or `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or point CRASH_COURSE_POSTGRES_URL at a server";
     match (requested, reachable) {
         (Some(BackendArg::Sqlite), _) => Ok(vec![BackendName::Sqlite]),
         (Some(BackendArg::Postgres), Ok(())) => Ok(vec![BackendName::Postgres]),
         (Some(BackendArg::All), Ok(())) | (None, Ok(())) => {
             Ok(vec![BackendName::Sqlite, BackendName::Postgres])
         }
-        (Some(_), Err(e)) => Err(format!(
-            "PostgreSQL is not reachable: {e:#}\n  = help: {postgres_hint}"
-        )),
+        (Some(_), Err(e)) => Err(format!("{e}\n  = help: {}", e.hint())),
         (None, Err(e)) => {
-            eprintln!(
-                "note: running on SQLite only; PostgreSQL is not reachable ({e:#}).\n  = help: {postgres_hint}"
-            );
+            eprintln!("note: running on SQLite only; {e}.\n  = help: {}", e.hint());
             Ok(vec![BackendName::Sqlite])
         }
     }

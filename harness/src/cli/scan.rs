@@ -25,16 +25,27 @@ pub fn run(file: &str, format: ScanFormat) -> ExitCode {
         eprintln!("error: cannot read {file}: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    // Valid UTF-8 (nearly every response) is checked with SIMD; anything else is read
-    // lossily, as before.
-    let text = match simdutf8::basic::from_utf8(&raw) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(&raw),
-    };
-    let (headers, body) = leaks::split_saved_response(&text);
+    let saved = leaks::read_saved(&raw);
+    if let Some(not_text) = &saved.not_text {
+        let hint = if not_text.compressed && saved.has_head {
+            "save the response decompressed: `curl -si --compressed URL > saved-response.txt`"
+        } else if not_text.compressed {
+            "decompress it first (`gunzip -c FILE | harness scan -`), or save the response with `curl -si --compressed URL > saved-response.txt`"
+        } else {
+            "harness scan reads text: a saved HTTP response (`curl -si URL > saved-response.txt`) or a body"
+        };
+        let what = format!("{} ({} bytes)", not_text.what, not_text.bytes);
+        if !saved.has_head {
+            eprintln!("error: {file} is not text: {what}; nothing was scanned\n  = help: {hint}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        eprintln!(
+            "note: the body of {file} is not text: {what}; only the status line and headers were scanned\n  = help: {hint}"
+        );
+    }
     let findings = leaks::scan(&leaks::Response {
-        headers: &headers,
-        body,
+        headers: &saved.headers,
+        body: &saved.body,
     });
     match format {
         ScanFormat::Json => outln!(

@@ -3,12 +3,19 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{EXIT_OK, EXIT_USAGE};
+use super::{EXIT_OK, EXIT_USAGE, paste};
 use crate::report::style::Style;
 use crate::runner;
 use crate::scenario::{self, Action, Classes, Scenario, Sending};
 
-pub fn run(scenarios: &[Scenario], classes: &Classes, wanted: &str, root: &Path) -> ExitCode {
+/// `scenarios_flag`: the `--scenarios DIR` the user gave, carried into the "Run it" line.
+pub fn run(
+    scenarios: &[Scenario],
+    classes: &Classes,
+    wanted: &str,
+    root: &Path,
+    scenarios_flag: Option<&Path>,
+) -> ExitCode {
     let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
         Ok(selected) => selected,
         Err(e) => {
@@ -40,7 +47,7 @@ pub fn run(scenarios: &[Scenario], classes: &Classes, wanted: &str, root: &Path)
             let name = runner::step_name(i, step);
             outln!("  {}. {name}: {}", i + 1, describe_step(step));
         }
-        outln!("\nRun it: cargo run -p harness -- run {}", s.id());
+        outln!("\nRun it: {}", paste::run_command(s.id(), scenarios_flag));
     }
     ExitCode::from(EXIT_OK)
 }

@@ -48,6 +48,9 @@ enum StormFormat {
 }
 
 pub fn run(args: &StormArgs) -> ExitCode {
+    if let Err(code) = super::check_report_path(args.report.as_deref()) {
+        return code;
+    }
     let mut policies: Vec<Policy> = args
         .policy
         .iter()

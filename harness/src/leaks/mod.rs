@@ -10,6 +10,7 @@
 mod clean_traffic;
 mod prefilter;
 mod rules;
+mod saved;
 mod scanner;
 mod table;
 
@@ -19,6 +20,7 @@ use serde::Serialize;
 
 pub use clean_traffic::clean_json_lines;
 pub use rules::{RULES, Rule, Scope, Severity, rule};
+pub use saved::{NotText, Saved, read_saved};
 pub use table::{rules_markdown, rules_table};
 
 /// One leak found in a response.

@@ -162,9 +162,9 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
         if let Some(startup) = &result.startup {
             let _ = writeln!(
                 out,
-                "   {} refused to start (exit code {:?}): {}",
+                "   {} refused to start ({}): {}",
                 result.mode,
-                startup.exit_code,
+                startup.exit_text(),
                 clip(startup.stderr.lines().last().unwrap_or(""), line)
             );
         }

@@ -36,8 +36,9 @@ pub fn render(result: &RunResult) -> String {
     }
     if let Some(startup) = &result.startup {
         out.push_str(&format!(
-            "startup refused: exit code {:?}\n{}\n",
-            startup.exit_code, startup.stderr
+            "startup refused: {}\n{}\n",
+            startup.exit_text(),
+            startup.stderr
         ));
     }
     // SQL steps appear where they ran, between the requests.

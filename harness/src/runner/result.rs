@@ -159,6 +159,13 @@ pub struct ProcessExit {
     pub last_log_line: Option<String>,
 }
 
+impl StartupRecord {
+    /// `exit code 78` (or `ended by a signal (no exit code)`), for reports.
+    pub fn exit_text(&self) -> String {
+        lab_support::launch::exit_text(self.exit_code)
+    }
+}
+
 /// One request and what came back.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {

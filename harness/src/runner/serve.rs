@@ -42,8 +42,8 @@ impl Served {
             Ok(Started::Failed(failure)) => {
                 let _ = db.drop_database().await;
                 anyhow::bail!(
-                    "demo-app did not start (exit code {:?}):\n{}",
-                    failure.exit_code,
+                    "demo-app did not start ({}):\n{}",
+                    failure.exit_text(),
                     failure.stderr
                 )
             }

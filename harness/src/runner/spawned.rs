@@ -91,8 +91,8 @@ async fn run_with_database(
                         result.reasons.push(Unmet::new(
                             "startup_exit_code",
                             format!(
-                                "start-up: exit code {:?} (expected {code})",
-                                failure.exit_code
+                                "start-up: {} (expected exit code {code})",
+                                failure.exit_text()
                             ),
                         ));
                     }
@@ -106,8 +106,8 @@ async fn run_with_database(
                     }
                 }
                 None => anyhow::bail!(
-                    "demo-app did not start (exit code {:?}):\n{}",
-                    failure.exit_code,
+                    "demo-app did not start ({}):\n{}",
+                    failure.exit_text(),
                     failure.stderr
                 ),
             }

@@ -1,9 +1,13 @@
 //! The fake FX upstream for a run, as the scenario's `[upstream]` says: a wiremock server
 //! with a canned answer, a port where nothing listens, or a listener that drops every
 //! connection without a reply.
+//!
+//! "Nothing listens" is `lab_support::refusing_port`: a port held, bound and never
+//! listening, for the run's whole life, so it refuses by construction and nobody else gets it.
 
 use std::time::Duration;
 
+use lab_support::refusing_port::RefusingPort;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpListener;
@@ -17,8 +21,9 @@ use crate::scenario::Upstream;
 /// Alive for the whole run; dropping it stops the server.
 pub enum FakeUpstream {
     Answering(MockServer),
-    /// Nothing listens at this address.
-    Unreachable(String),
+    /// Nothing listens at this address: the port is held, bound and never listening, so
+    /// connections are refused and nobody else can take it before the run ends.
+    Unreachable(RefusingPort),
     /// Accepts connections and closes them at once ("empty reply from server").
     Resetting {
         uri: String,
@@ -30,7 +35,8 @@ impl FakeUpstream {
     pub fn uri(&self) -> String {
         match self {
             FakeUpstream::Answering(server) => server.uri(),
-            FakeUpstream::Unreachable(uri) | FakeUpstream::Resetting { uri, .. } => uri.clone(),
+            FakeUpstream::Unreachable(port) => port.http_url(),
+            FakeUpstream::Resetting { uri, .. } => uri.clone(),
         }
     }
 }
@@ -45,11 +51,7 @@ impl Drop for FakeUpstream {
 
 pub async fn start(upstream: &Upstream) -> std::io::Result<FakeUpstream> {
     if upstream.unreachable {
-        // Take a free port from the OS and let it go: nothing listens there afterwards.
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        drop(listener);
-        return Ok(FakeUpstream::Unreachable(format!("http://{address}")));
+        return Ok(FakeUpstream::Unreachable(RefusingPort::bind()?));
     }
     if upstream.reset {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
