@@ -96,6 +96,7 @@ mod tests {
             case: Case {
                 path: vec![],
                 query: vec![("q".into(), Some("aaaaaaaaaaaaaaaaaaaaaaa🦀".into()))],
+                headers: vec![],
                 body: None,
             },
         };
