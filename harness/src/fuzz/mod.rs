@@ -75,6 +75,10 @@ const RESULT_RESERVE: Duration = Duration::from_millis(100);
 /// How many 503/429 answers with Retry-After an operation gets before the fuzzer stops
 /// sending it new inputs (the server asked to be left alone).
 const BACK_OFF_AFTER: usize = 3;
+/// How many timeouts an operation gets before the fuzzer stops sending it new inputs: its
+/// `response_time` bucket is found, and each further try would hold a slot for a whole
+/// request timeout.
+const LEAVE_AFTER_TIMEOUTS: usize = 3;
 /// The longest pause a Retry-After buys.
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 
@@ -129,6 +133,8 @@ pub struct FuzzRun {
     pub phases: BTreeMap<Phase, usize>,
     /// Operations the fuzzer stopped sending after repeated 503/429 with Retry-After.
     pub backed_off: Vec<String>,
+    /// Operations the fuzzer stopped sending after `LEAVE_AFTER_TIMEOUTS` timeouts.
+    pub timed_out: Vec<String>,
     pub buckets: Vec<Bucket>,
 }
 
@@ -175,16 +181,20 @@ pub async fn run(
 
     let pause_until = Mutex::new(Instant::now());
     let refusals: Mutex<Vec<usize>> = Mutex::new(vec![0; api.operations.len()]);
+    let timeouts: Mutex<Vec<usize>> = Mutex::new(vec![0; api.operations.len()]);
     let mut results = futures_util::stream::iter(plan)
         .take_while(|_| futures_util::future::ready(Instant::now() < send_deadline))
         .map(|planned| {
             let pause_until = &pause_until;
             let refusals = &refusals;
+            let timeouts = &timeouts;
             async move {
                 let operation = &api.operations[planned.operation];
                 let backed_off = refusals.lock().unwrap_or_else(|p| p.into_inner())
                     [planned.operation]
-                    >= BACK_OFF_AFTER;
+                    >= BACK_OFF_AFTER
+                    || timeouts.lock().unwrap_or_else(|p| p.into_inner())[planned.operation]
+                        >= LEAVE_AFTER_TIMEOUTS;
                 if backed_off {
                     return (planned, None);
                 }
@@ -207,10 +217,14 @@ pub async fn run(
                     *pause_until.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now() + pause;
                     refusals.lock().unwrap_or_else(|p| p.into_inner())[planned.operation] += 1;
                 }
+                if outcome.as_ref().is_none_or(|o| o.observed.timed_out) {
+                    timeouts.lock().unwrap_or_else(|p| p.into_inner())[planned.operation] += 1;
+                }
                 (planned, outcome)
             }
         })
-        .buffered(options.concurrency.max(1));
+        // Unordered: a slow answer must not hold back the requests behind it.
+        .buffer_unordered(options.concurrency.max(1));
 
     let mut sent = 0;
     // Requests of fresh generation only: what `first_found_after` counts.
@@ -266,14 +280,18 @@ pub async fn run(
         let operation = &api.operations[result.found.operation];
         buckets.push(to_bucket(target, operation, options, result));
     }
-    let backed_off = refusals
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n >= BACK_OFF_AFTER)
-        .map(|(i, _)| format!("{} {}", api.operations[i].method, api.operations[i].route))
-        .collect();
+    let left = |counts: Mutex<Vec<usize>>, after: usize| -> Vec<String> {
+        counts
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n >= after)
+            .map(|(i, _)| format!("{} {}", api.operations[i].method, api.operations[i].route))
+            .collect()
+    };
+    let backed_off = left(refusals, BACK_OFF_AFTER);
+    let timed_out = left(timeouts, LEAVE_AFTER_TIMEOUTS);
     let total = started.elapsed();
     FuzzRun {
         mode: None,
@@ -294,6 +312,7 @@ pub async fn run(
         repro_note: None,
         phases,
         backed_off,
+        timed_out,
         buckets,
     }
 }

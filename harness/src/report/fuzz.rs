@@ -70,6 +70,12 @@ pub fn text(run: &FuzzRun, style: Style) -> String {
             "  backed off {operation}: it answered 503/429 with Retry-After repeatedly"
         );
     }
+    for operation in &run.timed_out {
+        let _ = writeln!(
+            out,
+            "  left {operation}: it timed out repeatedly (its response_time bucket stands)"
+        );
+    }
     if let Some(note) = &run.repro_note {
         let _ = writeln!(out, "  {}", style.dim(note));
     }
