@@ -140,6 +140,23 @@ pub unsafe fn turn_off_library_backtraces() {
     unsafe { demo_app::library_backtraces::turn_off_unless_chosen() };
 }
 
+/// Where demo-app listens when someone starts it by hand (its `--bind` default): the base
+/// URL of the `curl` lines `fuzz` prints for the apps it started and has stopped since.
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
+
+/// How to start demo-app by hand in `mode` on `backend`, listening on `DEFAULT_BASE_URL`.
+pub fn start_line(mode: crate::scenario::ModeName, backend: BackendName) -> String {
+    let database = match backend {
+        BackendName::Sqlite => "",
+        BackendName::Postgres => " --database-url postgres://postgres@127.0.0.1/DBNAME",
+    };
+    format!(
+        "harness serve-app --mode {}{database} (or: cargo run -p demo-app -- --mode {}{database})",
+        mode.as_str(),
+        mode.as_str()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::request_counts;

@@ -307,6 +307,7 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
             let shrink_steps = 8;
             let target = fuzz::Target {
                 base_url: subject.base_url.clone(),
+                repro_base_url: subject.base_url.clone(),
                 client: subject.client.clone(),
                 profile: subject.profile,
                 class_of: None,
@@ -318,10 +319,13 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
                 seed: options.seed,
                 concurrency: options.concurrency,
                 time_limit: options.exchange_timeout / 2,
+                // The fuzzer's exchanges are bounded like the battery's: time and body.
+                request_timeout: options.exchange_timeout,
+                body_cap: options.body_cap,
                 shrink_steps,
                 insecure: options.insecure,
             };
-            let run = fuzz::run(api, &target, &fuzz_options, &[]).await;
+            let run = fuzz::run(api, &target, &fuzz_options, &[], &fuzz::Progress::default()).await;
             for bucket in &run.buckets {
                 exchanges.push(findings::from_bucket(bucket));
             }

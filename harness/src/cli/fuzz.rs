@@ -1,15 +1,17 @@
-//! `harness fuzz`: find crash inputs from an OpenAPI description, against demo-app in each
-//! mode and backend, or against any HTTP(S) service given with `--target`.
+//! `harness fuzz`: find crash inputs from an OpenAPI 3 or Swagger 2 description, against
+//! demo-app in each mode and backend, or against any HTTP(S) service given with `--target`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use super::fuzz_progress::Ticker;
 use super::run::{own_app_command, pick_backends, runtime};
 use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
 use crate::fuzz::check::Profile;
 use crate::fuzz::spec::{self, Api};
-use crate::fuzz::{self, FuzzRun, Options, regressions};
+use crate::fuzz::{self, FuzzRun, Options, Progress, regressions};
 use crate::report::{self, style::Style};
 use crate::runner::serve::Served;
 use crate::runner::{AppCommand, http, process_exit};
@@ -29,15 +31,24 @@ pub struct FuzzArgs {
     /// Fuzz a service that is already running (http:// or https://) instead of demo-app.
     #[arg(long, value_name = "URL")]
     target: Option<String>,
-    /// The OpenAPI 3 document (JSON), a file or an http(s) URL [default: TARGET/openapi.json].
+    /// The OpenAPI 3.x or Swagger 2.0 document (JSON), a file or an http(s) URL
+    /// [default: TARGET/openapi.json].
     #[arg(long, value_name = "FILE|URL")]
     spec: Option<String>,
     /// Requests per run, 1 to 1000000 (shrinking is extra).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     requests: u32,
-    /// Stop sending new inputs after this many seconds per run, 1 to 3600.
+    /// The bound of each run (each mode and backend), shrinking and its result included,
+    /// 1 to 3600. Sending new inputs stops at three quarters of it; shrinking then gets a
+    /// third of the time sending took (at least 2 s), never past the bound. A run ends
+    /// within this bound (a request in flight is cut at it).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     seconds: u64,
+    /// The longest one request may take, body included, in seconds, 1 to 600. A timeout is
+    /// an observation (it fails `response_time`, and `responded` when no headers came),
+    /// never a stall. Bodies are read up to 1 MiB; the rest is not read.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    request_timeout: u64,
     /// The same seed sends the same inputs.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -56,7 +67,8 @@ pub struct FuzzArgs {
     /// Also write a self-contained HTML report to FILE.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
-    /// Where failing inputs are kept and replayed from [default: SCENARIOS/.fuzz-regressions]
+    /// Where failing inputs are kept and replayed from [default: SCENARIOS/.fuzz-regressions].
+    /// The folder gets a `.gitignore` of its own, so git never lists what it holds.
     #[arg(long, value_name = "DIR")]
     save: Option<PathBuf>,
 }
@@ -71,8 +83,14 @@ enum FuzzFormat {
 
 /// Most requests spent shrinking one bucket's input.
 const SHRINK_STEPS: usize = 48;
+/// The most body bytes read and checked per response.
+const BODY_CAP: usize = 1024 * 1024;
+/// The most a spec document may weigh, and how long fetching it may take.
+const SPEC_CAP: usize = 32 * 1024 * 1024;
+const SPEC_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
+    let started = Instant::now();
     if let Some(url) = &args.target
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
@@ -92,6 +110,8 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
         seed: args.seed,
         concurrency: usize::from(args.concurrency),
         time_limit: Duration::from_millis(args.time_limit_ms),
+        request_timeout: Duration::from_secs(args.request_timeout),
+        body_cap: BODY_CAP,
         shrink_steps: SHRINK_STEPS,
         insecure: args.insecure,
     };
@@ -124,7 +144,7 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
         }
     };
     match args.format {
-        FuzzFormat::Text => outln!("{}", report::fuzz::summary(&runs)),
+        FuzzFormat::Text => outln!("{}", report::fuzz::summary(&runs, started.elapsed())),
         FuzzFormat::Json => outln!("{}", report::fuzz::json(&runs)),
         FuzzFormat::Sarif => outln!(
             "{}",
@@ -218,6 +238,9 @@ async fn fuzz_one_app(
     };
     let target = fuzz::Target {
         base_url,
+        // The app stops when the run ends: the lines point where it listens when
+        // started by hand, and the run says how.
+        repro_base_url: crate::app::DEFAULT_BASE_URL.to_string(),
         client: client.clone(),
         profile: match mode {
             ModeName::Prod => Profile::ProblemDetails,
@@ -226,15 +249,20 @@ async fn fuzz_one_app(
         class_of: Some(&class_of),
         exited: Some(&exited),
     };
+    let name = format!("{}/{}", mode.as_str(), backend.as_str());
     eprintln!(
-        "fuzzing {}/{} ({} operations)…",
-        mode.as_str(),
-        backend.as_str(),
-        api.operations.len()
+        "fuzzing {name} ({} operations, {})…",
+        api.operations.len(),
+        api.dialect
     );
-    let mut run = fuzz::run(&api, &target, options, replay).await;
+    let mut run = run_with_progress(&api, &target, options, replay, name).await;
     run.mode = Some(mode.as_str().to_string());
     run.backend = Some(backend.as_str().to_string());
+    run.repro_note = Some(format!(
+        "the curl lines expect demo-app on {}: start it with {}",
+        crate::app::DEFAULT_BASE_URL,
+        crate::app::start_line(mode, backend)
+    ));
     served
         .stop()
         .await
@@ -252,7 +280,15 @@ async fn fuzz_target(
     let base_url = url.trim_end_matches('/').to_string();
     // One request first: an unreachable server or a certificate we do not trust ends the
     // command here, as a runtime error with its cause, not as a bucket per request.
-    if let Err(e) = client.get(&base_url).send().await {
+    let reached = tokio::time::timeout(
+        options.request_timeout,
+        client
+            .get(&base_url)
+            .timeout(options.request_timeout)
+            .send(),
+    )
+    .await;
+    if let Ok(Err(e)) = reached {
         let cause = http::describe_transport_error(&e);
         let hint = if cause.contains("certificate") {
             "\n  = help: a self-signed test server? pass --insecure"
@@ -276,6 +312,7 @@ async fn fuzz_target(
     let file = regressions::file_for(save_dir, &name);
     let replay = regressions::load(&file).map_err(Failure::Usage)?;
     let target = fuzz::Target {
+        repro_base_url: base_url.clone(),
         base_url,
         client: client.clone(),
         profile: Profile::Generic,
@@ -283,15 +320,36 @@ async fn fuzz_target(
         exited: None,
     };
     eprintln!(
-        "fuzzing {} ({} operations)…",
+        "fuzzing {} ({} operations, {})…",
         target.base_url,
-        api.operations.len()
+        api.operations.len(),
+        api.dialect
     );
-    let run = fuzz::run(&api, &target, options, &replay).await;
+    let run = run_with_progress(&api, &target, options, &replay, target.base_url.clone()).await;
     print_run(args, &run);
     let runs = vec![run];
     save(&file, &runs);
     Ok(runs)
+}
+
+/// One engine run with its live line on stderr.
+async fn run_with_progress(
+    api: &Api,
+    target: &fuzz::Target<'_>,
+    options: &Options,
+    replay: &[regressions::Saved],
+    name: String,
+) -> FuzzRun {
+    let progress = Arc::new(Progress::default());
+    let ticker = Ticker::start(
+        Arc::clone(&progress),
+        name,
+        options.requests,
+        options.max_duration,
+    );
+    let run = fuzz::run(api, target, options, replay, &progress).await;
+    ticker.done();
+    run
 }
 
 fn print_run(args: &FuzzArgs, run: &FuzzRun) {
@@ -308,8 +366,9 @@ fn save(file: &Path, runs: &[FuzzRun]) {
         .flat_map(|run| &run.buckets)
         .filter(|b| b.is_severe())
         .map(|b| regressions::Saved {
-            method: b.method.clone(),
-            route: b.route.clone(),
+            // The operation it was sent to: a site-wide bucket's `* *` matches none.
+            method: b.operation.0.clone(),
+            route: b.operation.1.clone(),
             bucket: b.key(),
             case: b.input.clone(),
         })
@@ -324,30 +383,60 @@ fn save(file: &Path, runs: &[FuzzRun]) {
     }
 }
 
-/// The document from a file or an http(s) URL.
+/// The document from a file or an http(s) URL (at most `SPEC_CAP` bytes, fetched within
+/// `SPEC_TIMEOUT`).
 async fn load_spec(source: &str, client: &reqwest::Client) -> Result<Api, Failure> {
     let text = if source.starts_with("http://") || source.starts_with("https://") {
-        let response = client.get(source).send().await.map_err(|e| {
-            Failure::Runtime(format!(
-                "cannot fetch the spec {source}: {}",
-                http::describe_transport_error(&e)
-            ))
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(Failure::Runtime(format!(
-                "the spec {source} answered {status}\n  = help: give the document with --spec FILE|URL"
-            )));
+        match tokio::time::timeout(SPEC_TIMEOUT, fetch_spec(source, client)).await {
+            Ok(text) => text?,
+            Err(_) => {
+                return Err(Failure::Runtime(format!(
+                    "the spec {source} did not arrive within {} s\n  = help: save it and give the file with --spec FILE",
+                    SPEC_TIMEOUT.as_secs()
+                )));
+            }
         }
-        response
-            .text()
-            .await
-            .map_err(|e| Failure::Runtime(format!("cannot read the spec {source}: {e}")))?
     } else {
         std::fs::read_to_string(source)
             .map_err(|e| Failure::Usage(format!("cannot read the spec {source}: {e}")))?
     };
     spec::parse(&text).map_err(|e| Failure::Usage(format!("the spec {source} is not usable: {e}")))
+}
+
+async fn fetch_spec(source: &str, client: &reqwest::Client) -> Result<String, Failure> {
+    let mut response = client
+        .get(source)
+        .timeout(SPEC_TIMEOUT)
+        .send()
+        .await
+        .map_err(|e| {
+            Failure::Runtime(format!(
+                "cannot fetch the spec {source}: {}",
+                http::describe_transport_error(&e)
+            ))
+        })?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(Failure::Runtime(format!(
+            "the spec {source} answered {status}\n  = help: give the document with --spec FILE|URL (httpbin and flasgger serve /spec.json, springfox /v2/api-docs)"
+        )));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| Failure::Runtime(format!("cannot read the spec {source}: {e}")))?
+    {
+        if bytes.len() + chunk.len() > SPEC_CAP {
+            return Err(Failure::Usage(format!(
+                "the spec {source} is larger than {} MiB",
+                SPEC_CAP / (1024 * 1024)
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| Failure::Usage(format!("the spec {source} is not UTF-8 text: {e}")))
 }
 
 /// Keeps the operations that match a pattern (`METHOD /route` or `/route`, `*` globs).

@@ -29,6 +29,7 @@ macro_rules! out {
 mod audit;
 mod check;
 mod fuzz;
+mod fuzz_progress;
 mod new;
 mod paste;
 mod progress;
@@ -105,7 +106,7 @@ enum Command {
     /// Run scenarios in dev and prod and compare the responses.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
-    /// Fuzz an API from its OpenAPI description: demo-app in each mode and backend, or any
+    /// Fuzz an API from its OpenAPI 3 or Swagger 2 description: demo-app in each mode and backend, or any
     /// HTTP(S) service with --target. Failures are grouped in buckets (method, route,
     /// status, failure class or leak rules), each with its smallest input as a curl line.
     #[command(

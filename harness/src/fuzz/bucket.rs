@@ -5,8 +5,9 @@ use serde::Serialize;
 
 use super::case::Case;
 use super::check::{Check, Observed, Verdict};
+use super::shrink::Shrunk;
 use super::strategy::Phase;
-use super::{Found, Options, Target, spec};
+use super::{Options, Target, spec};
 
 /// Failures that share method, route, status and fingerprint: one bug, however many inputs.
 #[derive(Debug, Clone, Serialize)]
@@ -18,8 +19,11 @@ pub struct Bucket {
     /// The failure class the app logged (demo-app), else null.
     pub class: Option<String>,
     pub count: usize,
-    /// How many requests had been sent when the first input of this bucket was.
-    pub first_found_after: usize,
+    /// How many freshly generated requests had been sent when the first fresh input of
+    /// this bucket was; null when only replayed regressions landed here.
+    pub first_found_after: Option<usize>,
+    /// The bucket's first input was a saved regression replayed, not a search result.
+    pub replayed: bool,
     /// The checks it failed.
     pub checks: Vec<Check>,
     /// Leak rule ids that fired.
@@ -35,10 +39,20 @@ pub struct Bucket {
     /// A `curl` command that sends it.
     pub repro: String,
     pub shrunk_by: usize,
+    /// Why the input was not shrunk (fully): the time bound, or an input that timed out.
+    pub shrink_note: Option<String>,
+    /// How long the first input's response took, in milliseconds.
+    pub response_ms: u64,
+    /// The first input's body was longer than the cap; only its start was checked.
+    pub body_truncated: bool,
     /// The response to the reproduction: status line and the start of the body.
     pub response_excerpt: String,
-    /// The transport error, when there was no response.
+    /// The transport error, when there was no (complete) response.
     pub error: Option<String>,
+    /// The operation the input was sent to, even for a site-wide bucket (`* *`): what a
+    /// saved regression replays.
+    #[serde(skip)]
+    pub operation: (String, String),
 }
 
 impl Bucket {
@@ -151,11 +165,15 @@ pub(super) fn to_bucket(
     target: &Target<'_>,
     operation: &spec::Operation,
     options: &Options,
-    found: &Found,
-    input: Case,
-    outcome: Outcome,
-    steps: usize,
+    shrunk: Shrunk,
 ) -> Bucket {
+    let Shrunk {
+        found,
+        best: input,
+        outcome,
+        steps,
+        note,
+    } = shrunk;
     let wire = input.wire(operation);
     let findings = rule_ids(&found.outcome.verdict);
     let mut evidence = Vec::new();
@@ -184,22 +202,28 @@ pub(super) fn to_bucket(
     } else {
         (operation.method.clone(), operation.route.clone())
     };
+    let first = &found.outcome.observed;
     Bucket {
         method,
         route,
-        status: found.outcome.observed.status,
+        status: first.status,
         class: found.outcome.class.clone(),
         count: found.count,
         first_found_after: found.first_found_after,
+        replayed: found.replayed,
         checks: found.outcome.verdict.failed.clone(),
         findings,
         evidence,
         phase: found.phase,
         request: format!("{} {}", wire.method, wire.target),
-        repro: wire.curl(&target.base_url, options.insecure),
+        repro: wire.curl(&target.repro_base_url, options.insecure),
         input,
         shrunk_by: steps,
+        shrink_note: note.map(str::to_string),
+        response_ms: u64::try_from(first.elapsed.as_millis()).unwrap_or(u64::MAX),
+        body_truncated: first.truncated,
         response_excerpt,
-        error: observed.error.clone(),
+        error: observed.error.clone().or_else(|| first.error.clone()),
+        operation: (operation.method.clone(), operation.route.clone()),
     }
 }

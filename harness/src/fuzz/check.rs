@@ -56,9 +56,13 @@ pub struct Observed {
     pub status: Option<u16>,
     pub headers: Vec<(String, String)>,
     pub body: String,
-    /// The transport error, when there was no response.
+    /// The transport error: no response, or a body that broke off or never finished.
     pub error: Option<String>,
     pub elapsed: Duration,
+    /// The request timeout ended the exchange (before the headers, or during the body).
+    pub timed_out: bool,
+    /// The body was longer than the cap: only its start was read and checked.
+    pub truncated: bool,
 }
 
 impl Observed {
@@ -85,13 +89,18 @@ impl Verdict {
 
 pub fn check(observed: &Observed, profile: Profile, time_limit: Duration) -> Verdict {
     let mut verdict = Verdict::default();
-    if observed.elapsed > time_limit {
+    if observed.elapsed > time_limit || observed.timed_out {
         verdict.failed.push(Check::ResponseTime);
     }
     let Some(status) = observed.status else {
         verdict.failed.push(Check::Responded);
+        verdict.failed.sort();
         return verdict;
     };
+    if observed.error.is_some() && !observed.timed_out {
+        // The headers came, then the connection broke: no complete response either.
+        verdict.failed.push(Check::Responded);
+    }
     if status >= 500 {
         verdict.failed.push(Check::NotAServerError);
     }
@@ -148,6 +157,8 @@ mod tests {
             body: body.into(),
             error: None,
             elapsed: Duration::from_millis(5),
+            timed_out: false,
+            truncated: false,
         }
     }
 
@@ -191,6 +202,8 @@ mod tests {
             body: String::new(),
             error: Some("connection closed before message completed".into()),
             elapsed: Duration::from_millis(1),
+            timed_out: false,
+            truncated: false,
         };
         assert_eq!(
             check(&dropped, Profile::Generic, limit).failed,
@@ -203,6 +216,33 @@ mod tests {
         assert_eq!(
             check(&slow, Profile::Generic, limit).failed,
             vec![Check::ResponseTime]
+        );
+        let never_answered = Observed {
+            timed_out: true,
+            elapsed: Duration::from_millis(100),
+            ..dropped.clone()
+        };
+        assert_eq!(
+            check(&never_answered, Profile::Generic, limit).failed,
+            vec![Check::Responded, Check::ResponseTime],
+            "a timeout is an observation, whatever the time limit"
+        );
+        let trickled = Observed {
+            timed_out: true,
+            error: Some("the body was still coming".into()),
+            ..observed(200, "application/json", "{")
+        };
+        assert_eq!(
+            check(&trickled, Profile::Generic, limit).failed,
+            vec![Check::ResponseTime]
+        );
+        let broke_off = Observed {
+            error: Some("the body broke off".into()),
+            ..observed(200, "application/json", "{")
+        };
+        assert_eq!(
+            check(&broke_off, Profile::Generic, limit).failed,
+            vec![Check::Responded]
         );
     }
 }

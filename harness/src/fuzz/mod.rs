@@ -11,7 +11,10 @@ pub mod case;
 pub mod check;
 mod inputs;
 mod plan;
+pub mod progress;
 pub mod regressions;
+mod send;
+mod shrink;
 pub mod spec;
 pub mod strategy;
 
@@ -24,10 +27,12 @@ use proptest::strategy::ValueTree;
 use serde::Serialize;
 
 pub use bucket::Bucket;
-use bucket::{Outcome, drop_reflected, to_bucket};
+use bucket::{Outcome, to_bucket};
 use case::Case;
 use check::{Observed, Profile};
 use plan::{Planned, plan};
+pub use progress::Progress;
+use send::send;
 use spec::Api;
 use strategy::Phase;
 
@@ -36,22 +41,44 @@ use strategy::Phase;
 pub struct Options {
     /// Requests to send (replayed regressions included; shrinking excluded).
     pub requests: usize,
-    /// Stop sending new inputs after this long.
+    /// The whole run's bound: sending, shrinking and the result. Sending stops at
+    /// `SEND_SHARE` of it; shrinking gets what `shrink_budget` allows.
     pub max_duration: Duration,
     pub seed: u64,
-    /// Requests in flight at once.
+    /// Requests in flight at once (shrinking works on as many buckets at once).
     pub concurrency: usize,
     /// A response slower than this fails `response_time`.
     pub time_limit: Duration,
+    /// The longest one exchange may take, body included; a timeout fails `response_time`
+    /// (and `responded` when not even the headers came).
+    pub request_timeout: Duration,
+    /// The most body bytes read and checked per response; the rest is not read.
+    pub body_cap: usize,
     /// Most requests spent shrinking one bucket's input.
     pub shrink_steps: usize,
     /// Accept self-signed certificates (only shown in the `curl` lines).
     pub insecure: bool,
 }
 
+/// Planning (drawing the inputs) stops at this share of `--seconds`, with what it has.
+pub const PLAN_SHARE: f64 = 0.2;
+/// Sending new inputs stops at this share of `--seconds`: the rest is kept for shrinking.
+pub const SEND_SHARE: f64 = 0.75;
+/// Shrinking gets at most this share of the time sending took (so at most a quarter of
+/// the run), and never more than the bound leaves...
+pub const SHRINK_SHARE_OF_SENDING: f64 = 1.0 / 3.0;
+/// ...but at least this long when the bound allows it, so a fast run still shrinks.
+pub const MIN_SHRINK: Duration = Duration::from_secs(2);
+/// Kept free at the end of the bound for assembling and printing the result.
+const RESULT_RESERVE: Duration = Duration::from_millis(100);
+
 /// How many 503/429 answers with Retry-After an operation gets before the fuzzer stops
 /// sending it new inputs (the server asked to be left alone).
 const BACK_OFF_AFTER: usize = 3;
+/// How many timeouts an operation gets before the fuzzer stops sending it new inputs: its
+/// `response_time` bucket is found, and each further try would hold a slot for a whole
+/// request timeout.
+const LEAVE_AFTER_TIMEOUTS: usize = 3;
 /// The longest pause a Retry-After buys.
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 
@@ -81,6 +108,9 @@ pub struct AppDeath {
 /// Where the requests go and how to read a 5xx's failure class.
 pub struct Target<'a> {
     pub base_url: String,
+    /// The base URL the `curl` lines use: the target's own, or a placeholder for an app
+    /// the fuzzer started and has stopped by the time anyone pastes a line.
+    pub repro_base_url: String,
     pub client: reqwest::Client,
     pub profile: Profile,
     /// demo-app only: the failure class the app logged for a correlation id (`None` while
@@ -99,95 +129,136 @@ pub struct FuzzRun {
     pub backend: Option<String>,
     pub target: String,
     pub api: String,
+    /// `OpenAPI 3.1.0`, `Swagger 2.0`.
+    pub dialect: String,
     pub seed: u64,
     /// Requests sent for inputs (replayed regressions included).
     pub requests: usize,
     /// Extra requests spent shrinking.
     pub shrink_requests: usize,
     pub replayed: usize,
-    /// Time spent sending the inputs (what `requests` per second is computed over).
+    /// The whole run, from its first request to its result: sending plus shrinking.
     pub seconds: f64,
+    /// The bound it ran under (`--seconds`).
+    pub seconds_limit: f64,
+    /// Time spent sending the inputs (what requests per second is computed over).
+    pub send_seconds: f64,
     /// Time spent shrinking afterwards.
     pub shrink_seconds: f64,
-    /// `requests` or `seconds`: which bound ended the run.
+    /// `requests` or `seconds`: which bound ended the sending.
     pub stopped_by: &'static str,
+    /// Buckets whose input was not shrunk (the time was up, or its input timed out).
+    pub unshrunk: usize,
+    /// How to bring the target back for the `curl` lines (demo-app), else null.
+    pub repro_note: Option<String>,
     /// Requests per phase.
     pub phases: BTreeMap<Phase, usize>,
     /// Operations the fuzzer stopped sending after repeated 503/429 with Retry-After.
     pub backed_off: Vec<String>,
     /// The app died during the run (`stopped_by` is then `app died`).
     pub app_died: Option<AppDeath>,
+    /// Operations the fuzzer stopped sending after `LEAVE_AFTER_TIMEOUTS` timeouts.
+    pub timed_out: Vec<String>,
     pub buckets: Vec<Bucket>,
 }
 
-/// Runs the fuzzer against `target` until `options.requests` or `options.max_duration`.
+/// Runs the fuzzer against `target` until `options.requests` are sent or the share of
+/// `options.max_duration` for sending is spent, then shrinks within what is left.
 pub async fn run(
     api: &Api,
     target: &Target<'_>,
     options: &Options,
     replay: &[regressions::Saved],
+    progress: &Progress,
 ) -> FuzzRun {
     let started = Instant::now();
-    let mut plan = plan(api, options);
+    let deadline = started + options.max_duration.saturating_sub(RESULT_RESERVE);
+    let send_deadline = started + options.max_duration.mul_f64(SEND_SHARE);
+    let mut plan = plan(
+        api,
+        options,
+        started + options.max_duration.mul_f64(PLAN_SHARE),
+    );
+    progress.sending();
     // Saved failures first: the bug they found should be gone before anything new counts.
     let mut replayed = 0;
-    for (i, saved) in replay.iter().enumerate() {
+    for saved in replay {
         if let Some(operation) = api
             .operations
             .iter()
             .position(|o| o.method == saved.method && o.route == saved.route)
         {
             plan.insert(
-                i.min(plan.len()),
+                replayed.min(plan.len()),
                 Planned {
                     operation,
                     phase: Phase::Valid,
                     tree: Box::new(proptest::strategy::Just(saved.case.clone())),
+                    replay: true,
                 },
             );
             replayed += 1;
         }
     }
     plan.truncate(options.requests);
+    let replayed = replayed.min(plan.len());
 
     let pause_until = Mutex::new(Instant::now());
     let refusals: Mutex<Vec<usize>> = Mutex::new(vec![0; api.operations.len()]);
-    let deadline = started + options.max_duration;
-    let mut results = futures_util::stream::iter(plan.into_iter().enumerate())
-        .take_while(|_| futures_util::future::ready(Instant::now() < deadline))
-        .map(|(index, planned)| {
+    let timeouts: Mutex<Vec<usize>> = Mutex::new(vec![0; api.operations.len()]);
+    let mut results = futures_util::stream::iter(plan)
+        .take_while(|_| futures_util::future::ready(Instant::now() < send_deadline))
+        .map(|planned| {
             let pause_until = &pause_until;
             let refusals = &refusals;
+            let timeouts = &timeouts;
             async move {
                 let operation = &api.operations[planned.operation];
                 let backed_off = refusals.lock().unwrap_or_else(|p| p.into_inner())
                     [planned.operation]
-                    >= BACK_OFF_AFTER;
+                    >= BACK_OFF_AFTER
+                    || timeouts.lock().unwrap_or_else(|p| p.into_inner())[planned.operation]
+                        >= LEAVE_AFTER_TIMEOUTS;
                 if backed_off {
-                    return (index, planned, None);
+                    return (planned, None);
                 }
                 let wait = {
                     let until = *pause_until.lock().unwrap_or_else(|p| p.into_inner());
-                    until.saturating_duration_since(Instant::now())
+                    until
+                        .min(deadline)
+                        .saturating_duration_since(Instant::now())
                 };
                 tokio::time::sleep(wait).await;
-                let outcome = send(target, operation, &planned.tree.current(), options).await;
-                if let Some(pause) = retry_after(&outcome.observed) {
+                // The whole run's bound cuts an exchange short too (its own timeout may
+                // be longer than what is left).
+                let outcome = tokio::time::timeout_at(
+                    deadline.into(),
+                    send(target, operation, &planned.tree.current(), options),
+                )
+                .await
+                .ok();
+                if let Some(pause) = outcome.as_ref().and_then(|o| retry_after(&o.observed)) {
                     *pause_until.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now() + pause;
                     refusals.lock().unwrap_or_else(|p| p.into_inner())[planned.operation] += 1;
                 }
-                (index, planned, Some(outcome))
+                if outcome.as_ref().is_none_or(|o| o.observed.timed_out) {
+                    timeouts.lock().unwrap_or_else(|p| p.into_inner())[planned.operation] += 1;
+                }
+                (planned, outcome)
             }
         })
-        .buffered(options.concurrency.max(1));
+        // Unordered: a slow answer must not hold back the requests behind it.
+        .buffer_unordered(options.concurrency.max(1));
 
     let mut sent = 0;
+    // Requests of fresh generation only: what `first_found_after` counts.
+    let mut fresh = 0;
     let mut phases: BTreeMap<Phase, usize> = BTreeMap::new();
     let mut found: Vec<Found> = Vec::new();
     let mut died: Option<AppDeath> = None;
     let mut unanswered: Vec<String> = Vec::new();
     let mut last_unanswered = false;
-    while let Some((_, planned, outcome)) = results.next().await {
+    while let Some((planned, outcome)) = results.next().await {
         let Some(outcome) = outcome else { continue };
         last_unanswered = outcome.observed.status.is_none();
         sent += 1;
@@ -198,26 +269,34 @@ pub async fn run(
             // closed port, so the run ends after this input (nothing is restarted).
             died = target.exited.and_then(|exited| exited());
         }
+        if !planned.replay {
+            fresh += 1;
+        }
         *phases.entry(planned.phase).or_default() += 1;
         let operation = &api.operations[planned.operation];
-        let Some(key) = outcome.key(operation) else {
-            continue;
-        };
-        match found.iter_mut().find(|f| f.key == key) {
-            Some(existing) => existing.count += 1,
-            None => found.push(Found {
-                key,
-                operation: planned.operation,
-                phase: planned.phase,
-                count: 1,
-                first_found_after: sent,
-                tree: planned.tree,
-                outcome,
-            }),
+        if let Some(key) = outcome.key(operation) {
+            let by_fresh = (!planned.replay).then_some(fresh);
+            match found.iter_mut().find(|f| f.key == key) {
+                Some(existing) => {
+                    existing.count += 1;
+                    existing.first_found_after = existing.first_found_after.or(by_fresh);
+                }
+                None => found.push(Found {
+                    key,
+                    operation: planned.operation,
+                    phase: planned.phase,
+                    count: 1,
+                    first_found_after: by_fresh,
+                    replayed: planned.replay,
+                    tree: planned.tree,
+                    outcome,
+                }),
+            }
         }
         if died.is_some() {
             break;
         }
+        progress.sent(sent, found.len());
     }
     drop(results);
     if died.is_none()
@@ -242,33 +321,28 @@ pub async fn run(
     let sending = started.elapsed();
     let stopped_by = if died.is_some() {
         "app died"
-    } else if Instant::now() >= deadline {
+    } else if sent < options.requests && Instant::now() >= send_deadline {
         "seconds"
     } else {
         "requests"
     };
 
+    progress.shrinking();
+    // A dead app answers nothing more: its inputs are reported as they were found.
+    let shrink_until = if died.is_some() {
+        Instant::now()
+    } else {
+        deadline.min(Instant::now() + shrink_budget(sending))
+    };
+    let shrunk = shrink::all(target, api, options, found, shrink_until, progress).await;
     let mut shrink_requests = 0;
+    let mut unshrunk = 0;
     let mut buckets = Vec::new();
-    for mut bucket in found {
-        let operation = &api.operations[bucket.operation];
-        let (best, outcome, steps) = if died.is_some() {
-            (bucket.tree.current(), bucket.outcome.clone(), 0)
-        } else {
-            shrink(
-                target,
-                operation,
-                options,
-                &mut bucket.tree,
-                &bucket.key,
-                bucket.outcome.clone(),
-            )
-            .await
-        };
-        shrink_requests += steps;
-        buckets.push(to_bucket(
-            target, operation, options, &bucket, best, outcome, steps,
-        ));
+    for result in shrunk {
+        shrink_requests += result.steps;
+        unshrunk += usize::from(result.note.is_some());
+        let operation = &api.operations[result.found.operation];
+        buckets.push(to_bucket(target, operation, options, result));
     }
     // The abort leaves no log line to name the class; the runtime's last words do. When
     // one operation alone went unanswered as the app died, its no-response bucket is the
@@ -283,31 +357,48 @@ pub async fn run(
             bucket.class = Some(class.clone());
         }
     }
-    let backed_off = refusals
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n >= BACK_OFF_AFTER)
-        .map(|(i, _)| format!("{} {}", api.operations[i].method, api.operations[i].route))
-        .collect();
+    let left = |counts: Mutex<Vec<usize>>, after: usize| -> Vec<String> {
+        counts
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n >= after)
+            .map(|(i, _)| format!("{} {}", api.operations[i].method, api.operations[i].route))
+            .collect()
+    };
+    let backed_off = left(refusals, BACK_OFF_AFTER);
+    let timed_out = left(timeouts, LEAVE_AFTER_TIMEOUTS);
+    let total = started.elapsed();
     FuzzRun {
         mode: None,
         backend: None,
         target: target.base_url.clone(),
         api: api.title.clone(),
+        dialect: api.dialect.clone(),
         seed: options.seed,
         requests: sent,
         shrink_requests,
         replayed,
-        seconds: sending.as_secs_f64(),
-        shrink_seconds: (started.elapsed() - sending).as_secs_f64(),
+        seconds: total.as_secs_f64(),
+        seconds_limit: options.max_duration.as_secs_f64(),
+        send_seconds: sending.as_secs_f64(),
+        shrink_seconds: (total - sending).as_secs_f64(),
         stopped_by,
+        unshrunk,
+        repro_note: None,
         phases,
         backed_off,
         app_died: died,
+        timed_out,
         buckets,
     }
+}
+
+/// Shrinking's share: a third of the time sending took, at least `MIN_SHRINK` (the
+/// caller caps it at the bound).
+fn shrink_budget(sending: Duration) -> Duration {
+    sending.mul_f64(SHRINK_SHARE_OF_SENDING).max(MIN_SHRINK)
 }
 
 /// A bucket while the run goes on.
@@ -316,132 +407,13 @@ struct Found {
     operation: usize,
     phase: Phase,
     count: usize,
-    first_found_after: usize,
+    /// Fresh requests sent when fresh generation first landed here; `None` when only
+    /// replayed inputs did.
+    first_found_after: Option<usize>,
+    /// The bucket's first input was a replayed regression.
+    replayed: bool,
     tree: Box<dyn ValueTree<Value = Case>>,
     outcome: Outcome,
-}
-
-/// Shrinks a bucket's input with its value tree: simpler while it still lands in the same
-/// bucket, bounded by `shrink_steps` requests.
-async fn shrink(
-    target: &Target<'_>,
-    operation: &spec::Operation,
-    options: &Options,
-    tree: &mut Box<dyn ValueTree<Value = Case>>,
-    key: &str,
-    first: Outcome,
-) -> (Case, Outcome, usize) {
-    let mut best = (tree.current(), first);
-    let mut failing = true;
-    let mut steps = 0;
-    while steps < options.shrink_steps {
-        let moved = if failing {
-            tree.simplify()
-        } else {
-            tree.complicate()
-        };
-        if !moved {
-            break;
-        }
-        let case = tree.current();
-        steps += 1;
-        let outcome = send(target, operation, &case, options).await;
-        failing = outcome.key(operation).as_deref() == Some(key);
-        if failing && case.weight() <= best.0.weight() {
-            best = (case, outcome);
-        }
-    }
-    (best.0, best.1, steps)
-}
-
-/// Sends one input and checks the answer.
-async fn send(
-    target: &Target<'_>,
-    operation: &spec::Operation,
-    case: &Case,
-    options: &Options,
-) -> Outcome {
-    let wire = case.wire(operation);
-    let method =
-        reqwest::Method::from_bytes(wire.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-    let mut request = target
-        .client
-        .request(method, format!("{}{}", target.base_url, wire.target))
-        .timeout(options.time_limit * 2);
-    if let Some(content_type) = &wire.content_type {
-        request = request.header("content-type", content_type);
-    }
-    if let Some(body) = wire.body {
-        request = request.body(body);
-    }
-    let started = Instant::now();
-    let observed = match request.send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let headers: Vec<(String, String)> = response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            match response.bytes().await {
-                Ok(bytes) => Observed {
-                    status: Some(status),
-                    headers,
-                    body: String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_BODY)]).into_owned(),
-                    error: None,
-                    elapsed: started.elapsed(),
-                },
-                Err(e) => no_response(&e, started),
-            }
-        }
-        Err(e) => no_response(&e, started),
-    };
-    let mut verdict = check::check(&observed, target.profile, options.time_limit);
-    drop_reflected(&mut verdict, case);
-    let class = match (&target.class_of, observed.status) {
-        (Some(class_of), Some(status)) if status >= 500 => {
-            let id = observed.header("x-request-id").unwrap_or("").to_string();
-            class_from_logs(class_of, &id).await
-        }
-        _ => None,
-    };
-    Outcome {
-        observed,
-        verdict,
-        class,
-    }
-}
-
-/// Longest body kept for checking.
-const MAX_BODY: usize = 256 * 1024;
-
-fn no_response(error: &reqwest::Error, started: Instant) -> Observed {
-    Observed {
-        status: None,
-        headers: Vec::new(),
-        body: String::new(),
-        error: Some(crate::runner::http::describe_transport_error(error)),
-        elapsed: started.elapsed(),
-    }
-}
-
-/// The app writes its log line as it answers; give the reader of its stderr a moment.
-async fn class_from_logs(class_of: &ClassLookup<'_>, correlation_id: &str) -> Option<String> {
-    if correlation_id.is_empty() {
-        return None;
-    }
-    for _ in 0..40 {
-        if let Some(class) = class_of(correlation_id) {
-            return (!class.is_empty()).then_some(class);
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    None
 }
 
 /// The pause a 503/429 asks for.

@@ -69,6 +69,7 @@ pub fn save(file: &Path, found: &[Saved]) -> Result<usize, String> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        keep_out_of_git(dir)?;
     }
     let mut text = String::new();
     for case in &saved {
@@ -78,6 +79,20 @@ pub fn save(file: &Path, found: &[Saved]) -> Result<usize, String> {
     }
     std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok(saved.len() - before)
+}
+
+/// A `.gitignore` that ignores the folder's whole content, as cargo does for `target/`:
+/// saved inputs are local state, and `git status` stays clean wherever the folder is.
+fn keep_out_of_git(dir: &Path) -> Result<(), String> {
+    let ignore = dir.join(".gitignore");
+    if ignore.exists() {
+        return Ok(());
+    }
+    std::fs::write(
+        &ignore,
+        "# Written by `harness fuzz`: saved failing inputs are local state, not sources.\n*\n",
+    )
+    .map_err(|e| format!("cannot write {}: {e}", ignore.display()))
 }
 
 #[cfg(test)]
@@ -96,12 +111,15 @@ mod tests {
             case: Case {
                 path: vec![],
                 query: vec![("q".into(), Some("aaaaaaaaaaaaaaaaaaaaaaa🦀".into()))],
+                headers: vec![],
                 body: None,
             },
         };
         assert_eq!(save(&file, &[case.clone(), case.clone()]), Ok(1));
         assert_eq!(save(&file, std::slice::from_ref(&case)), Ok(0));
         assert_eq!(load(&file), Ok(vec![case]));
+        let ignore = std::fs::read_to_string(dir.join(".gitignore")).expect("a .gitignore");
+        assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
         std::fs::write(&file, "{}\n").expect("write");
         let error = load(&file).expect_err("refused");
         assert!(error.contains(".jsonl:1:"), "{error}");

@@ -78,6 +78,7 @@ pub fn cases(operation: &Operation, phase: Phase) -> BoxedStrategy<Case> {
         let mut case = Case {
             path: Vec::new(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: None,
         };
         for (i, slot) in slots.into_iter().enumerate() {
@@ -88,6 +89,9 @@ pub fn cases(operation: &Operation, phase: Phase) -> BoxedStrategy<Case> {
                 }
                 (Slot::Text(value), Some((name, Location::Query))) => {
                     case.query.push((name.clone(), value));
+                }
+                (Slot::Text(value), Some((name, Location::Header))) => {
+                    case.headers.push((name.clone(), value));
                 }
                 (Slot::Body(body), _) => case.body = body,
                 (Slot::Text(_), None) => {}

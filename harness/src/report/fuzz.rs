@@ -8,7 +8,7 @@ use super::style::Style;
 use crate::fuzz::FuzzRun;
 
 /// The JSON document's version: bumped only when a field changes meaning or goes away.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -34,10 +34,14 @@ pub fn text(run: &FuzzRun, style: Style) -> String {
         out,
         "{}",
         style.bold(&format!(
-            "fuzz {name}: {} requests in {:.1} s ({:.0} req/s), {} bucket{} ({severe} with a 5xx, dropped connection or leak)",
+            "fuzz {name}: {} requests + {} shrinking in {:.1} s of {:.0} s ({:.1} s sending at {:.0} req/s, {:.1} s shrinking), {} bucket{} ({severe} with a 5xx, dropped connection or leak)",
             run.requests,
+            run.shrink_requests,
             run.seconds,
-            run.requests as f64 / run.seconds.max(0.001),
+            run.seconds_limit,
+            run.send_seconds,
+            run.requests as f64 / run.send_seconds.max(0.001),
+            run.shrink_seconds,
             run.buckets.len(),
             if run.buckets.len() == 1 { "" } else { "s" },
         ))
@@ -49,12 +53,16 @@ pub fn text(run: &FuzzRun, style: Style) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "  {} · seed {} · stopped by {} · {} replayed · {} shrink requests",
+        "  {} · {} · seed {} · sending stopped by {} · {} replayed{}",
         phases.join(", "),
+        run.dialect,
         run.seed,
         run.stopped_by,
         run.replayed,
-        run.shrink_requests
+        match run.unshrunk {
+            0 => String::new(),
+            n => format!(" · {n} bucket(s) not shrunk (time bound or timed-out input)"),
+        }
     );
     if let Some(death) = &run.app_died {
         let _ = writeln!(
@@ -87,6 +95,15 @@ pub fn text(run: &FuzzRun, style: Style) -> String {
             "  backed off {operation}: it answered 503/429 with Retry-After repeatedly"
         );
     }
+    for operation in &run.timed_out {
+        let _ = writeln!(
+            out,
+            "  left {operation}: it timed out repeatedly (its response_time bucket stands)"
+        );
+    }
+    if let Some(note) = &run.repro_note {
+        let _ = writeln!(out, "  {}", style.dim(note));
+    }
     for bucket in &run.buckets {
         let status = bucket
             .status
@@ -104,30 +121,50 @@ pub fn text(run: &FuzzRun, style: Style) -> String {
             style.bold(bucket.class.as_deref().unwrap_or("class unknown"))
         );
         let checks: Vec<&str> = bucket.checks.iter().map(|c| c.name()).collect();
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let found = match (bucket.replayed, bucket.first_found_after) {
+            (true, None) => "found by replaying a saved input".to_string(),
+            (true, Some(n)) => format!(
+                "found by replaying a saved input, by fresh inputs after {n} request{}",
+                plural(n)
+            ),
+            (false, Some(n)) => format!("first after {n} request{}", plural(n)),
+            (false, None) => "found".to_string(),
+        };
         let _ = writeln!(
             out,
-            "    {} input{}, first after {} request{} ({} phase) · failed: {}",
+            "    {} input{}, {found} ({} phase) · {} ms{} · failed: {}",
             bucket.count,
-            if bucket.count == 1 { "" } else { "s" },
-            bucket.first_found_after,
-            if bucket.first_found_after == 1 {
-                ""
-            } else {
-                "s"
-            },
+            plural(bucket.count),
             format!("{:?}", bucket.phase).to_lowercase(),
+            bucket.response_ms,
+            if bucket.body_truncated {
+                " · body cut at the read cap"
+            } else {
+                ""
+            },
             checks.join(", ")
         );
         for evidence in &bucket.evidence {
             let _ = writeln!(out, "    leak {}", style.leak(evidence));
         }
         if let Some(error) = &bucket.error {
-            let _ = writeln!(out, "    no response: {error}");
+            let lead = if bucket.status.is_none() {
+                "no response: "
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "    {lead}{error}");
         }
         let _ = writeln!(
             out,
-            "    smallest input ({} shrink steps): {}",
-            bucket.shrunk_by, bucket.request
+            "    smallest input ({} shrink steps{}): {}",
+            bucket.shrunk_by,
+            bucket
+                .shrink_note
+                .as_deref()
+                .map_or(String::new(), |n| format!("; {n}")),
+            bucket.request
         );
         let _ = writeln!(out, "    {}", style.dim(&bucket.repro));
     }
@@ -142,8 +179,8 @@ pub fn run_name(run: &FuzzRun) -> String {
     }
 }
 
-/// The closing line: buckets per run.
-pub fn summary(runs: &[FuzzRun]) -> String {
+/// The closing line: buckets per run, and the whole command's wall time.
+pub fn summary(runs: &[FuzzRun], elapsed: std::time::Duration) -> String {
     let parts: Vec<String> = runs
         .iter()
         .map(|run| {
@@ -155,5 +192,9 @@ pub fn summary(runs: &[FuzzRun]) -> String {
             )
         })
         .collect();
-    parts.join(" · ")
+    format!(
+        "{} · {:.1} s in all",
+        parts.join(" · "),
+        elapsed.as_secs_f64()
+    )
 }

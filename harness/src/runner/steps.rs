@@ -126,7 +126,8 @@ async fn run_each_step(
                     Some(capacity) => capacity,
                     None => {
                         let url = &running.base_url;
-                        let capacity = super::load::probe(url, at, request, load, &captures).await?;
+                        let capacity =
+                            super::load::probe(url, at, request, load, &captures).await?;
                         *capacity_per_s.insert(capacity)
                     }
                 };

@@ -1,5 +1,10 @@
-//! An OpenAPI 3.x document, reduced to what input generation needs: each operation's
-//! method, route template, parameters and JSON body, with `$ref`s resolved.
+//! An API description, reduced to what input generation needs: each operation's method,
+//! route template, parameters and body, with `$ref`s resolved. Two readers fill the same
+//! model: `openapi3` (OpenAPI 3.0 and 3.1) and `swagger2` (Swagger 2.0, which many Flask,
+//! Django REST, springfox and Go services still publish).
+
+mod openapi3;
+mod swagger2;
 
 use serde_json::Value;
 
@@ -7,6 +12,11 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct Api {
     pub title: String,
+    /// `OpenAPI 3.1.0`, `Swagger 2.0`: what the document said it was.
+    pub dialect: String,
+    /// The server the document names (Swagger's `schemes` + `host`, OpenAPI's first
+    /// absolute `servers` URL), for the reader: requests go to the target given.
+    pub server: Option<String>,
     pub operations: Vec<Operation>,
 }
 
@@ -14,12 +24,17 @@ pub struct Api {
 pub struct Operation {
     /// Upper case: `GET`, `POST`, ...
     pub method: String,
-    /// The route template as the document writes it, e.g. `/books/{id}`.
+    /// The route template, e.g. `/books/{id}`; Swagger's `basePath` is part of it.
     pub route: String,
     pub params: Vec<Param>,
-    /// The JSON request body's schema, when the operation takes one.
+    /// The request body's schema, when the operation takes one (a Swagger `body`
+    /// parameter, its `formData` parameters as one object, or a 3.x `requestBody`).
     pub body: Option<Schema>,
     pub body_required: bool,
+    /// How the body goes on the wire.
+    pub body_media: BodyMedia,
+    /// The `Accept` header to send (Swagger's `produces`), when the document names one.
+    pub accept: Option<String>,
     /// The operation names a security requirement (the fuzzer has no credentials).
     pub secured: bool,
 }
@@ -28,6 +43,17 @@ pub struct Operation {
 pub enum Location {
     Path,
     Query,
+    Header,
+}
+
+/// The media type a body is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyMedia {
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded` (Swagger `formData`, 3.x form bodies): the
+    /// body's object is sent as `name=value` pairs.
+    Form,
 }
 
 #[derive(Debug, Clone)]
@@ -67,7 +93,7 @@ pub enum Kind {
     Any,
 }
 
-/// A document that is not an OpenAPI 3 description we can use.
+/// A document that is not an API description we can use.
 #[derive(Debug, thiserror::Error)]
 #[error("{at}: {problem}")]
 pub struct SpecError {
@@ -87,119 +113,122 @@ const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "opt
 /// `$ref` chains longer than this are treated as cycles.
 const MAX_REF_DEPTH: usize = 16;
 
-/// Parses an OpenAPI 3.x document (JSON, or YAML-free JSON text).
+/// Parses an OpenAPI 3.x or Swagger 2.0 document given as JSON.
 pub fn parse(text: &str) -> Result<Api, SpecError> {
     let doc: Value = serde_json::from_str(text).map_err(|e| {
         error(
             format!("line {}, column {}", e.line(), e.column()),
-            format!("not JSON ({e}); give the OpenAPI document as JSON"),
+            format!("not JSON ({e}); give the OpenAPI or Swagger document as JSON"),
         )
     })?;
-    let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
-    if !version.starts_with('3') {
+    let Some(root) = doc.as_object() else {
         return Err(error(
-            "openapi",
-            format!("`{version}` is not an OpenAPI 3.x version (Swagger 2 documents are not read)"),
+            "(document)",
+            format!(
+                "{} where an OpenAPI or Swagger document (an object) was expected",
+                json_type(&doc)
+            ),
         ));
-    }
-    let title = doc
-        .pointer("/info/title")
-        .and_then(Value::as_str)
-        .unwrap_or("API")
-        .to_string();
-    let paths = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or_else(|| error("paths", "missing or not an object"))?;
-    let global_security = doc
-        .get("security")
-        .and_then(Value::as_array)
-        .is_some_and(|s| !s.is_empty());
-    let mut operations = Vec::new();
-    for (route, item) in paths {
-        let shared = item.get("parameters").and_then(Value::as_array);
-        for method in METHODS {
-            let Some(op) = item.get(*method) else {
-                continue;
-            };
-            let at = format!("paths.{route}.{method}");
-            let mut params = Vec::new();
-            let listed = shared.into_iter().flatten().chain(
-                op.get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten(),
-            );
-            for (i, raw) in listed.enumerate() {
-                let raw = resolve(&doc, raw, &format!("{at}.parameters[{i}]"))?;
-                let location = match raw.get("in").and_then(Value::as_str) {
-                    Some("path") => Location::Path,
-                    Some("query") => Location::Query,
-                    // Headers and cookies are not generated.
-                    _ => continue,
-                };
-                let name = raw
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| error(format!("{at}.parameters[{i}]"), "has no name"))?
-                    .to_string();
-                let mut schema = match raw.get("schema") {
-                    Some(s) => schema(&doc, s, &format!("{at}.parameters[{i}].schema"), 0)?,
-                    None => Schema::default(),
-                };
-                if let Some(example) = raw.get("example") {
-                    schema.examples.push(example.clone());
-                }
-                params.retain(|p: &Param| p.name != name || p.location != location);
-                params.push(Param {
-                    required: location == Location::Path
-                        || raw
-                            .get("required")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                    name,
-                    location,
-                    schema,
-                });
-            }
-            let (body, body_required) = match op.get("requestBody") {
-                Some(raw) => {
-                    let raw = resolve(&doc, raw, &format!("{at}.requestBody"))?;
-                    let json = raw
-                        .pointer("/content/application~1json/schema")
-                        .or_else(|| raw.pointer("/content/application~1problem+json/schema"));
-                    let required = raw
-                        .get("required")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false);
-                    match json {
-                        Some(s) => (
-                            Some(schema(&doc, s, &format!("{at}.requestBody"), 0)?),
-                            required,
-                        ),
-                        None => (None, false),
-                    }
-                }
-                None => (None, false),
-            };
-            let secured = match op.get("security").and_then(Value::as_array) {
-                Some(list) => !list.is_empty(),
-                None => global_security,
-            };
-            operations.push(Operation {
-                method: method.to_ascii_uppercase(),
-                route: route.clone(),
-                params,
-                body,
-                body_required,
-                secured,
-            });
+    };
+    let api = match (root.get("openapi"), root.get("swagger")) {
+        (Some(Value::String(v)), _) if v.starts_with("3.") => openapi3::read(&doc, v)?,
+        (_, Some(Value::String(v))) if v == "2.0" => swagger2::read(&doc)?,
+        (Some(found), _) => {
+            return Err(error(
+                "openapi",
+                format!(
+                    "`{}` is not an OpenAPI version this reader knows (3.0 and 3.1 are read, and Swagger 2.0)",
+                    text_of(found)
+                ),
+            ));
         }
-    }
-    if operations.is_empty() {
+        (None, Some(found)) => {
+            return Err(error(
+                "swagger",
+                format!(
+                    "`{}` is not a Swagger version this reader knows (2.0 is read, and OpenAPI 3.x)",
+                    text_of(found)
+                ),
+            ));
+        }
+        (None, None) => {
+            let keys: Vec<&str> = root.keys().map(String::as_str).take(8).collect();
+            return Err(error(
+                "(document)",
+                format!(
+                    "neither `openapi` nor `swagger` at the top level (found {}); this is not an OpenAPI 3 or Swagger 2 document",
+                    if keys.is_empty() {
+                        "an empty object".to_string()
+                    } else {
+                        format!("keys {}", keys.join(", "))
+                    }
+                ),
+            ));
+        }
+    };
+    if api.operations.is_empty() {
         return Err(error("paths", "the document describes no operation"));
     }
-    Ok(Api { title, operations })
+    Ok(api)
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The document's title, `API` when it has none.
+fn title(doc: &Value) -> String {
+    doc.pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("API")
+        .to_string()
+}
+
+/// The `paths` object, located when it is missing.
+fn paths(doc: &Value) -> Result<&serde_json::Map<String, Value>, SpecError> {
+    doc.get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| error("paths", "missing or not an object"))
+}
+
+/// A security requirement list that is present and not empty.
+fn requires_security(value: Option<&Value>) -> Option<bool> {
+    value.and_then(Value::as_array).map(|list| !list.is_empty())
+}
+
+/// The parameters shared by a path item, then the operation's own (an operation's
+/// parameter overrides a shared one of the same name and location).
+fn listed_parameters<'a>(item: &'a Value, op: &'a Value) -> impl Iterator<Item = &'a Value> {
+    item.get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .chain(
+            op.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        )
+}
+
+/// Adds a parameter, replacing an earlier one with the same name and location.
+fn push_param(params: &mut Vec<Param>, param: Param) {
+    params.retain(|p| p.name != param.name || p.location != param.location);
+    params.push(param);
 }
 
 /// Follows a local `$ref` (`#/components/...`).
@@ -352,8 +381,16 @@ mod tests {
 
     #[test]
     fn documents_we_cannot_use_are_errors_that_say_where() {
-        let swagger = parse(r#"{"swagger":"2.0","paths":{}}"#).expect_err("refused");
-        assert_eq!(swagger.at, "openapi");
+        let old_swagger = parse(r#"{"swagger":"1.2","paths":{}}"#).expect_err("refused");
+        assert_eq!(old_swagger.at, "swagger");
+        assert!(old_swagger.problem.contains("`1.2`"), "{old_swagger}");
+        let future = parse(r#"{"openapi":"4.0.0","paths":{}}"#).expect_err("refused");
+        assert_eq!(future.at, "openapi");
+        let neither = parse(r#"{"info":{"title":"x"},"routes":[]}"#).expect_err("refused");
+        assert_eq!(neither.at, "(document)");
+        assert!(neither.problem.contains("keys info, routes"), "{neither}");
+        let list = parse("[1,2]").expect_err("refused");
+        assert!(list.problem.starts_with("an array"), "{list}");
         let dangling = parse(
             r##"{"openapi":"3.0.0","paths":{"/a":{"get":{"parameters":[{"$ref":"#/nope"}]}}}}"##,
         )
@@ -373,5 +410,20 @@ mod tests {
                 .at
                 .starts_with("line 1")
         );
+    }
+
+    #[test]
+    fn openapi3_headers_and_form_bodies_are_read() {
+        let api = parse(
+            r##"{"openapi":"3.0.3","paths":{"/login":{"post":{
+              "parameters":[{"name":"X-Trace","in":"header","schema":{"type":"string"}},{"name":"s","in":"cookie"}],
+              "requestBody":{"content":{"application/x-www-form-urlencoded":{"schema":{"type":"object","properties":{"user":{"type":"string"}}}}}}}}}}"##,
+        )
+        .expect("valid document");
+        let op = &api.operations[0];
+        assert_eq!(op.params.len(), 1, "the cookie is not generated");
+        assert_eq!(op.params[0].location, Location::Header);
+        assert_eq!(op.body_media, BodyMedia::Form);
+        assert_eq!(api.dialect, "OpenAPI 3.0.3");
     }
 }
