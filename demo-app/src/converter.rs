@@ -68,7 +68,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_converter_reads_stdin_and_its_stdout_is_the_document() {
-        let out = convert("cat", b"invoice 1".to_vec()).await.expect("cat runs");
+        let out = convert("cat", b"invoice 1".to_vec())
+            .await
+            .expect("cat runs");
         assert_eq!(out, b"invoice 1");
     }
 
@@ -79,7 +81,10 @@ mod tests {
             .expect_err("not installed");
         let text = format!("{error:#}");
         assert!(text.contains("/nonexistent/invoice2pdf"), "{text}");
-        assert!(text.contains("No such file or directory (os error 2)"), "{text}");
+        assert!(
+            text.contains("No such file or directory (os error 2)"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -149,7 +149,9 @@ mod tests {
     #[test]
     fn zero_admits_everything_and_the_limit_changes_at_run_time() {
         let shedding = Shedding::new(0);
-        let many: Vec<_> = (0..100).map(|_| shedding.admit().expect("no limit")).collect();
+        let many: Vec<_> = (0..100)
+            .map(|_| shedding.admit().expect("no limit"))
+            .collect();
         assert_eq!(shedding.set_limit(50), 0);
         assert!(shedding.admit().is_err(), "100 in flight, limit 50");
         drop(many);

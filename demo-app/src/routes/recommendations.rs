@@ -46,12 +46,10 @@ pub async fn recommendations(
         // Waiting here is what a spike without admission control looks like: a pool
         // timeout in this route is the overload's symptom, not pool exhaustion's flaw.
         let _flaw = flaw::arm("resource.overload");
-        state
-            .db
-            .pool
-            .acquire()
-            .await
-            .or_db_error("(acquire a pooled connection)", "Failed to get a connection")?
+        state.db.pool.acquire().await.or_db_error(
+            "(acquire a pooled connection)",
+            "Failed to get a connection",
+        )?
     };
     let started = Instant::now();
     let book: Option<i64> = sqlx::query_scalar(BOOK_SQL)

@@ -313,7 +313,11 @@ mod tests {
         );
         assert_eq!(reasons.len(), 1, "{reasons:?}");
         assert_eq!(reasons[0].code, "goodput_not_above");
-        assert!(reasons[0].message.contains("0.30"), "{}", reasons[0].message);
+        assert!(
+            reasons[0].message.contains("0.30"),
+            "{}",
+            reasons[0].message
+        );
         let held: Vec<(&str, bool)> = collapsed
             .bounds
             .iter()
@@ -327,7 +331,10 @@ mod tests {
             ]
         );
         let mut shed = record(1.05, 0.11);
-        let reasons = judge(&mut shed, [("goodput_below", 0.6), ("p99_below", 0.8)].into_iter());
+        let reasons = judge(
+            &mut shed,
+            [("goodput_below", 0.6), ("p99_below", 0.8)].into_iter(),
+        );
         assert_eq!(reasons.len(), 1, "{reasons:?}");
         assert_eq!(reasons[0].code, "goodput_not_below");
     }
@@ -335,7 +342,10 @@ mod tests {
     #[test]
     fn the_numbers_line_has_statuses_and_both_p99s() {
         let line = numbers(&record(0.3, 1.0));
-        assert!(line.contains("50x 200, 750 unanswered in 1000 ms"), "{line}");
+        assert!(
+            line.contains("50x 200, 750 unanswered in 1000 ms"),
+            "{line}"
+        );
         assert!(line.contains("goodput 12/s (30 %)"), "{line}");
         assert!(line.contains("(2xx p99 950 ms)"), "{line}");
     }

@@ -95,7 +95,8 @@ pub(super) async fn run_steps(
                     Some(capacity) => capacity,
                     None => {
                         let url = &running.base_url;
-                        let capacity = super::load::probe(url, at, request, load, &captures).await?;
+                        let capacity =
+                            super::load::probe(url, at, request, load, &captures).await?;
                         *capacity_per_s.insert(capacity)
                     }
                 };

@@ -121,7 +121,10 @@ pub fn problems(
     }
     if !(spec.offered.is_finite() && OFFERED.contains(&spec.offered)) {
         report(
-            format!("`offered` is {}, outside 0.1 to 20 (times the measured capacity)", spec.offered),
+            format!(
+                "`offered` is {}, outside 0.1 to 20 (times the measured capacity)",
+                spec.offered
+            ),
             "Use e.g. 4.0 for a spike four times what the app can answer.",
         );
     }
@@ -139,7 +142,10 @@ pub fn problems(
     }
     if !PROBE_CONCURRENCY.contains(&spec.probe_concurrency) {
         report(
-            format!("`probe_concurrency` is {}, outside 1 to 64", spec.probe_concurrency),
+            format!(
+                "`probe_concurrency` is {}, outside 1 to 64",
+                spec.probe_concurrency
+            ),
             "Leave it out for 8 requests in flight, more than most pools hold.",
         );
     }
@@ -205,12 +211,16 @@ mod tests {
         let Action::Load { load, .. } = &scenario.steps[0].action else {
             panic!("not a load step: {:?}", scenario.steps[0].action);
         };
-        assert_eq!((load.timeout_ms, load.seconds, load.probe_ms), (900, 2, 1000));
+        assert_eq!(
+            (load.timeout_ms, load.seconds, load.probe_ms),
+            (900, 2, 1000)
+        );
     }
 
     #[test]
     fn a_load_step_without_timeout_is_located_at_its_load_table() {
-        let error = first_error("[[steps]]\npath = \"/books/1\"\nload = { offered = 3.0, seconds = 2 }\n");
+        let error =
+            first_error("[[steps]]\npath = \"/books/1\"\nload = { offered = 3.0, seconds = 2 }\n");
         assert!(error.message.contains("needs `timeout_ms`"), "{error}");
         assert_eq!((error.line, error.column), (11, 8), "{error}");
     }

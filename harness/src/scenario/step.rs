@@ -40,7 +40,10 @@ pub enum Action {
     Parallel(Vec<RequestSpec>),
     /// The request offered open-loop at a multiple of the capacity a probe measured, for a
     /// few seconds: goodput, p99 and the statuses, checked against the step's bounds.
-    Load { request: RequestSpec, load: LoadSpec },
+    Load {
+        request: RequestSpec,
+        load: LoadSpec,
+    },
     /// SQL on the run's database; with `hold`, on a connection kept open (with its
     /// transaction and locks) until a `Release` step names it.
     Sql { sql: String, hold: Option<String> },
