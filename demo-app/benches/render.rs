@@ -44,6 +44,7 @@ fn state() -> AppState {
         default_cover: demo_app::media::unpack_default_cover().expect("cover"),
         release: demo_app::release::Release::new(),
         probing: demo_app::probing::ProbeWatch::new(0),
+        shedding: demo_app::shedding::Shedding::new(0),
     }
 }
 
