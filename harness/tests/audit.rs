@@ -356,7 +356,7 @@ fn a_careless_python_service_fails_with_evidence_and_a_tidy_one_passes_over_http
         "--allow-path",
         "/openapi.json",
         "--budget",
-        "40",
+        "150",
         "--format",
         "json",
     ]);
