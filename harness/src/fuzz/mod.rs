@@ -280,6 +280,9 @@ pub async fn run(
                 Some(existing) => {
                     existing.count += 1;
                     existing.first_found_after = existing.first_found_after.or(by_fresh);
+                    // Requests complete unordered: a fresh input may answer before the
+                    // saved one that hits the same bucket; the saved one still found it.
+                    existing.replayed |= planned.replay;
                 }
                 None => found.push(Found {
                     key,
