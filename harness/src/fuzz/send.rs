@@ -66,16 +66,7 @@ pub(super) async fn exchange(
         Err(_) => return timed_out(started, timeout),
     };
     let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::runner::http::header_pairs(response.headers());
     let mut body = Vec::new();
     let mut truncated = false;
     let mut timed_out = false;

@@ -38,6 +38,20 @@ pub fn install_tls_provider() {
 }
 
 /// reqwest's error with its causes, which say what actually happened (reset, TLS, ...).
+/// A response's headers as (name, value) pairs, a value that is not UTF-8 decoded lossily:
+/// what every record, report and leak rule reads.
+pub fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 pub fn describe_transport_error(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
@@ -152,16 +166,7 @@ pub async fn send_unscanned(
     let outcome = async {
         let response = builder.send().await?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(response.headers());
         let bytes = response.bytes().await?;
         let cut = bytes.len().min(MAX_BODY_BYTES);
         let body = String::from_utf8_lossy(&bytes[..cut]).into_owned();
