@@ -382,6 +382,54 @@ fn a_target_where_nothing_listens_is_a_runtime_error_said_once() {
     assert!(stdout.contains("Connection refused"), "{stdout}");
 }
 
+/// Every failing command says its error once: one `error:` line, however many layers it
+/// crossed on its way to `main` (fuzz once printed a second one for the same cause).
+#[test]
+fn a_failing_fuzz_says_its_error_once_with_the_exit_code_of_its_kind() {
+    let refusing = lab_support::refusing_port::RefusingPort::bind().expect("a held port");
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let dir = tempdir::Dir::new("fuzz-error-once");
+    let spec = dir.path().join("spec.json");
+    std::fs::write(&spec, "{\"swagger\": \"1.2\"}").expect("spec");
+    let spec = spec.display().to_string();
+    let target = refusing.http_url();
+    let unreachable = harness(&["fuzz", "--target", &target, "--seconds", "5"], &scenarios);
+    let answering = answering_server();
+    let unusable = harness(
+        &["fuzz", "--target", &answering, "--spec", &spec],
+        &scenarios,
+    );
+    let bad_url = harness(&["fuzz", "--target", "127.0.0.1:8080"], &scenarios);
+    for (output, code, words) in [
+        (&unreachable, 3, "cannot reach"),
+        (&unusable, 2, "is not usable"),
+        (&bad_url, 2, "is not an http:// or https:// URL"),
+    ] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        let said = stderr.lines().filter(|l| l.starts_with("error:")).count();
+        assert_eq!(said, 1, "{stderr}");
+        assert!(stderr.contains(words), "{stderr}");
+    }
+}
+
+/// A server on loopback that answers a few requests `200` with an empty body, then stops.
+fn answering_server() -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4).flatten() {
+            let mut stream = stream;
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    url
+}
+
 /// A gzip stream (stored, level 0) whose payload is a dev panic page: the leak's words are
 /// in the file verbatim, but not as text the response carried.
 fn gzip_of_a_leak() -> Vec<u8> {

@@ -2,16 +2,17 @@
 //! HTTP(S) service (`--target`), as a control table, evidence JSON, SARIF, Markdown or HTML.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
-use super::run::{own_app_command, pick_backends, runtime};
-use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
+use super::error::{Error, Outcome, Verdict};
+use super::shared::{self, pick_backends};
+use super::{BackendArg, ModeArg};
 use crate::audit::controls::Selection;
 use crate::audit::evidence::ConfigEvidence;
 use crate::audit::logs::Logs;
 use crate::audit::{self, Document, Options, Run, Subject};
 use crate::fuzz::check::Profile;
+use crate::fuzz::source;
 use crate::report::{self, style::Style};
 use crate::runner::http;
 use crate::scenario::Scenario;
@@ -89,58 +90,44 @@ enum AuditFormat {
 /// Longest body kept per answer.
 const BODY_CAP: usize = 256 * 1024;
 
-pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> ExitCode {
-    if let Some(url) = &args.target
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        eprintln!(
-            "error: --target `{url}` is not an http:// or https:// URL\n  = help: e.g. --target https://127.0.0.1:8443"
-        );
-        return ExitCode::from(EXIT_USAGE);
+pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> Outcome {
+    if let Some(url) = &args.target {
+        shared::check_target_url(url)?;
     }
-    let report_format = match args.report.as_deref().map(format_of) {
-        Some(Err(message)) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-        Some(Ok(format)) => Some(format),
-        None => None,
-    };
+    let report_format = args
+        .report
+        .as_deref()
+        .map(format_of)
+        .transpose()
+        .map_err(Error::usage)?;
     for path in &args.allow_paths {
         if !path.starts_with('/') {
-            eprintln!("error: --allow-path `{path}` must start with `/`, e.g. /healthz");
-            return ExitCode::from(EXIT_USAGE);
+            return Err(Error::usage(format!(
+                "--allow-path `{path}` must start with `/`, e.g. /healthz"
+            )));
         }
     }
     let config = match &args.config_evidence {
-        Some(path) => match std::fs::read(path) {
-            Ok(bytes) => Some(ConfigEvidence::of(
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                Error::usage(format!(
+                    "cannot read --config-evidence {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Some(ConfigEvidence::of(
                 &format!("the operator's file {}", path.display()),
                 &bytes,
-            )),
-            Err(e) => {
-                eprintln!(
-                    "error: cannot read --config-evidence {}: {e}",
-                    path.display()
-                );
-                return ExitCode::from(EXIT_USAGE);
-            }
-        },
+            ))
+        }
         None => None,
     };
-    if let Some(path) = &args.logs
-        && let Err(e) = std::fs::metadata(path)
-    {
-        eprintln!("error: cannot read --logs {}: {e}", path.display());
-        return ExitCode::from(EXIT_USAGE);
+    if let Some(path) = &args.logs {
+        std::fs::metadata(path)
+            .map_err(|e| Error::usage(format!("cannot read --logs {}: {e}", path.display())))?;
     }
-    let client = match http::client_with(args.insecure) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("error: cannot build the HTTP client: {e}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+    let client = http::client_with(args.insecure)
+        .map_err(|e| Error::runtime("cannot build the HTTP client").caused_by(e))?;
     let options = Options {
         budget: args.budget as usize,
         seed: args.seed,
@@ -157,10 +144,7 @@ pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> ExitCode {
         },
         insecure: args.insecure,
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
+    let runtime = shared::runtime()?;
     let generated_at = audit::evidence::now_rfc3339();
     let runs = runtime.block_on(async {
         match &args.target {
@@ -169,33 +153,15 @@ pub fn run(args: &AuditArgs, scenarios: &[Scenario]) -> ExitCode {
                 .map(|run| vec![run]),
             None => audit_lab(args, scenarios, &client, &options).await,
         }
-    });
-    let runs = match runs {
-        Ok(runs) => runs,
-        Err((code, message)) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(code);
-        }
-    };
+    })?;
     let document = Document::new(runs, &options, generated_at);
-    let rendered = match render(&document, args.format) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("error: cannot render the audit: {e}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+    let rendered = render(&document, args.format)
+        .map_err(|e| Error::runtime(format!("cannot render the audit: {e}")))?;
     out!("{rendered}");
-    if let (Some(path), Some(format)) = (&args.report, report_format)
-        && let Err(code) = write(path, format, &document)
-    {
-        return code;
+    if let (Some(path), Some(format)) = (&args.report, report_format) {
+        write(path, format, &document)?;
     }
-    ExitCode::from(if document.failed() {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    })
+    Ok(Verdict::failed_if(document.failed()))
 }
 
 fn format_of(path: &Path) -> Result<AuditFormat, String> {
@@ -231,11 +197,9 @@ fn render(document: &Document, format: AuditFormat) -> Result<String, String> {
 }
 
 /// Writes the document, and beside an HTML or Markdown one the JSON its hash is over.
-fn write(path: &Path, format: AuditFormat, document: &Document) -> Result<(), ExitCode> {
-    let fail = |path: &Path, e: String| {
-        eprintln!("error: could not write {}: {e}", path.display());
-        ExitCode::from(EXIT_RUNTIME)
-    };
+fn write(path: &Path, format: AuditFormat, document: &Document) -> Result<(), Error> {
+    let fail =
+        |path: &Path, e: String| Error::runtime(format!("could not write {}: {e}", path.display()));
     let text = render(document, format).map_err(|e| fail(path, e))?;
     std::fs::write(path, text).map_err(|e| fail(path, e.to_string()))?;
     eprintln!("report written to {}", path.display());
@@ -252,25 +216,16 @@ fn write(path: &Path, format: AuditFormat, document: &Document) -> Result<(), Ex
     Ok(())
 }
 
-type Failure = (u8, String);
-
 async fn audit_lab(
     args: &AuditArgs,
     scenarios: &[Scenario],
     client: &reqwest::Client,
     options: &Options,
-) -> Result<Vec<Run>, Failure> {
-    let app = own_app_command().map_err(|_| {
-        (
-            EXIT_RUNTIME,
-            "cannot find the harness executable".to_string(),
-        )
-    })?;
+) -> Result<Vec<Run>, Error> {
+    let app = shared::own_app_command()?;
     let backends = match args.backend {
         None => vec![crate::scenario::BackendName::Sqlite],
-        requested => pick_backends(requested, false)
-            .await
-            .map_err(|e| (EXIT_RUNTIME, e))?,
+        requested => pick_backends(requested, false).await?,
     };
     let mut runs = Vec::new();
     for backend in &backends {
@@ -278,7 +233,7 @@ async fn audit_lab(
             eprintln!("auditing demo-app {}/{}…", mode.as_str(), backend.as_str());
             let run = audit::lab::audit_app(&app, mode, *backend, scenarios, client, options)
                 .await
-                .map_err(|e| (EXIT_RUNTIME, format!("{e:#}")))?;
+                .map_err(|e| Error::runtime(format!("{e:#}")))?;
             runs.push(run);
         }
     }
@@ -291,29 +246,13 @@ async fn audit_target(
     client: &reqwest::Client,
     options: &Options,
     config: Option<ConfigEvidence>,
-) -> Result<Run, Failure> {
+) -> Result<Run, Error> {
     let base_url = url.trim_end_matches('/').to_string();
-    if let Err(e) = client
-        .get(&base_url)
-        .timeout(options.exchange_timeout)
-        .send()
-        .await
-    {
-        let cause = http::describe_transport_error(&e);
-        let hint = if cause.contains("certificate") {
-            "\n  = help: a self-signed test server? pass --insecure"
-        } else {
-            ""
-        };
-        return Err((
-            EXIT_RUNTIME,
-            format!("cannot reach {base_url}: {cause}{hint}"),
-        ));
-    }
+    shared::reach(client, &base_url, options.exchange_timeout).await?;
     let api = match &args.spec {
-        Some(source) => Some(load_spec(source, client).await?),
+        Some(source) => Some(source::load(source, client).await?),
         // Without --spec, the usual place; a service without one gets the battery alone.
-        None => load_spec(&format!("{base_url}/openapi.json"), client)
+        None => source::load(&format!("{base_url}/openapi.json"), client)
             .await
             .ok(),
     };
@@ -344,39 +283,4 @@ async fn audit_target(
     };
     eprintln!("auditing {base_url}…");
     Ok(audit::audit(&subject, options).await)
-}
-
-async fn load_spec(
-    source: &str,
-    client: &reqwest::Client,
-) -> Result<crate::fuzz::spec::Api, Failure> {
-    let text = if source.starts_with("http://") || source.starts_with("https://") {
-        let response = client.get(source).send().await.map_err(|e| {
-            (
-                EXIT_RUNTIME,
-                format!(
-                    "cannot fetch the spec {source}: {}",
-                    http::describe_transport_error(&e)
-                ),
-            )
-        })?;
-        if !response.status().is_success() {
-            return Err((
-                EXIT_USAGE,
-                format!(
-                    "the spec {source} answered {}\n  = help: give the document with --spec FILE|URL",
-                    response.status()
-                ),
-            ));
-        }
-        response
-            .text()
-            .await
-            .map_err(|e| (EXIT_RUNTIME, format!("cannot read the spec {source}: {e}")))?
-    } else {
-        std::fs::read_to_string(source)
-            .map_err(|e| (EXIT_USAGE, format!("cannot read the spec {source}: {e}")))?
-    };
-    crate::fuzz::spec::parse(&text)
-        .map_err(|e| (EXIT_USAGE, format!("the spec {source} is not usable: {e}")))
 }

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::ExitCode;
 
-use super::run::{jobs_or_cores, own_app_and_runtime, pick_backends};
-use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
+use super::error::{Error, Outcome};
+use super::shared::{self, jobs_or_cores, pick_backends};
+use super::{BackendArg, ModeArg};
 use crate::report::style::Style;
-use crate::runner::{self, Outcome, Target, Unmet};
+use crate::runner::{self, Target, Unmet};
 use crate::scenario::{self, Expectations, Scenario};
 
 #[derive(Debug, clap::Args)]
@@ -28,7 +28,7 @@ pub struct CheckArgs {
     jobs: Option<u16>,
 }
 
-pub fn run(scenarios: &[Scenario], args: &CheckArgs, root: &Path) -> ExitCode {
+pub fn run(scenarios: &[Scenario], args: &CheckArgs, root: &Path) -> Outcome {
     // A class names all its scenarios here, even where one of them has the class as its id:
     // a fix is checked against every scenario that teaches it.
     let patterns: Vec<String> = args
@@ -42,21 +42,13 @@ pub fn run(scenarios: &[Scenario], args: &CheckArgs, root: &Path) -> ExitCode {
             }
         })
         .collect();
-    let selected = match scenario::select(scenarios, &patterns, root) {
-        Ok(selected) => selected,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+    let selected = scenario::select(scenarios, &patterns, root)?;
     let modes = args.mode.modes();
     let (checkable, unchecked): (Vec<&Scenario>, Vec<&Scenario>) = selected
         .into_iter()
         .partition(|s| s.has_fixed_expectations());
-    let (app, runtime) = match own_app_and_runtime() {
-        Ok((app, runtime)) => (Target::Spawn(app), runtime),
-        Err(code) => return code,
-    };
+    let app = Target::Spawn(shared::own_app_command()?);
+    let runtime = shared::runtime()?;
     let jobs = jobs_or_cores(args.jobs);
     let results = runtime.block_on(async {
         let backends = pick_backends(Some(args.backend), false).await?;
@@ -64,33 +56,28 @@ pub fn run(scenarios: &[Scenario], args: &CheckArgs, root: &Path) -> ExitCode {
         for plan in &mut plans {
             plan.expectations = Expectations::Fixed;
         }
-        Ok::<_, String>(runner::run_all(plans, &app, jobs).await)
-    });
-    let results = match results {
-        Ok(results) => results,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+        Ok::<_, Error>(runner::run_all(plans, &app, jobs).await)
+    })?;
     let runs: Vec<Run> = results
         .iter()
         .map(|r| Run {
             class: &r.class,
             label: format!("{} {}/{}", r.scenario, r.mode, r.backend),
-            passed: r.outcome == Outcome::Passed,
+            passed: r.outcome == runner::Outcome::Passed,
             reasons: &r.reasons,
         })
         .collect();
     let verdicts = verdicts(&runs, &unchecked);
     out!("{}", render(&verdicts, Style::detect()));
-    if results.iter().any(|r| r.outcome == Outcome::Error) {
-        ExitCode::from(EXIT_RUNTIME)
-    } else if verdicts.values().all(|v| matches!(v, Verdict::Fixed)) {
-        ExitCode::from(EXIT_OK)
-    } else {
-        ExitCode::from(EXIT_FAILED)
+    let errors = results
+        .iter()
+        .filter(|r| r.outcome == runner::Outcome::Error)
+        .count();
+    if errors > 0 {
+        return Err(super::run::could_not_run(errors));
     }
+    let all_fixed = verdicts.values().all(|v| matches!(v, Verdict::Fixed));
+    Ok(super::error::Verdict::failed_if(!all_fixed))
 }
 
 /// What `check` says about one failure class.

@@ -2,16 +2,16 @@
 //! demo-app in each mode and backend, or against any HTTP(S) service given with `--target`.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::error::{Error, Outcome, Verdict};
 use super::fuzz_progress::Ticker;
-use super::run::{own_app_command, pick_backends, runtime};
-use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ModeArg};
+use super::shared::{self, pick_backends};
+use super::{BackendArg, ModeArg};
 use crate::fuzz::check::Profile;
-use crate::fuzz::spec::{self, Api};
-use crate::fuzz::{self, FuzzRun, Options, Progress, regressions};
+use crate::fuzz::spec::Api;
+use crate::fuzz::{self, FuzzRun, Options, Progress, regressions, source};
 use crate::report::{self, style::Style};
 use crate::runner::serve::Served;
 use crate::runner::{AppCommand, http, process_exit};
@@ -85,25 +85,14 @@ enum FuzzFormat {
 const SHRINK_STEPS: usize = 48;
 /// The most body bytes read and checked per response.
 const BODY_CAP: usize = 1024 * 1024;
-/// The most a spec document may weigh, and how long fetching it may take.
-const SPEC_CAP: usize = 32 * 1024 * 1024;
-const SPEC_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
+pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> Outcome {
     let started = Instant::now();
-    if let Some(url) = &args.target
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        eprintln!("error: --target `{url}` is not an http:// or https:// URL");
-        return ExitCode::from(EXIT_USAGE);
+    if let Some(url) = &args.target {
+        shared::check_target_url(url)?;
     }
-    let client = match http::client_with(args.insecure) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("error: cannot build the HTTP client: {e}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+    let client = http::client_with(args.insecure)
+        .map_err(|e| Error::runtime("cannot build the HTTP client").caused_by(e))?;
     let options = Options {
         requests: args.requests as usize,
         max_duration: Duration::from_secs(args.seconds),
@@ -119,30 +108,13 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
         .save
         .clone()
         .unwrap_or_else(|| scenarios_root.join(".fuzz-regressions"));
-    if let Err(code) = super::check_report_path(args.report.as_deref()) {
-        return code;
-    }
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    let outcome = runtime.block_on(async {
+    shared::check_report_path(args.report.as_deref())?;
+    let runs = shared::runtime()?.block_on(async {
         match &args.target {
             Some(url) => fuzz_target(args, url, &client, &options, &save_dir).await,
             None => fuzz_the_lab_app(args, &client, &options, &save_dir).await,
         }
-    });
-    let runs = match outcome {
-        Ok(runs) => runs,
-        Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-        Err(Failure::Runtime(message)) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+    })?;
     match args.format {
         FuzzFormat::Text => outln!("{}", report::fuzz::summary(&runs, started.elapsed())),
         FuzzFormat::Json => outln!("{}", report::fuzz::json(&runs)),
@@ -151,22 +123,12 @@ pub fn run(args: &FuzzArgs, scenarios_root: &Path) -> ExitCode {
             serde_json::to_string_pretty(&report::sarif::from_fuzz(&runs)).unwrap_or_default()
         ),
     }
-    if let Some(path) = &args.report
-        && let Err(code) = super::write_report(path, report::fuzz_html::render(&runs))
-    {
-        return code;
+    if let Some(path) = &args.report {
+        shared::write_report(path, report::fuzz_html::render(&runs))?;
     }
     let died = runs.iter().any(|r| r.app_died.is_some());
-    if died || runs.iter().flat_map(|r| &r.buckets).any(|b| b.is_severe()) {
-        ExitCode::from(EXIT_FAILED)
-    } else {
-        ExitCode::from(EXIT_OK)
-    }
-}
-
-enum Failure {
-    Usage(String),
-    Runtime(String),
+    let severe = runs.iter().flat_map(|r| &r.buckets).any(|b| b.is_severe());
+    Ok(Verdict::failed_if(died || severe))
 }
 
 async fn fuzz_the_lab_app(
@@ -174,15 +136,12 @@ async fn fuzz_the_lab_app(
     client: &reqwest::Client,
     options: &Options,
     save_dir: &Path,
-) -> Result<Vec<FuzzRun>, Failure> {
-    let app = own_app_command()
-        .map_err(|_| Failure::Runtime("cannot find the harness executable".into()))?;
-    let backends = pick_backends(args.backend, false)
-        .await
-        .map_err(Failure::Runtime)?;
+) -> Result<Vec<FuzzRun>, Error> {
+    let app = shared::own_app_command()?;
+    let backends = pick_backends(args.backend, false).await?;
     let modes = args.mode.modes();
     let file = regressions::file_for(save_dir, "demo-app");
-    let replay = regressions::load(&file).map_err(Failure::Usage)?;
+    let replay = regressions::load(&file).map_err(Error::usage)?;
     let mut runs = Vec::new();
     for backend in &backends {
         for mode in &modes {
@@ -203,20 +162,24 @@ async fn fuzz_one_app(
     client: &reqwest::Client,
     options: &Options,
     replay: &[regressions::Saved],
-) -> Result<FuzzRun, Failure> {
+) -> Result<FuzzRun, Error> {
     let served = Served::start(app, mode, backend)
         .await
-        .map_err(|e| Failure::Runtime(format!("{e:#}")))?;
+        .map_err(|e| Error::runtime(format!("{e:#}")))?;
     let base_url = served.app.base_url.clone();
-    let api = match &args.spec {
-        Some(spec) => load_spec(spec, client).await,
-        None => load_spec(&format!("{base_url}/openapi.json"), client).await,
+    let spec = match &args.spec {
+        Some(spec) => spec.clone(),
+        None => format!("{base_url}/openapi.json"),
     };
-    let api = match api.and_then(|api| select(api, &args.patterns)) {
+    let api = match source::load(&spec, client).await {
+        Ok(api) => source::select(api, &args.patterns),
+        Err(e) => Err(e),
+    };
+    let api = match api {
         Ok(api) => api,
         Err(e) => {
             let _ = served.stop().await;
-            return Err(e);
+            return Err(e.into());
         }
     };
     let class_of = |id: &str| served.logged_class(id);
@@ -266,7 +229,7 @@ async fn fuzz_one_app(
     served
         .stop()
         .await
-        .map_err(|e| Failure::Runtime(format!("{e:#}")))?;
+        .map_err(|e| Error::runtime(format!("{e:#}")))?;
     Ok(run)
 }
 
@@ -276,41 +239,21 @@ async fn fuzz_target(
     client: &reqwest::Client,
     options: &Options,
     save_dir: &Path,
-) -> Result<Vec<FuzzRun>, Failure> {
+) -> Result<Vec<FuzzRun>, Error> {
     let base_url = url.trim_end_matches('/').to_string();
-    // One request first: an unreachable server or a certificate we do not trust ends the
-    // command here, as a runtime error with its cause, not as a bucket per request.
-    let reached = tokio::time::timeout(
-        options.request_timeout,
-        client
-            .get(&base_url)
-            .timeout(options.request_timeout)
-            .send(),
-    )
-    .await;
-    if let Ok(Err(e)) = reached {
-        let cause = http::describe_transport_error(&e);
-        let hint = if cause.contains("certificate") {
-            "\n  = help: a self-signed test server? pass --insecure"
-        } else {
-            ""
-        };
-        return Err(Failure::Runtime(format!(
-            "cannot reach {base_url}: {cause}{hint}"
-        )));
-    }
+    shared::reach(client, &base_url, options.request_timeout).await?;
     let spec = args
         .spec
         .clone()
         .unwrap_or_else(|| format!("{base_url}/openapi.json"));
-    let api = select(load_spec(&spec, client).await?, &args.patterns)?;
+    let api = source::select(source::load(&spec, client).await?, &args.patterns)?;
     let name = base_url
         .split("://")
         .nth(1)
         .unwrap_or(&base_url)
         .to_string();
     let file = regressions::file_for(save_dir, &name);
-    let replay = regressions::load(&file).map_err(Failure::Usage)?;
+    let replay = regressions::load(&file).map_err(Error::usage)?;
     let target = fuzz::Target {
         repro_base_url: base_url.clone(),
         base_url,
@@ -381,89 +324,4 @@ fn save(file: &Path, runs: &[FuzzRun]) {
         ),
         Err(e) => eprintln!("warning: {e}"),
     }
-}
-
-/// The document from a file or an http(s) URL (at most `SPEC_CAP` bytes, fetched within
-/// `SPEC_TIMEOUT`).
-async fn load_spec(source: &str, client: &reqwest::Client) -> Result<Api, Failure> {
-    let text = if source.starts_with("http://") || source.starts_with("https://") {
-        match tokio::time::timeout(SPEC_TIMEOUT, fetch_spec(source, client)).await {
-            Ok(text) => text?,
-            Err(_) => {
-                return Err(Failure::Runtime(format!(
-                    "the spec {source} did not arrive within {} s\n  = help: save it and give the file with --spec FILE",
-                    SPEC_TIMEOUT.as_secs()
-                )));
-            }
-        }
-    } else {
-        std::fs::read_to_string(source)
-            .map_err(|e| Failure::Usage(format!("cannot read the spec {source}: {e}")))?
-    };
-    spec::parse(&text).map_err(|e| Failure::Usage(format!("the spec {source} is not usable: {e}")))
-}
-
-async fn fetch_spec(source: &str, client: &reqwest::Client) -> Result<String, Failure> {
-    let mut response = client
-        .get(source)
-        .timeout(SPEC_TIMEOUT)
-        .send()
-        .await
-        .map_err(|e| {
-            Failure::Runtime(format!(
-                "cannot fetch the spec {source}: {}",
-                http::describe_transport_error(&e)
-            ))
-        })?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(Failure::Runtime(format!(
-            "the spec {source} answered {status}\n  = help: give the document with --spec FILE|URL (httpbin and flasgger serve /spec.json, springfox /v2/api-docs)"
-        )));
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| Failure::Runtime(format!("cannot read the spec {source}: {e}")))?
-    {
-        if bytes.len() + chunk.len() > SPEC_CAP {
-            return Err(Failure::Usage(format!(
-                "the spec {source} is larger than {} MiB",
-                SPEC_CAP / (1024 * 1024)
-            )));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes)
-        .map_err(|e| Failure::Usage(format!("the spec {source} is not UTF-8 text: {e}")))
-}
-
-/// Keeps the operations that match a pattern (`METHOD /route` or `/route`, `*` globs).
-fn select(mut api: Api, patterns: &[String]) -> Result<Api, Failure> {
-    if patterns.is_empty() {
-        return Ok(api);
-    }
-    let mut matchers = Vec::new();
-    for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern)
-            .literal_separator(false)
-            .build()
-            .map_err(|e| Failure::Usage(format!("pattern `{pattern}`: {e}")))?
-            .compile_matcher();
-        matchers.push(glob);
-    }
-    api.operations.retain(|o| {
-        let full = format!("{} {}", o.method, o.route);
-        matchers
-            .iter()
-            .any(|m| m.is_match(&full) || m.is_match(&o.route))
-    });
-    if api.operations.is_empty() {
-        return Err(Failure::Usage(format!(
-            "no operation matches {}\n  = help: patterns match `METHOD /route` or `/route`, e.g. `/search` or `GET /books/*`",
-            patterns.join(", ")
-        )));
-    }
-    Ok(api)
 }

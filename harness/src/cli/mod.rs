@@ -2,13 +2,15 @@
 //! `scenario`, `runner`, `leaks` and `report`.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::leaks;
-use crate::scenario::{Folder, ModeName, ScenarioError};
+use crate::scenario::{Folder, ModeName};
+use error::{Error, Outcome, Verdict};
+use shared::with_scenarios;
 
 /// `println!` that ends the process quietly when nobody reads stdout any more
 /// (`harness list | head`): a reader that has seen enough is not an error, and `println!`
@@ -28,6 +30,7 @@ macro_rules! out {
 
 mod audit;
 mod check;
+mod error;
 mod fuzz;
 mod fuzz_progress;
 mod new;
@@ -36,6 +39,7 @@ mod progress;
 mod run;
 mod scan;
 mod scenarios_folder;
+mod shared;
 mod show;
 mod storm;
 mod tracker;
@@ -58,15 +62,6 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
         }
     }
 }
-
-/// Every expectation met (or, for `scan`, nothing found).
-pub const EXIT_OK: u8 = 0;
-/// An expectation failed (or `scan` found a leak).
-pub const EXIT_FAILED: u8 = 1;
-/// Usage or scenario-file error.
-pub const EXIT_USAGE: u8 = 2;
-/// Runtime error: the app could not start, a database was unreachable.
-pub const EXIT_RUNTIME: u8 = 3;
 
 const EXIT_CODES: &str = "Exit codes:\n  0  every expectation met (scan: no finding)\n  1  an expectation failed (scan: a leak was found)\n  2  usage error or a malformed scenario file\n  3  runtime error: the app could not start, PostgreSQL unreachable, ...";
 
@@ -275,19 +270,30 @@ enum ScanFormat {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
+        // `--help` and `--version` are answers, not errors.
+        Err(err) if !err.use_stderr() => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() {
-                EXIT_USAGE
-            } else {
-                EXIT_OK
-            });
+            return error::exit_code(&Ok(Verdict::Passed));
         }
+        Err(err) => return finish(Err(Error::clap(err))),
     };
     if let Command::ServeApp { args } = cli.command {
+        // demo-app's own exit code (78 for its configuration errors) passes through.
         return crate::app::serve(args);
     }
     cli.color.write_global();
+    finish(dispatch(cli))
+}
+
+/// Prints the error once, and maps the outcome to the exit code.
+fn finish(outcome: Outcome) -> ExitCode {
+    if let Err(error) = &outcome {
+        error.print();
+    }
+    error::exit_code(&outcome)
+}
+
+fn dispatch(cli: Cli) -> Outcome {
     let here = std::env::current_dir().unwrap_or_default();
     let found = scenarios_folder::locate(cli.scenarios.as_deref(), &here);
     // Only the commands that read or write scenarios need the folder.
@@ -301,14 +307,11 @@ pub fn main() -> ExitCode {
         (Command::Fuzz(_), Err(_)) => PathBuf::from("scenarios"),
         // audit replays the scenarios' crash inputs when it finds them; --target needs none.
         (Command::Audit(_), Err(_)) => PathBuf::new(),
-        (_, Err(message)) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+        (_, Err(message)) => return Err(Error::usage(message)),
     };
     match cli.command {
-        // Served above, before any folder is looked for.
-        Command::ServeApp { .. } => ExitCode::from(EXIT_OK),
+        // Served by `main`, before any folder is looked for.
+        Command::ServeApp { .. } => Ok(Verdict::Passed),
         Command::List => with_scenarios(&root, |Folder { scenarios, .. }| {
             outln!("{:<34} {:<24} {:<16} title", "id", "class", "backends");
             for s in scenarios {
@@ -322,7 +325,7 @@ pub fn main() -> ExitCode {
                 );
             }
             outln!("\n{} scenarios in {}", scenarios.len(), root.display());
-            ExitCode::from(EXIT_OK)
+            Ok(Verdict::Passed)
         }),
         Command::Show { scenario } => with_scenarios(&root, |folder| {
             show::run(
@@ -335,7 +338,7 @@ pub fn main() -> ExitCode {
         }),
         Command::Rules => {
             out!("{}", leaks::rules_table());
-            ExitCode::from(EXIT_OK)
+            Ok(Verdict::Passed)
         }
         Command::New { class, name } => new::run(&root, cli.scenarios.as_deref(), &class, &name),
         Command::Scan { file, format } => scan::run(&file, format),
@@ -367,89 +370,4 @@ pub fn main() -> ExitCode {
             with_scenarios(&root, |folder| run::run(&folder.scenarios, &args, &root))
         }
     }
-}
-
-/// Before any run: a `--report FILE` that cannot be written is a usage error now, not a
-/// runtime error after the whole run has finished. The file is opened for writing (and
-/// removed again if this check created it); its contents are written at the end.
-fn check_report_path(path: Option<&Path>) -> Result<(), ExitCode> {
-    let Some(path) = path else {
-        return Ok(());
-    };
-    let existed = path.exists();
-    let opened = if path.is_dir() {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            "it is a folder",
-        ))
-    } else {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-    };
-    match opened {
-        Ok(file) => {
-            drop(file);
-            if !existed {
-                let _ = std::fs::remove_file(path);
-            }
-            Ok(())
-        }
-        Err(e) => {
-            eprintln!(
-                "error: cannot write the report {}: {e}\n  = help: pass --report a file in a folder you can write to (the folder must exist); nothing was run",
-                path.display()
-            );
-            Err(ExitCode::from(EXIT_USAGE))
-        }
-    }
-}
-
-/// Writes a rendered HTML report and says where; a failure is a runtime error (exit 3).
-fn write_report(path: &Path, rendered: Result<String, minijinja::Error>) -> Result<(), ExitCode> {
-    let written = rendered
-        .map_err(|e| e.to_string())
-        .and_then(|html| std::fs::write(path, html).map_err(|e| e.to_string()));
-    match written {
-        Ok(()) => {
-            eprintln!("report written to {}", path.display());
-            Ok(())
-        }
-        Err(e) => {
-            eprintln!("error: could not write the report {}: {e}", path.display());
-            Err(ExitCode::from(EXIT_RUNTIME))
-        }
-    }
-}
-
-/// Loads every scenario; any malformed file stops the command with exit code 2.
-fn with_scenarios(root: &Path, then: impl FnOnce(&Folder) -> ExitCode) -> ExitCode {
-    let folder = match crate::app::load_scenarios(root) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!(
-                "error: cannot read the scenarios folder {}: {e}",
-                root.display()
-            );
-            eprintln!("  = help: run from the repository root, or pass --scenarios DIR");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    if !folder.errors.is_empty() {
-        report_scenario_errors(&folder.errors);
-        return ExitCode::from(EXIT_USAGE);
-    }
-    then(&folder)
-}
-
-fn report_scenario_errors(errors: &[ScenarioError]) {
-    for error in errors {
-        eprintln!("{error}\n");
-    }
-    eprintln!(
-        "{} malformed scenario file problem(s); nothing was run.",
-        errors.len()
-    );
 }

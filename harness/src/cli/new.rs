@@ -2,60 +2,47 @@
 //! it is, so an attendee starts from a working loop (write, run, read) and edits from there.
 
 use std::path::Path;
-use std::process::ExitCode;
 
-use super::{EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, paste};
+use super::error::{Error, Outcome, Verdict};
+use super::paste;
 use crate::scenario;
 
 /// `scenarios_flag` is the `--scenarios DIR` the user gave, if any: the printed commands
 /// carry it, so they run as pasted.
-pub fn run(root: &Path, scenarios_flag: Option<&Path>, class: &str, name: &str) -> ExitCode {
-    match write(root, class, name) {
-        Ok((file, id)) => {
-            outln!("wrote {}", file.display());
-            outln!("  next: edit the request and the expectations (docs/scenario-format.md)");
-            outln!("  run it: {}", paste::run_command(&id, scenarios_flag));
-            if paste::is_the_labs_folder(root) {
-                outln!(
-                    "  then accept its snapshots: INSTA_UPDATE=always cargo test -p harness --test snapshots"
-                );
-            } else {
-                // The snapshot test globs the checkout's scenarios/ folder only.
-                outln!(
-                    "  snapshots: none here; the lab's snapshot test covers only its own scenarios/ folder, so `run` is this file's check"
-                );
-            }
-            ExitCode::from(EXIT_OK)
-        }
-        Err(Problem::Usage(message, hint)) => {
-            eprintln!("error: {message}\n  = help: {hint}");
-            ExitCode::from(EXIT_USAGE)
-        }
-        Err(Problem::Runtime(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(EXIT_RUNTIME)
-        }
+pub fn run(root: &Path, scenarios_flag: Option<&Path>, class: &str, name: &str) -> Outcome {
+    let (file, id) = write(root, class, name)?;
+    outln!("wrote {}", file.display());
+    outln!("  next: edit the request and the expectations (docs/scenario-format.md)");
+    outln!("  run it: {}", paste::run_command(&id, scenarios_flag));
+    if paste::is_the_labs_folder(root) {
+        outln!(
+            "  then accept its snapshots: INSTA_UPDATE=always cargo test -p harness --test snapshots"
+        );
+    } else {
+        // The snapshot test globs the checkout's scenarios/ folder only.
+        outln!(
+            "  snapshots: none here; the lab's snapshot test covers only its own scenarios/ folder, so `run` is this file's check"
+        );
     }
+    Ok(Verdict::Passed)
 }
 
-enum Problem {
-    /// The user's input: message and hint.
-    Usage(String, String),
-    /// Not the user's doing: the file system refused, or the template is broken.
-    Runtime(String),
+/// The user's input is wrong: what, and what to do instead.
+fn usage(message: String, hint: String) -> Error {
+    Error::usage(message).with_help(hint)
 }
 
-fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, String), Problem> {
+fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, String), Error> {
     let vocabulary = crate::app::vocabulary(root).map_err(|errors| {
         let first = errors.first().map_or(String::new(), ToString::to_string);
-        Problem::Usage(
+        usage(
             format!("the folder's failure classes are malformed:\n{first}"),
             "Fix its classes.toml (docs/scenario-format.md).".to_string(),
         )
     })?;
     let classes = &vocabulary.classes;
     if !classes.is_known(class) {
-        return Err(Problem::Usage(
+        return Err(usage(
             format!("unknown failure class `{class}`"),
             scenario::suggest(class, classes.ids(), "failure classes"),
         ));
@@ -67,7 +54,7 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.starts_with('-');
     if !valid_name {
-        return Err(Problem::Usage(
+        return Err(usage(
             format!("`{name}` cannot name a scenario file"),
             "Use lower-case letters, digits and dashes, e.g. `empty-cart`.".to_string(),
         ));
@@ -76,7 +63,7 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
     let relative = format!("{folder}/{name}.toml");
     let file = root.join(&relative);
     if file.exists() {
-        return Err(Problem::Usage(
+        return Err(usage(
             format!("{} exists already", file.display()),
             "Pick another name, or edit that file.".to_string(),
         ));
@@ -91,14 +78,14 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
     // The template must be a valid scenario: a broken one would be this command's bug.
     if let Err(errors) = scenario::parse(&relative, &text, &vocabulary) {
         let first = errors.first().map_or(String::new(), ToString::to_string);
-        return Err(Problem::Runtime(format!(
+        return Err(Error::runtime(format!(
             "the scenario template does not validate (a harness bug): {first}"
         )));
     }
     if let Ok(existing) = crate::app::load_scenarios(root)
         && existing.scenarios.iter().any(|s| s.id() == id)
     {
-        return Err(Problem::Usage(
+        return Err(usage(
             format!("a scenario with the id `{id}` exists already"),
             "Pick another name.".to_string(),
         ));
@@ -112,7 +99,7 @@ fn write(root: &Path, class: &str, name: &str) -> Result<(std::path::PathBuf, St
             .open(&file)?
             .write_all(text.as_bytes())
     });
-    create.map_err(|e| Problem::Runtime(format!("cannot write {}: {e}", file.display())))?;
+    create.map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
     Ok((file, id))
 }
 

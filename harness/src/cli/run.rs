@@ -1,34 +1,23 @@
 //! `harness run` and `harness load`: the commands that start apps.
 
-use std::process::ExitCode;
-
 use futures_util::StreamExt as _;
 
-use super::{BackendArg, EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Format, RunArgs};
+use super::error::{Error, Outcome, Verdict};
+use super::shared::{self, check_report_path, write_report};
+use super::{Format, RunArgs};
 use crate::report::{self, Summary, style::Style};
 use crate::runner::{self, AppCommand, Target};
 use crate::scenario::{self, BackendName, Scenario};
 
 /// `harness run`: the scenarios in the chosen modes and backends, rendered in the chosen
 /// format (and optionally as an HTML report and a timing table).
-pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> ExitCode {
-    if let Err(code) = super::check_report_path(args.report.as_deref()) {
-        return code;
-    }
-    let selected = match scenario::select(scenarios, &args.patterns, root) {
-        Ok(selected) => selected,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Outcome {
+    check_report_path(args.report.as_deref())?;
+    let selected = scenario::select(scenarios, &args.patterns, root)?;
     let modes = args.mode.modes();
     let target = match (&args.target, &args.app_bin) {
         (Some(url), _) => {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                eprintln!("error: --target `{url}` is not an http:// or https:// URL");
-                return ExitCode::from(EXIT_USAGE);
-            }
+            shared::check_target_url(url)?;
             Target::External {
                 base_url: url.clone(),
                 insecure: args.insecure,
@@ -38,29 +27,18 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
             program: bin.clone(),
             args: Vec::new(),
         }),
-        (None, None) => match own_app_command() {
-            Ok(app) => Target::Spawn(app),
-            Err(code) => return code,
-        },
+        (None, None) => Target::Spawn(shared::own_app_command()?),
     };
-    let jobs = jobs_or_cores(args.jobs.map(u16::from));
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
+    let jobs = shared::jobs_or_cores(args.jobs.map(u16::from));
+    let runtime = shared::runtime()?;
     runtime.block_on(async {
         let backends =
-            match pick_backends(args.backend, matches!(target, Target::External { .. })).await {
-                Ok(backends) => backends,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    return ExitCode::from(EXIT_RUNTIME);
-                }
-            };
+            shared::pick_backends(args.backend, matches!(target, Target::External { .. })).await?;
         let plans = runner::plan(&selected, &modes, &backends, &target);
         if plans.is_empty() {
-            eprintln!("error: the selected scenarios do not run in this mode/backend combination");
-            return ExitCode::from(EXIT_USAGE);
+            return Err(Error::usage(
+                "the selected scenarios do not run in this mode/backend combination",
+            ));
         }
         let started = std::time::Instant::now();
         let results = run_streaming(plans, &target, jobs, args.format).await;
@@ -77,20 +55,23 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
         if args.timings {
             outln!("{}", report::timings::render(&results, wall, jobs));
         }
-        if let Some(path) = &args.report
-            && let Err(code) = super::write_report(path, report::html::render(&results))
-        {
-            return code;
+        if let Some(path) = &args.report {
+            write_report(path, report::html::render(&results))?;
         }
         let summary = Summary::of(&results);
         if summary.errors > 0 {
-            ExitCode::from(EXIT_RUNTIME)
-        } else if summary.failed > 0 {
-            ExitCode::from(EXIT_FAILED)
-        } else {
-            ExitCode::from(EXIT_OK)
+            return Err(could_not_run(summary.errors));
         }
+        Ok(Verdict::failed_if(summary.failed > 0))
     })
+}
+
+/// Runs that could not be carried out (the app did not start, a database was lost): each
+/// one's reason is in the report; the command ends as a runtime error.
+pub(super) fn could_not_run(errors: usize) -> Error {
+    Error::runtime(format!(
+        "{errors} run(s) could not be carried out; the report above says why"
+    ))
 }
 
 /// Runs the plans with a progress line on a terminal. The text report prints each
@@ -131,89 +112,19 @@ async fn run_streaming(
     in_order.into_results()
 }
 
-/// SQLite always; PostgreSQL when asked for (must be reachable) or, by default, when it
-/// answers (with a notice when it does not).
-pub(super) async fn pick_backends(
-    requested: Option<BackendArg>,
-    external: bool,
-) -> Result<Vec<BackendName>, String> {
-    if external {
-        return Ok(vec![BackendName::Sqlite]);
-    }
-    let admin_url = lab_support::scratch_db::postgres_admin_url();
-    let reachable = lab_support::scratch_db::postgres_reachable(&admin_url).await;
-    match (requested, reachable) {
-        (Some(BackendArg::Sqlite), _) => Ok(vec![BackendName::Sqlite]),
-        (Some(BackendArg::Postgres), Ok(())) => Ok(vec![BackendName::Postgres]),
-        (Some(BackendArg::All), Ok(())) | (None, Ok(())) => {
-            Ok(vec![BackendName::Sqlite, BackendName::Postgres])
-        }
-        (Some(_), Err(e)) => Err(format!("{e}\n  = help: {}", e.hint())),
-        (None, Err(e)) => {
-            eprintln!("note: running on SQLite only; {e}.\n  = help: {}", e.hint());
-            Ok(vec![BackendName::Sqlite])
-        }
-    }
-}
-
-/// demo-app as this very executable runs it (`harness serve-app`).
-pub(super) fn own_app_command() -> Result<AppCommand, ExitCode> {
-    match std::env::current_exe() {
-        Ok(exe) => Ok(AppCommand {
-            program: exe,
-            args: vec!["serve-app".into()],
-        }),
-        Err(e) => {
-            eprintln!("error: cannot find the harness executable to start demo-app: {e}");
-            Err(ExitCode::from(EXIT_RUNTIME))
-        }
-    }
-}
-
-/// Scenarios run at once: the flag, else one per core.
-pub(super) fn jobs_or_cores(jobs: Option<u16>) -> usize {
-    jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(2, |n| n.get()),
-        usize::from,
-    )
-}
-
-/// What a command that starts its own apps needs: how to start demo-app, and a runtime.
-pub(super) fn own_app_and_runtime() -> Result<(AppCommand, tokio::runtime::Runtime), ExitCode> {
-    Ok((own_app_command()?, runtime()?))
-}
-
-pub(super) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
-            ExitCode::from(EXIT_RUNTIME)
-        })
-}
-
 /// `harness load`: success vs prod 500 vs dev 500 under load.
-pub fn load(options: crate::load_test::Options, json: bool) -> ExitCode {
-    let (app, runtime) = match own_app_and_runtime() {
-        Ok(both) => both,
-        Err(code) => return code,
-    };
-    match runtime.block_on(crate::load_test::run(&app, options)) {
-        Ok(measurements) => {
-            if json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&measurements).unwrap_or_default()
-                );
-            } else {
-                out!("{}", crate::load_test::table(&measurements));
-            }
-            ExitCode::from(EXIT_OK)
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_RUNTIME)
-        }
+pub fn load(options: crate::load_test::Options, json: bool) -> Outcome {
+    let app = shared::own_app_command()?;
+    let measurements = shared::runtime()?
+        .block_on(crate::load_test::run(&app, options))
+        .map_err(|e| Error::runtime(format!("{e:#}")))?;
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&measurements).unwrap_or_default()
+        );
+    } else {
+        out!("{}", crate::load_test::table(&measurements));
     }
+    Ok(Verdict::Passed)
 }

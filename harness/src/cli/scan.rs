@@ -1,14 +1,14 @@
 //! `harness scan`: the leak audit on a saved response of any service.
 
 use std::io::{IsTerminal as _, Read as _};
-use std::process::ExitCode;
 
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, ScanFormat};
+use super::ScanFormat;
+use super::error::{Error, Outcome, Verdict};
 use crate::leaks;
 use crate::report::style::Style;
 
 /// Audits a saved response (or a bare body) from a file or stdin.
-pub fn run(file: &str, format: ScanFormat) -> ExitCode {
+pub fn run(file: &str, format: ScanFormat) -> Outcome {
     let mut raw = Vec::new();
     let read = if file == "-" {
         if std::io::stdin().is_terminal() {
@@ -21,10 +21,7 @@ pub fn run(file: &str, format: ScanFormat) -> ExitCode {
     } else {
         std::fs::read(file).map(|bytes| raw = bytes)
     };
-    if let Err(e) = read {
-        eprintln!("error: cannot read {file}: {e}");
-        return ExitCode::from(EXIT_USAGE);
-    }
+    read.map_err(|e| Error::usage(format!("cannot read {file}: {e}")))?;
     let saved = leaks::read_saved(&raw);
     if let Some(not_text) = &saved.not_text {
         let hint = if not_text.compressed && saved.has_head {
@@ -36,8 +33,10 @@ pub fn run(file: &str, format: ScanFormat) -> ExitCode {
         };
         let what = format!("{} ({} bytes)", not_text.what, not_text.bytes);
         if !saved.has_head {
-            eprintln!("error: {file} is not text: {what}; nothing was scanned\n  = help: {hint}");
-            return ExitCode::from(EXIT_USAGE);
+            return Err(
+                Error::usage(format!("{file} is not text: {what}; nothing was scanned"))
+                    .with_help(hint),
+            );
         }
         eprintln!(
             "note: the body of {file} is not text: {what}; only the status line and headers were scanned\n  = help: {hint}"
@@ -78,9 +77,5 @@ pub fn run(file: &str, format: ScanFormat) -> ExitCode {
             outln!("{} finding(s)", findings.len());
         }
     }
-    ExitCode::from(if findings.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(Verdict::failed_if(!findings.is_empty()))
 }

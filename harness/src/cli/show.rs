@@ -1,9 +1,9 @@
 //! `harness show`: one scenario's lesson and steps, for a projector.
 
 use std::path::Path;
-use std::process::ExitCode;
 
-use super::{EXIT_OK, EXIT_USAGE, paste};
+use super::error::{Outcome, Verdict};
+use super::paste;
 use crate::report::style::Style;
 use crate::runner;
 use crate::scenario::{self, Action, Classes, Scenario, Sending};
@@ -15,14 +15,8 @@ pub fn run(
     wanted: &str,
     root: &Path,
     scenarios_flag: Option<&Path>,
-) -> ExitCode {
-    let selected = match scenario::select(scenarios, &[wanted.to_string()], root) {
-        Ok(selected) => selected,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+) -> Outcome {
+    let selected = scenario::select(scenarios, &[wanted.to_string()], root)?;
     let style = Style::detect();
     for s in selected {
         let class_text = classes.describe(s.class()).unwrap_or_default();
@@ -49,7 +43,7 @@ pub fn run(
         }
         outln!("\nRun it: {}", paste::run_command(s.id(), scenarios_flag));
     }
-    ExitCode::from(EXIT_OK)
+    Ok(Verdict::Passed)
 }
 
 /// What a step does, in a few words, for `show`.

@@ -1,10 +1,9 @@
 //! `harness storm`: retry policies side by side through the same short outage.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::run::own_app_and_runtime;
-use super::{EXIT_OK, EXIT_RUNTIME};
+use super::error::{Error, Outcome, Verdict};
+use super::shared;
 use crate::report::{self, style::Style};
 use crate::storm::{self, MIN_SECONDS, Options, Progress, policy::Policy};
 
@@ -47,10 +46,8 @@ enum StormFormat {
     Json,
 }
 
-pub fn run(args: &StormArgs) -> ExitCode {
-    if let Err(code) = super::check_report_path(args.report.as_deref()) {
-        return code;
-    }
+pub fn run(args: &StormArgs) -> Outcome {
+    shared::check_report_path(args.report.as_deref())?;
     let mut policies: Vec<Policy> = args
         .policy
         .iter()
@@ -72,10 +69,7 @@ pub fn run(args: &StormArgs) -> ExitCode {
         seconds: args.seconds,
         seed: args.seed,
     };
-    let (app, runtime) = match own_app_and_runtime() {
-        Ok(both) => both,
-        Err(code) => return code,
-    };
+    let (app, runtime) = (shared::own_app_command()?, shared::runtime()?);
     let total = options.policies.len();
     let seconds = options.seconds;
     let done = std::cell::Cell::new(0);
@@ -91,21 +85,16 @@ pub fn run(args: &StormArgs) -> ExitCode {
             );
         }
     };
-    let storm = match runtime.block_on(storm::run(&app, &options, progress)) {
-        Ok(storm) => storm,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+    let storm = runtime
+        .block_on(storm::run(&app, &options, progress))
+        .map_err(|e| Error::runtime(format!("{e:#}")))?;
     match args.format {
         StormFormat::Text => out!("{}", report::storm::text(&storm, Style::detect())),
         StormFormat::Json => outln!("{}", report::storm::json(&storm)),
     }
-    if let Some(path) = &args.report
-        && let Err(code) = super::write_report(path, report::storm_html::render(&storm))
-    {
-        return code;
+    if let Some(path) = &args.report {
+        shared::write_report(path, report::storm_html::render(&storm))?;
     }
-    ExitCode::from(EXIT_OK)
+    // A storm is a measurement: there is nothing to fail.
+    Ok(Verdict::Passed)
 }

@@ -1,9 +1,7 @@
 //! `harness tracker`: an error tracker's stored issues and events as evidence (flags →
 //! `tracker::read` → `report::tracker`).
 
-use std::process::ExitCode;
-
-use super::{EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
+use super::error::{Error, Outcome, Verdict};
 use crate::report::{self, style::Style};
 use crate::tracker::{self, Connection, Options, TrackerError};
 
@@ -40,17 +38,8 @@ enum TrackerFormat {
     Json,
 }
 
-pub fn run(args: &TrackerArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_RUNTIME);
-        }
-    };
+pub fn run(args: &TrackerArgs) -> Outcome {
+    let runtime = super::shared::runtime()?;
     let connection = Connection {
         url: args.url.clone(),
         token: args.token.clone(),
@@ -59,16 +48,12 @@ pub fn run(args: &TrackerArgs) -> ExitCode {
         project: args.project.clone(),
         max_events_per_issue: usize::from(args.max_events),
     };
-    let evidence = match runtime.block_on(tracker::read(&connection, &options)) {
-        Ok(evidence) => evidence,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(match e {
-                TrackerError::BadUrl(_) | TrackerError::NoProject { .. } => EXIT_USAGE,
-                _ => EXIT_RUNTIME,
-            });
-        }
-    };
+    let evidence = runtime
+        .block_on(tracker::read(&connection, &options))
+        .map_err(|e| match e {
+            TrackerError::BadUrl(_) | TrackerError::NoProject { .. } => Error::usage(e.to_string()),
+            _ => Error::runtime(e.to_string()),
+        })?;
     let lookup = args.correlation_id.as_deref();
     match args.format {
         TrackerFormat::Json => {
@@ -93,9 +78,5 @@ pub fn run(args: &TrackerArgs) -> ExitCode {
         ),
     }
     let lost = lookup.is_some_and(|id| evidence.find(id).is_none());
-    ExitCode::from(if evidence.leaking_events() > 0 || lost {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    })
+    Ok(Verdict::failed_if(evidence.leaking_events() > 0 || lost))
 }

@@ -15,6 +15,7 @@ pub mod progress;
 pub mod regressions;
 mod send;
 mod shrink;
+pub mod source;
 pub mod spec;
 pub mod strategy;
 
