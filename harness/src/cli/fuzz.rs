@@ -304,18 +304,7 @@ fn print_run(args: &FuzzArgs, run: &FuzzRun) {
 /// Keeps each severe bucket's smallest input for the next run; a failure to write is said,
 /// not fatal (the results are on screen).
 fn save(file: &Path, runs: &[FuzzRun]) {
-    let found: Vec<regressions::Saved> = runs
-        .iter()
-        .flat_map(|run| &run.buckets)
-        .filter(|b| b.is_severe())
-        .map(|b| regressions::Saved {
-            // The operation it was sent to: a site-wide bucket's `* *` matches none.
-            method: b.operation.0.clone(),
-            route: b.operation.1.clone(),
-            bucket: b.key(),
-            case: b.input.clone(),
-        })
-        .collect();
+    let found = regressions::severe(runs);
     match regressions::save(file, &found) {
         Ok(0) => {}
         Ok(n) => eprintln!(

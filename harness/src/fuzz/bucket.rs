@@ -53,21 +53,48 @@ pub struct Bucket {
     /// saved regression replays.
     #[serde(skip)]
     pub operation: (String, String),
+    /// What made its inputs one bucket during the run; saved with its regression.
+    #[serde(skip)]
+    pub key: BucketKey,
+}
+
+/// What makes failing inputs one bucket: method, route, status and fingerprint. The run
+/// groups by it and the saved regressions name it; a site-wide bucket (a leak in a header
+/// every response carries) has `*` for method, route and status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BucketKey {
+    method: String,
+    route: String,
+    status: KeyStatus,
+    /// The failure class when the app named one, else the leak rules and checks.
+    fingerprint: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum KeyStatus {
+    Code(u16),
+    NoResponse,
+    /// Site-wide: every status.
+    Any,
+}
+
+impl std::fmt::Display for BucketKey {
+    /// One line: `GET /search 500 crash.char-boundary`, `* * * header.server-version`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = match self.status {
+            KeyStatus::Code(code) => code.to_string(),
+            KeyStatus::NoResponse => "no-response".to_string(),
+            KeyStatus::Any => "*".to_string(),
+        };
+        write!(
+            f,
+            "{} {} {status} {}",
+            self.method, self.route, self.fingerprint
+        )
+    }
 }
 
 impl Bucket {
-    /// The bucket key as one line: `GET /search 500 crash.char-boundary`.
-    pub fn key(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.method,
-            self.route,
-            self.status
-                .map_or("no-response".to_string(), |s| s.to_string()),
-            fingerprint(self.class.as_deref(), &self.findings, &self.checks)
-        )
-    }
-
     /// A 5xx, a dropped connection or a leak: what makes `fuzz` exit 1.
     pub fn is_severe(&self) -> bool {
         self.checks.iter().any(|c| {
@@ -103,7 +130,8 @@ pub(super) struct Outcome {
 }
 
 impl Outcome {
-    pub(super) fn key(&self, operation: &spec::Operation) -> Option<String> {
+    /// The bucket this outcome falls in; none when every check passed.
+    pub(super) fn key(&self, operation: &spec::Operation) -> Option<BucketKey> {
         if self.verdict.passed() {
             return None;
         }
@@ -111,20 +139,27 @@ impl Outcome {
         if header_leak_only(&self.verdict) {
             // A version banner rides on every response: one bucket for the whole service,
             // not one per route and status.
-            return Some(format!("{SITE_WIDE} {}", findings.join("+")));
+            return Some(BucketKey {
+                method: SITE_WIDE.to_string(),
+                route: SITE_WIDE.to_string(),
+                status: KeyStatus::Any,
+                fingerprint: findings.join("+"),
+            });
         }
-        Some(format!(
-            "{} {} {:?} {}",
-            operation.method,
-            operation.route,
-            self.observed.status,
-            fingerprint(self.class.as_deref(), &findings, &self.verdict.failed)
-        ))
+        Some(BucketKey {
+            method: operation.method.clone(),
+            route: operation.route.clone(),
+            status: self
+                .observed
+                .status
+                .map_or(KeyStatus::NoResponse, KeyStatus::Code),
+            fingerprint: fingerprint(self.class.as_deref(), &findings, &self.verdict.failed),
+        })
     }
 }
 
 /// Method and route of a bucket that is about every response, not one route.
-const SITE_WIDE: &str = "* *";
+const SITE_WIDE: &str = "*";
 
 /// The only failure is a leak, and every finding is in a header.
 fn header_leak_only(verdict: &Verdict) -> bool {
@@ -198,7 +233,7 @@ pub(super) fn to_bucket(
     };
     let site_wide = header_leak_only(&found.outcome.verdict);
     let (method, route) = if site_wide {
-        ("*".to_string(), "*".to_string())
+        (SITE_WIDE.to_string(), SITE_WIDE.to_string())
     } else {
         (operation.method.clone(), operation.route.clone())
     };
@@ -225,5 +260,6 @@ pub(super) fn to_bucket(
         response_excerpt,
         error: observed.error.clone().or_else(|| first.error.clone()),
         operation: (operation.method.clone(), operation.route.clone()),
+        key: found.key,
     }
 }

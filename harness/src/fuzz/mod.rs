@@ -28,7 +28,7 @@ use proptest::strategy::ValueTree;
 use serde::Serialize;
 
 pub use bucket::Bucket;
-use bucket::{Outcome, to_bucket};
+use bucket::{BucketKey, Outcome, to_bucket};
 use case::Case;
 use check::{Observed, Profile};
 use plan::{Planned, plan};
@@ -407,7 +407,7 @@ fn shrink_budget(sending: Duration) -> Duration {
 
 /// A bucket while the run goes on.
 struct Found {
-    key: String,
+    key: BucketKey,
     operation: usize,
     phase: Phase,
     count: usize,

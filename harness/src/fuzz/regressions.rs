@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::case::Case;
+use super::{Bucket, FuzzRun};
 
 /// One saved reproduction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +16,28 @@ pub struct Saved {
     /// The bucket it reproduced, for the reader of the file.
     pub bucket: String,
     pub case: Case,
+}
+
+impl Saved {
+    /// A bucket's smallest input, with the operation it was sent to (a site-wide bucket's
+    /// `* *` names none) and the key it fell under.
+    pub fn of(bucket: &Bucket) -> Self {
+        Self {
+            method: bucket.operation.0.clone(),
+            route: bucket.operation.1.clone(),
+            bucket: bucket.key.to_string(),
+            case: bucket.input.clone(),
+        }
+    }
+}
+
+/// What the next run replays first: each severe bucket's smallest input.
+pub fn severe(runs: &[FuzzRun]) -> Vec<Saved> {
+    runs.iter()
+        .flat_map(|run| &run.buckets)
+        .filter(|b| b.is_severe())
+        .map(Saved::of)
+        .collect()
 }
 
 /// The file for one target inside `dir`: `demo-app.jsonl`, or the target's host and port.

@@ -95,7 +95,7 @@ async fn one(
             note = Some("shrinking stopped: the time bound was reached");
             break;
         };
-        failing = outcome.key(operation).as_deref() == Some(found.key.as_str());
+        failing = outcome.key(operation).as_ref() == Some(&found.key);
         if failing && case.weight() <= best.0.weight() {
             best = (case, outcome);
         }
