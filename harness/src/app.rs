@@ -55,9 +55,17 @@ pub const REQUESTS_METRIC: &str = "demo_app_http_requests_total";
 /// Routes that observe the app rather than use it: left out of a 5xx rate.
 pub const OBSERVER_ROUTES: [&str; 2] = ["route=\"/ops", "route=\"/metrics\""];
 
-/// (all requests, 5xx answers) from the app's /metrics text, leaving out the ops and
-/// metrics routes, which are the observer, not the traffic.
-pub fn request_counts(metrics: &str) -> (u64, u64) {
+/// Requests the app counted in its `/metrics`, the observers' left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCounts {
+    pub requests: u64,
+    /// Of those, answered with a 5xx.
+    pub server_errors: u64,
+}
+
+/// The request counts from the app's /metrics text, leaving out the ops and metrics
+/// routes, which are the observer, not the traffic.
+pub fn request_counts(metrics: &str) -> RequestCounts {
     let prefix = format!("{REQUESTS_METRIC}{{");
     let mut requests = 0;
     let mut errors = 0;
@@ -77,7 +85,69 @@ pub fn request_counts(metrics: &str) -> (u64, u64) {
             errors += count;
         }
     }
-    (requests, errors)
+    RequestCounts {
+        requests,
+        server_errors: errors,
+    }
+}
+
+/// The storm's knowledge of demo-app (`harness storm`): the order its clients place, the
+/// settings that size the pool and point the app at the storm's FX fake, the FX answer, and
+/// the SQL that stocks the book and counts the orders placed.
+pub mod storm {
+    /// Where orders go, and the book every one is for.
+    pub const ORDERS_PATH: &str = "/orders";
+    const BOOK_ID: i64 = 8;
+    /// Enough stock that the storm's orders never run it out.
+    const STOCK: i64 = 1_000_000_000;
+
+    /// One copy of the book, priced in dollars: the price needs an FX call, made while the
+    /// order holds its pooled connection (the db.pool-exhausted flaw).
+    pub fn order_body() -> serde_json::Value {
+        serde_json::json!({ "customer_id": 1, "book_id": BOOK_ID, "quantity": 1, "currency": "USD" })
+    }
+
+    /// What the FX fake answers.
+    pub fn fx_rates_body() -> serde_json::Value {
+        serde_json::json!({ "base": "EUR", "rates": { "USD": 1.08 } })
+    }
+
+    /// The app's settings: its pool, and the FX upstream at `fx_url`.
+    pub fn settings(
+        pool_max_connections: u32,
+        pool_acquire_timeout_ms: u64,
+        fx_url: &str,
+    ) -> Vec<(String, String)> {
+        vec![
+            (
+                "pool_max_connections".to_string(),
+                pool_max_connections.to_string(),
+            ),
+            (
+                "pool_acquire_timeout_ms".to_string(),
+                pool_acquire_timeout_ms.to_string(),
+            ),
+            ("fx_api_url".to_string(), fx_url.to_string()),
+        ]
+    }
+
+    /// Stocks the book the orders are for, as the database's owner.
+    pub async fn stock_the_book(admin: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE books SET stock = $1 WHERE id = $2")
+            .bind(STOCK)
+            .bind(BOOK_ID)
+            .execute(admin)
+            .await
+            .map(|_| ())
+    }
+
+    /// Orders placed so far.
+    pub async fn count_orders(admin: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+            .fetch_one(admin)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
 }
 
 /// The audit's knowledge of demo-app (`harness audit` without `--target`).
@@ -169,6 +239,7 @@ mod tests {
             demo_app_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"2xx\"} 3\n\
             demo_app_http_requests_total{route=\"/ops/release\",method=\"POST\",status=\"2xx\"} 1\n\
             demo_app_panics_total 5\n";
-        assert_eq!(request_counts(metrics), (100, 5));
+        let counts = request_counts(metrics);
+        assert_eq!((counts.requests, counts.server_errors), (100, 5));
     }
 }

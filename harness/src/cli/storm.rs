@@ -9,13 +9,14 @@ use crate::storm::{self, MIN_SECONDS, Options, Progress, policy::Policy};
 
 #[derive(Debug, clap::Args)]
 pub struct StormArgs {
-    /// The clients' retry policies, comma-separated; each runs in turn against a fresh app.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
-    policy: Vec<PolicyArg>,
+    /// The clients' retry policies, comma-separated, or `all`; each runs in turn against a
+    /// fresh app.
+    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = policies)]
+    policy: Vec<Policies>,
     /// New orders per second, 1 to 500 (the offered load; retries come on top)
     /// [default: an eighth of the capacity measured first]
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
-    clients: Option<u32>,
+    #[arg(long = "orders-per-second", visible_alias = "clients", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=500))]
+    orders_per_second: Option<u32>,
     /// Seconds per policy, 9 to 120: 3 calm, 5 with a slow upstream, the rest to recover.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(MIN_SECONDS..=120))]
     seconds: u64,
@@ -30,14 +31,24 @@ pub struct StormArgs {
     report: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum PolicyArg {
-    Naive,
-    Capped,
-    Exponential,
-    FullJitter,
-    Budget,
-    All,
+/// One `--policy` value: a policy, or `all` of them.
+#[derive(Debug, Clone)]
+struct Policies(Vec<Policy>);
+
+/// The policies' own names (`Policy`'s `ValueEnum`), plus `all`.
+fn policies(value: &str) -> Result<Policies, String> {
+    if value == "all" {
+        return Ok(Policies(Policy::ALL.to_vec()));
+    }
+    <Policy as clap::ValueEnum>::from_str(value, false)
+        .map(|policy| Policies(vec![policy]))
+        .map_err(|_| {
+            let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
+            format!(
+                "no policy `{value}`; the policies: {}, all",
+                names.join(", ")
+            )
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,24 +59,13 @@ enum StormFormat {
 
 pub fn run(args: &StormArgs) -> Outcome {
     shared::check_report_path(args.report.as_deref())?;
-    let mut policies: Vec<Policy> = args
-        .policy
-        .iter()
-        .flat_map(|arg| match arg {
-            PolicyArg::Naive => vec![Policy::Naive],
-            PolicyArg::Capped => vec![Policy::Capped],
-            PolicyArg::Exponential => vec![Policy::Exponential],
-            PolicyArg::FullJitter => vec![Policy::FullJitter],
-            PolicyArg::Budget => vec![Policy::Budget],
-            PolicyArg::All => Policy::ALL.to_vec(),
-        })
-        .collect();
+    let mut policies: Vec<Policy> = args.policy.iter().flat_map(|p| p.0.clone()).collect();
     // In the table's order, each once, however the flag listed them.
     policies.sort();
     policies.dedup();
     let options = Options {
         policies,
-        clients: args.clients,
+        orders_per_second: args.orders_per_second,
         seconds: args.seconds,
         seed: args.seed,
     };
@@ -75,10 +75,10 @@ pub fn run(args: &StormArgs) -> Outcome {
     let done = std::cell::Cell::new(0);
     let progress = |step: Progress| match step {
         Progress::Calibrating => eprintln!("storm: measuring the healthy app's capacity"),
-        Progress::Policy(policy, clients) => {
+        Progress::Policy(policy, orders_per_second) => {
             done.set(done.get() + 1);
             eprintln!(
-                "storm {}/{total}: {} ({}), {clients} new orders/s for {seconds} s",
+                "storm {}/{total}: {} ({}), {orders_per_second} new orders/s for {seconds} s",
                 done.get(),
                 policy.name(),
                 policy.describe()

@@ -19,7 +19,7 @@ pub fn text(storm: &Storm, style: Style) -> String {
          timeout {} ms. Clients give up on an attempt after {} ms.\n\n",
         style.bold("Retry storm"),
         setup.capacity_per_s,
-        setup.clients,
+        setup.orders_per_second,
         setup.seconds,
         setup.slow_upstream_ms,
         setup.upstream_ms,

@@ -51,7 +51,10 @@ pub async fn sample(
         .error_for_status()?
         .text()
         .await?;
-    let (requests, errors) = crate::app::request_counts(&text);
+    let crate::app::RequestCounts {
+        requests,
+        server_errors: errors,
+    } = crate::app::request_counts(&text);
     let (before_requests, before_errors) =
         previous.last().map_or((0, 0), |s| (s.requests, s.errors));
     let window_requests = requests.saturating_sub(before_requests);

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::population::{Record, Seen};
+use super::policy::Attempt;
+use super::population::Record;
 
 /// A recovery needs a sliding second in which at least this share of answers succeed ...
 const RECOVERED_SUCCESS: f64 = 0.9;
@@ -30,17 +31,17 @@ pub struct Second {
 /// count for second `i`.
 pub fn timeline(record: &Record, seconds: usize, server_5xx: &[u64]) -> Vec<Second> {
     let mut timeline = vec![Second::default(); seconds];
-    for (at, _) in &record.attempts {
-        if let Some(second) = timeline.get_mut(at.as_secs() as usize) {
+    for sent in &record.attempts {
+        if let Some(second) = timeline.get_mut(sent.at.as_secs() as usize) {
             second.attempts += 1;
         }
     }
-    for (at, seen) in &record.outcomes {
-        if let Some(second) = timeline.get_mut(at.as_secs() as usize) {
-            match seen {
-                Seen::Success => second.succeeded += 1,
-                Seen::Overloaded | Seen::TimedOut => second.failed += 1,
-                Seen::Refused => {}
+    for answered in &record.outcomes {
+        if let Some(second) = timeline.get_mut(answered.at.as_secs() as usize) {
+            match answered.attempt {
+                Attempt::Succeeded => second.succeeded += 1,
+                Attempt::Overloaded { .. } | Attempt::TimedOut => second.failed += 1,
+                Attempt::Refused => {}
             }
         }
     }
@@ -62,8 +63,8 @@ pub fn recovery(
     let mut outcomes: Vec<(Duration, bool)> = record
         .outcomes
         .iter()
-        .filter(|(_, seen)| *seen != Seen::Refused)
-        .map(|(at, seen)| (*at, *seen == Seen::Success))
+        .filter(|answered| answered.attempt != Attempt::Refused)
+        .map(|answered| (answered.at, answered.attempt == Attempt::Succeeded))
         .collect();
     outcomes.sort();
     let healthy = |from: Duration| {
@@ -100,9 +101,11 @@ pub fn quantile_ms(record: &Record, run_end: Duration, q: f64) -> f64 {
     let mut times: Vec<Duration> = record
         .requests
         .iter()
-        .map(|(began, end)| {
-            end.map_or(run_end, |(ended, _)| ended)
-                .saturating_sub(*began)
+        .map(|request| {
+            request
+                .ended
+                .map_or(run_end, |ended| ended.at)
+                .saturating_sub(request.began)
         })
         .collect();
     times.sort();
@@ -112,6 +115,7 @@ pub fn quantile_ms(record: &Record, run_end: Duration, q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storm::population::{Answered, Ended, RequestSpan, Sent};
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
@@ -121,13 +125,19 @@ mod tests {
     fn steady(end_ms: u64, failing: std::ops::Range<u64>) -> Record {
         let mut record = Record::default();
         for t in (0..end_ms).step_by(100) {
-            record.attempts.push((ms(t), true));
-            let seen = if failing.contains(&t) {
-                Seen::TimedOut
+            record.attempts.push(Sent {
+                at: ms(t),
+                first: true,
+            });
+            let attempt = if failing.contains(&t) {
+                Attempt::TimedOut
             } else {
-                Seen::Success
+                Attempt::Succeeded
             };
-            record.outcomes.push((ms(t + 50), seen));
+            record.outcomes.push(Answered {
+                at: ms(t + 50),
+                attempt,
+            });
         }
         record
     }
@@ -152,8 +162,12 @@ mod tests {
     #[test]
     fn a_relapse_restarts_the_recovery() {
         let mut record = steady(10_000, 2_000..5_000);
-        record.outcomes.push((ms(7_500), Seen::TimedOut));
-        record.outcomes.push((ms(7_510), Seen::TimedOut));
+        for at in [ms(7_500), ms(7_510)] {
+            record.outcomes.push(Answered {
+                at,
+                attempt: Attempt::TimedOut,
+            });
+        }
         let recovered = recovery(&record, ms(4_000), ms(10_000)).expect("it recovered");
         assert!(recovered > ms(3_400), "recovered after {recovered:?}");
     }
@@ -187,11 +201,20 @@ mod tests {
     fn quantiles_come_from_end_to_end_times_counting_unfinished_requests_to_the_end() {
         let mut record = Record {
             requests: (1..=99)
-                .map(|n| (ms(1000), Some((ms(1000 + n), true))))
+                .map(|n| RequestSpan {
+                    began: ms(1000),
+                    ended: Some(Ended {
+                        at: ms(1000 + n),
+                        succeeded: true,
+                    }),
+                })
                 .collect(),
             ..Record::default()
         };
-        record.requests.push((ms(2000), None));
+        record.requests.push(RequestSpan {
+            began: ms(2000),
+            ended: None,
+        });
         assert_eq!(quantile_ms(&record, ms(10_000), 0.99), 99.0);
         assert_eq!(quantile_ms(&record, ms(10_000), 1.0), 8000.0);
         assert_eq!(quantile_ms(&Record::default(), ms(1), 0.99), 0.0);

@@ -26,15 +26,16 @@ use crate::runner::AppCommand;
 use crate::runner::serve::Served;
 use crate::scenario::{BackendName, ModeName};
 use measure::Second;
+use policy::Attempt;
 use policy::{Backoff, Policy};
-use population::{Population, Seen};
+use population::Population;
 use trigger::SlowableUpstream;
 
 #[derive(Debug, Clone)]
 pub struct Options {
     pub policies: Vec<Policy>,
     /// New orders per second; `None`: an eighth of the measured capacity.
-    pub clients: Option<u32>,
+    pub orders_per_second: Option<u32>,
     /// The length of each policy's run.
     pub seconds: u64,
     pub seed: u64,
@@ -45,7 +46,9 @@ pub struct Options {
 pub struct Setup {
     /// Orders per second the healthy service completed in a short closed-loop measurement.
     pub capacity_per_s: f64,
-    pub clients: u32,
+    /// New orders per second offered (the JSON's name predates this one).
+    #[serde(rename = "clients")]
+    pub orders_per_second: u32,
     pub seconds: u64,
     pub seed: u64,
     pub trigger_start_ms: u64,
@@ -130,9 +133,6 @@ const BACKOFF: Backoff = Backoff {
 const POOL_MAX_CONNECTIONS: u32 = 1;
 /// The app's default: the server waits for a connection far longer than clients wait.
 const POOL_ACQUIRE_TIMEOUT_MS: u64 = 3000;
-/// The book every order is for, and its stock, so that stock never runs out.
-const BOOK_ID: i64 = 8;
-const STOCK: i64 = 1_000_000_000;
 
 /// The shortest run that has a healthy second after the trigger.
 pub const MIN_SECONDS: u64 = 9;
@@ -143,10 +143,10 @@ const LOAD_SHARE: f64 = 1.0 / 8.0;
 const CALIBRATION: Duration = Duration::from_secs(2);
 const CALIBRATION_CONCURRENCY: usize = 4;
 
-fn setup(options: &Options, capacity_per_s: f64, clients: u32) -> Setup {
+fn setup(options: &Options, capacity_per_s: f64, orders_per_second: u32) -> Setup {
     Setup {
         capacity_per_s,
-        clients,
+        orders_per_second,
         seconds: options.seconds,
         seed: options.seed,
         trigger_start_ms: TRIGGER_START.as_millis() as u64,
@@ -172,20 +172,27 @@ pub async fn run(
     let capacity = calibrate(&lab).await;
     lab.stop().await?;
     let capacity_per_s = capacity?;
-    let clients = options
-        .clients
+    let orders_per_second = options
+        .orders_per_second
         .unwrap_or_else(|| ((capacity_per_s * LOAD_SHARE).round() as u32).max(1));
     let mut policies = Vec::new();
     for policy in &options.policies {
-        progress(Progress::Policy(*policy, clients));
+        progress(Progress::Policy(*policy, orders_per_second));
         let lab = Lab::start(app).await?;
-        let run = drive(&lab, options.seconds, clients, options.seed, *policy).await;
+        let run = drive(
+            &lab,
+            options.seconds,
+            orders_per_second,
+            options.seed,
+            *policy,
+        )
+        .await;
         lab.stop().await?;
         policies.push(run?);
     }
     Ok(Storm {
         format_version: 1,
-        setup: setup(options, capacity_per_s, clients),
+        setup: setup(options, capacity_per_s, orders_per_second),
         policies,
     })
 }
@@ -209,17 +216,11 @@ struct Lab {
 impl Lab {
     async fn start(app: &AppCommand) -> anyhow::Result<Lab> {
         let upstream = SlowableUpstream::start(UPSTREAM, SLOW_UPSTREAM).await;
-        let settings = vec![
-            (
-                "pool_max_connections".to_string(),
-                POOL_MAX_CONNECTIONS.to_string(),
-            ),
-            (
-                "pool_acquire_timeout_ms".to_string(),
-                POOL_ACQUIRE_TIMEOUT_MS.to_string(),
-            ),
-            ("fx_api_url".to_string(), upstream.uri()),
-        ];
+        let settings = crate::app::storm::settings(
+            POOL_MAX_CONNECTIONS,
+            POOL_ACQUIRE_TIMEOUT_MS,
+            &upstream.uri(),
+        );
         let served = Served::start_with(app, ModeName::Prod, BackendName::Sqlite, settings).await?;
         match Lab::open_stocked(served.admin_url()).await {
             Ok(admin) => Ok(Lab {
@@ -241,17 +242,18 @@ impl Lab {
             .connect(admin_url)
             .await
             .context("Could not open the storm's database")?;
-        sqlx::query("UPDATE books SET stock = $1 WHERE id = $2")
-            .bind(STOCK)
-            .bind(BOOK_ID)
-            .execute(&admin)
+        crate::app::storm::stock_the_book(&admin)
             .await
             .context("Could not stock the storm's book")?;
         Ok(admin)
     }
 
     fn orders_url(&self) -> String {
-        format!("{}/orders", self.served.app.base_url)
+        format!(
+            "{}{}",
+            self.served.app.base_url,
+            crate::app::storm::ORDERS_PATH
+        )
     }
 
     async fn stop(self) -> anyhow::Result<()> {
@@ -260,16 +262,12 @@ impl Lab {
     }
 }
 
-fn order_body() -> serde_json::Value {
-    serde_json::json!({ "customer_id": 1, "book_id": BOOK_ID, "quantity": 1, "currency": "USD" })
-}
-
 /// Orders per second the healthy app completes with a few in flight at once.
 async fn calibrate(lab: &Lab) -> anyhow::Result<f64> {
     use futures_util::StreamExt as _;
     let client = crate::runner::http::client_with(false)?;
     let url = lab.orders_url();
-    let body = order_body();
+    let body = crate::app::storm::order_body();
     let started = std::time::Instant::now();
     let placed = futures_util::stream::iter(0..CALIBRATION_CONCURRENCY)
         .map(|_| async {
@@ -296,7 +294,7 @@ async fn calibrate(lab: &Lab) -> anyhow::Result<f64> {
 async fn drive(
     lab: &Lab,
     seconds: u64,
-    clients: u32,
+    orders_per_second: u32,
     seed: u64,
     policy: Policy,
 ) -> anyhow::Result<PolicyRun> {
@@ -314,14 +312,14 @@ async fn drive(
     };
     let population = Population {
         policy,
-        rate: clients,
+        rate: orders_per_second,
         run_for: Duration::from_secs(seconds),
         attempt_timeout: ATTEMPT_TIMEOUT,
         backoff: BACKOFF,
         seed,
     };
     let client = crate::runner::http::client_with(false)?;
-    let body = order_body();
+    let body = crate::app::storm::order_body();
     let url = lab.orders_url();
     let (record, ()) = tokio::join!(population::send(&population, &client, &url, &body), switch);
     let server_5xx = watcher.await.unwrap_or_default();
@@ -333,8 +331,14 @@ async fn drive(
     let recovery = measure::recovery(&record, TRIGGER_START + TRIGGER, run_end);
     let first_attempts = record.first_attempts() as u64;
     let attempts = record.attempts.len() as u64;
-    let count = |wanted: Seen| record.outcomes.iter().filter(|(_, s)| *s == wanted).count() as u64;
-    let succeeded = count(Seen::Success);
+    let count = |wanted: Attempt| {
+        record
+            .outcomes
+            .iter()
+            .filter(|answered| answered.attempt == wanted)
+            .count() as u64
+    };
+    let succeeded = count(Attempt::Succeeded);
     Ok(PolicyRun {
         policy,
         description: policy.describe(),
@@ -346,14 +350,14 @@ async fn drive(
             attempts as f64 / first_attempts as f64
         },
         server_5xx: server_5xx.iter().sum(),
-        client_timeouts: count(Seen::TimedOut),
+        client_timeouts: count(Attempt::TimedOut),
         succeeded,
         goodput: succeeded as f64 / seconds as f64,
         p99_ms: measure::quantile_ms(&record, run_end, 0.99),
         unfinished: record
             .requests
             .iter()
-            .filter(|(_, end)| end.is_none())
+            .filter(|request| request.ended.is_none())
             .count() as u64,
         recovery_ms: recovery.unwrap_or_else(|observed| observed).as_millis() as u64,
         recovered: recovery.is_ok(),
@@ -363,11 +367,9 @@ async fn drive(
 }
 
 async fn count_orders(admin: &sqlx::AnyPool) -> anyhow::Result<u64> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
-        .fetch_one(admin)
+    crate::app::storm::count_orders(admin)
         .await
-        .context("Could not count the orders")?;
-    Ok(u64::try_from(count).unwrap_or(0))
+        .context("Could not count the orders")
 }
 
 /// The server's own 5xx count per second of the run, read from `/metrics` once a second.
@@ -401,5 +403,5 @@ async fn read_5xx(client: &reqwest::Client, url: &str) -> Option<u64> {
         .await
         .ok()?;
     let text = response.text().await.ok()?;
-    Some(crate::app::request_counts(&text).1)
+    Some(crate::app::request_counts(&text).server_errors)
 }

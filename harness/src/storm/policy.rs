@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Named once, in [`Policy::name`]: the flag's values, the JSON and the reports all read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Policy {
     /// Retry at once, until success or the end of the run.
     Naive,
@@ -64,6 +64,22 @@ impl Policy {
             Policy::Naive => None,
             _ => Some(3),
         }
+    }
+}
+
+impl Serialize for Policy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl clap::ValueEnum for Policy {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Policy::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.describe()))
     }
 }
 

@@ -21,33 +21,49 @@ pub struct Population {
     pub seed: u64,
 }
 
-/// What an attempt came to, as the client saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Seen {
-    Success,
-    /// A 5xx or 429 answer.
-    Overloaded,
-    /// The attempt's timeout passed, or no connection was made.
-    TimedOut,
-    /// Another 4xx.
-    Refused,
-}
-
 /// Times are offsets from the start of the run.
 #[derive(Debug, Default, Clone)]
 pub struct Record {
-    /// When each attempt was sent, and whether it was a request's first.
-    pub attempts: Vec<(Duration, bool)>,
-    /// When each attempt's outcome arrived.
-    pub outcomes: Vec<(Duration, Seen)>,
-    /// Every request in arrival order: when it began, and when it ended and whether in
-    /// success; `None` while it was still retrying at the run's end.
-    pub requests: Vec<(Duration, Option<(Duration, bool)>)>,
+    /// Every attempt, in the order sent.
+    pub attempts: Vec<Sent>,
+    /// Every attempt's outcome, in the order it arrived.
+    pub outcomes: Vec<Answered>,
+    /// Every request in arrival order.
+    pub requests: Vec<RequestSpan>,
+}
+
+/// An attempt went out.
+#[derive(Debug, Clone, Copy)]
+pub struct Sent {
+    pub at: Duration,
+    /// A request's first attempt, not a retry.
+    pub first: bool,
+}
+
+/// An attempt's outcome arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Answered {
+    pub at: Duration,
+    pub attempt: Attempt,
+}
+
+/// One request, from its first attempt to its last.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestSpan {
+    pub began: Duration,
+    /// `None` while it was still retrying at the run's end.
+    pub ended: Option<Ended>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Ended {
+    pub at: Duration,
+    pub succeeded: bool,
 }
 
 impl Record {
     pub fn first_attempts(&self) -> usize {
-        self.attempts.iter().filter(|(_, first)| *first).count()
+        self.attempts.iter().filter(|sent| sent.first).count()
     }
 }
 
@@ -72,7 +88,10 @@ pub async fn send(
         tokio::time::sleep_until(due.into()).await;
         let index = {
             let mut record = record.lock().unwrap_or_else(|e| e.into_inner());
-            record.requests.push((started.elapsed(), None));
+            record.requests.push(RequestSpan {
+                began: started.elapsed(),
+                ended: None,
+            });
             record.requests.len() - 1
         };
         let request = Request {
@@ -116,15 +135,10 @@ impl Request {
         self.budget.deposit();
         let mut retry = 0u32;
         loop {
-            self.note(|record, at| record.attempts.push((at, retry == 0)));
+            let first = retry == 0;
+            self.note(|record, at| record.attempts.push(Sent { at, first }));
             let attempt = self.attempt().await;
-            let seen = match attempt {
-                Attempt::Succeeded => Seen::Success,
-                Attempt::Overloaded { .. } => Seen::Overloaded,
-                Attempt::TimedOut => Seen::TimedOut,
-                Attempt::Refused => Seen::Refused,
-            };
-            self.note(|record, at| record.outcomes.push((at, seen)));
+            self.note(|record, at| record.outcomes.push(Answered { at, attempt }));
             let policy = self.population.policy;
             let backoff = self.population.backoff;
             let Some(delay) = next_delay(
@@ -138,7 +152,10 @@ impl Request {
                 let index = self.index;
                 self.note(|record, at| {
                     if let Some(request) = record.requests.get_mut(index) {
-                        request.1 = Some((at, seen == Seen::Success));
+                        request.ended = Some(Ended {
+                            at,
+                            succeeded: attempt == Attempt::Succeeded,
+                        });
                     }
                 });
                 return;

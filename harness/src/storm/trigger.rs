@@ -28,7 +28,7 @@ impl Respond for Rates {
             self.normal
         };
         ResponseTemplate::new(200)
-            .set_body_json(serde_json::json!({ "base": "EUR", "rates": { "USD": 1.08 } }))
+            .set_body_json(crate::app::storm::fx_rates_body())
             .set_delay(delay)
     }
 }
