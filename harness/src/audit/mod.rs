@@ -334,7 +334,7 @@ pub async fn audit(subject: &Subject<'_>, options: &Options) -> Run {
                 shrink_requests: run.shrink_requests,
                 buckets: run.buckets.len(),
                 seconds: run.seconds + run.shrink_seconds,
-                stopped_by: run.stopped_by,
+                stopped_by: run.stopped_by.as_str(),
             });
         }
     }

@@ -219,8 +219,8 @@ async fn fuzz_one_app(
         api.dialect
     );
     let mut run = run_with_progress(&api, &target, options, replay, name).await;
-    run.mode = Some(mode.as_str().to_string());
-    run.backend = Some(backend.as_str().to_string());
+    run.mode = Some(mode);
+    run.backend = Some(backend);
     run.repro_note = Some(format!(
         "the curl lines expect demo-app on {}: start it with {}",
         crate::app::DEFAULT_BASE_URL,

@@ -27,6 +27,7 @@ use futures_util::StreamExt as _;
 use proptest::strategy::ValueTree;
 use serde::Serialize;
 
+use crate::scenario::{BackendName, ModeName};
 pub use bucket::Bucket;
 use bucket::{BucketKey, Outcome, to_bucket};
 use case::Case;
@@ -125,9 +126,9 @@ pub struct Target<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct FuzzRun {
     /// `dev`, `prod`, or null for a `--target`.
-    pub mode: Option<String>,
+    pub mode: Option<ModeName>,
     /// `sqlite`, `postgres`, or null for a `--target`.
-    pub backend: Option<String>,
+    pub backend: Option<BackendName>,
     pub target: String,
     pub api: String,
     /// `OpenAPI 3.1.0`, `Swagger 2.0`.
@@ -146,8 +147,8 @@ pub struct FuzzRun {
     pub send_seconds: f64,
     /// Time spent shrinking afterwards.
     pub shrink_seconds: f64,
-    /// `requests` or `seconds`: which bound ended the sending.
-    pub stopped_by: &'static str,
+    /// Which bound ended the sending.
+    pub stopped_by: StopReason,
     /// Buckets whose input was not shrunk (the time was up, or its input timed out).
     pub unshrunk: usize,
     /// How to bring the target back for the `curl` lines (demo-app), else null.
@@ -161,6 +162,36 @@ pub struct FuzzRun {
     /// Operations the fuzzer stopped sending after `LEAVE_AFTER_TIMEOUTS` timeouts.
     pub timed_out: Vec<String>,
     pub buckets: Vec<Bucket>,
+}
+
+/// What ended the sending of new inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum StopReason {
+    /// Every request of `--requests` was sent.
+    #[serde(rename = "requests")]
+    Requests,
+    /// The share of `--seconds` for sending was up.
+    #[serde(rename = "seconds")]
+    Seconds,
+    /// The app under test died (demo-app only).
+    #[serde(rename = "app died")]
+    AppDied,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Requests => "requests",
+            StopReason::Seconds => "seconds",
+            StopReason::AppDied => "app died",
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Runs the fuzzer against `target` until `options.requests` are sent or the share of
@@ -324,11 +355,11 @@ pub async fn run(
     }
     let sending = started.elapsed();
     let stopped_by = if died.is_some() {
-        "app died"
+        StopReason::AppDied
     } else if sent < options.requests && Instant::now() >= send_deadline {
-        "seconds"
+        StopReason::Seconds
     } else {
-        "requests"
+        StopReason::Requests
     };
 
     progress.shrinking();

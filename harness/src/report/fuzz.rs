@@ -174,7 +174,7 @@ pub fn text(run: &FuzzRun, style: Style) -> String {
 /// `dev/sqlite`, or the target's address.
 pub fn run_name(run: &FuzzRun) -> String {
     match (&run.mode, &run.backend) {
-        (Some(mode), Some(backend)) => format!("{mode}/{backend}"),
+        (Some(mode), Some(backend)) => format!("{}/{}", mode.as_str(), backend.as_str()),
         _ => run.target.clone(),
     }
 }

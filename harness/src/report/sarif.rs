@@ -311,7 +311,7 @@ pub fn from_fuzz(runs: &[crate::fuzz::FuzzRun]) -> Value {
                         None => fuzz_rule(&id),
                     });
                 }
-                let mode = run.mode.clone().unwrap_or_default();
+                let mode = run.mode.map(|m| m.as_str()).unwrap_or_default();
                 results.push(SarifResult {
                     rule_id: id.clone(),
                     level: "error",

@@ -8,7 +8,8 @@ mod swagger2;
 
 use serde_json::Value;
 
-/// The operations of one API, in document order.
+/// The operations of one API, by route (the JSON reader keeps object keys sorted, not in
+/// the document's order), each route's methods in `METHODS` order.
 #[derive(Debug, Clone)]
 pub struct Api {
     pub title: String,
@@ -200,9 +201,36 @@ fn title(doc: &Value) -> String {
 
 /// The `paths` object, located when it is missing.
 fn paths(doc: &Value) -> Result<&serde_json::Map<String, Value>, SpecError> {
-    doc.get("paths")
+    let paths = doc
+        .get("paths")
         .and_then(Value::as_object)
-        .ok_or_else(|| error("paths", "missing or not an object"))
+        .ok_or_else(|| error("paths", "missing or not an object"))?;
+    for (route, item) in paths {
+        for key in item.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !is_path_item_key(key) {
+                return Err(error(
+                    format!("paths.{route}.{key}"),
+                    format!(
+                        "`{key}` is not an HTTP method or a path item field; the methods are {} (lower case)",
+                        METHODS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// A path item's own fields (OpenAPI 3.x and Swagger 2.0), its vendor extensions, and the
+/// methods; `trace` is a method OpenAPI names that the fuzzer does not send (the audit
+/// probes TRACE on its own).
+fn is_path_item_key(key: &str) -> bool {
+    METHODS.contains(&key)
+        || key.starts_with("x-")
+        || matches!(
+            key,
+            "trace" | "parameters" | "summary" | "description" | "servers" | "$ref"
+        )
 }
 
 /// A security requirement list that is present and not empty.
@@ -251,14 +279,76 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value, at: &str) -> Result<&'a Value, 
     Err(error(at, "a `$ref` chain that does not end"))
 }
 
+fn all_of(
+    doc: &Value,
+    raw: &Value,
+    branches: &[Value],
+    at: &str,
+    depth: usize,
+) -> Result<Schema, SpecError> {
+    let mut parts = Vec::new();
+    for (i, branch) in branches.iter().enumerate() {
+        parts.push(schema(doc, branch, &format!("{at}.allOf[{i}]"), depth + 1)?);
+    }
+    // The schema's own keywords beside `allOf` are one more branch.
+    let mut own = raw.clone();
+    if let Some(object) = own.as_object_mut() {
+        object.remove("allOf");
+        if object.keys().any(|k| k == "properties" || k == "type") {
+            parts.push(schema(doc, &own, at, depth + 1)?);
+        }
+    }
+    let mut merged: Option<Schema> = None;
+    for part in parts {
+        merged = Some(match (merged, part) {
+            (None, part) => part,
+            (Some(mut into), part) => {
+                match (&mut into.kind, part.kind) {
+                    (
+                        Kind::Object {
+                            properties,
+                            required,
+                        },
+                        Kind::Object {
+                            properties: more,
+                            required: also,
+                        },
+                    ) => {
+                        for (name, property) in more {
+                            properties.retain(|(n, _)| *n != name);
+                            properties.push((name, property));
+                        }
+                        for name in also {
+                            if !required.contains(&name) {
+                                required.push(name);
+                            }
+                        }
+                    }
+                    (Kind::Any, kind) => into.kind = kind,
+                    _ => {}
+                }
+                into
+            }
+        });
+    }
+    Ok(merged.unwrap_or_default())
+}
+
 fn schema(doc: &Value, raw: &Value, at: &str, depth: usize) -> Result<Schema, SpecError> {
     if depth > MAX_REF_DEPTH {
         // A recursive schema: generation stops describing it here.
         return Ok(Schema::default());
     }
     let raw = resolve(doc, raw, at)?;
-    // `anyOf`/`oneOf`/`allOf`: the first alternative is a fair stand-in for generation.
-    for combinator in ["allOf", "oneOf", "anyOf"] {
+    // `allOf`: a value must satisfy every branch, so the objects' properties and required
+    // names are merged (a schema that also lists its own properties beside `allOf` adds
+    // them); other branches narrow a value generation does not model, and the first one
+    // that says something stands in.
+    if let Some(branches) = raw.get("allOf").and_then(Value::as_array) {
+        return all_of(doc, raw, branches, at, depth);
+    }
+    // `anyOf`/`oneOf`: the first alternative is a fair stand-in for generation.
+    for combinator in ["oneOf", "anyOf"] {
         if let Some(first) = raw
             .get(combinator)
             .and_then(Value::as_array)
@@ -346,6 +436,41 @@ fn schema(doc: &Value, raw: &Value, at: &str, depth: usize) -> Result<Schema, Sp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_of_merges_every_branchs_properties_and_required_names() {
+        let api = parse(
+            r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},
+            "paths":{"/pets":{"post":{"requestBody":{"content":{"application/json":{"schema":{
+                "allOf":[{"$ref":"#/components/schemas/New"},
+                         {"type":"object","required":["id"],"properties":{"id":{"type":"integer"}}}],
+                "properties":{"tag":{"type":"string"}}}}}}}}},
+            "components":{"schemas":{"New":{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}}}}"##,
+        )
+        .expect("valid document");
+        let body = api.operations[0].body.as_ref().expect("a body");
+        let Kind::Object {
+            properties,
+            required,
+        } = &body.kind
+        else {
+            panic!("an object: {body:?}");
+        };
+        let names: Vec<&str> = properties.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["name", "id", "tag"]);
+        assert_eq!(required, &["name", "id"]);
+    }
+
+    #[test]
+    fn a_path_item_key_that_is_no_method_is_located() {
+        let e = parse(
+            r##"{"swagger":"2.0","info":{"title":"t","version":"1"},
+            "paths":{"/a":{"x-note":"fine","parameters":[],"GET":{"responses":{}}}}}"##,
+        )
+        .expect_err("GET is not a method key");
+        assert_eq!(e.at, "paths./a.GET");
+        assert!(e.problem.contains("lower case"), "{e}");
+    }
 
     #[test]
     fn operations_parameters_and_bodies_are_read_with_refs_resolved() {
