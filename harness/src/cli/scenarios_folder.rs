@@ -36,11 +36,8 @@ mod tests {
     use super::locate;
     use std::path::Path;
 
-    fn temp(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("locate-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp folder");
-        dir
+    fn temp() -> tempfile::TempDir {
+        tempfile::tempdir().expect("a temp folder")
     }
 
     #[test]
@@ -51,24 +48,24 @@ mod tests {
 
     #[test]
     fn a_folder_above_the_current_directory_is_found() {
-        let repo = temp("above");
+        let temp = temp();
+        let repo = temp.path();
         std::fs::create_dir_all(repo.join("scenarios")).expect("scenarios");
         std::fs::create_dir_all(repo.join("harness/src")).expect("subfolder");
         let found = locate(None, &repo.join("harness/src")).expect("found above");
         assert_eq!(found, repo.join("scenarios"));
-        assert_eq!(locate(None, &repo).expect("here"), Path::new("scenarios"));
-        let _ = std::fs::remove_dir_all(&repo);
+        assert_eq!(locate(None, repo).expect("here"), Path::new("scenarios"));
     }
 
     #[test]
     fn nowhere_is_an_error_that_names_the_flag() {
-        let empty = temp("nowhere");
+        let temp = temp();
+        let empty = temp.path();
         // Only meaningful where no folder above the temp folder has a `scenarios/`.
         if !empty.ancestors().any(|dir| dir.join("scenarios").is_dir()) {
-            let message = locate(None, &empty).expect_err("nothing to find");
+            let message = locate(None, empty).expect_err("nothing to find");
             assert!(message.contains("--scenarios DIR"), "{message}");
             assert!(message.contains(&empty.display().to_string()), "{message}");
         }
-        let _ = std::fs::remove_dir_all(&empty);
     }
 }

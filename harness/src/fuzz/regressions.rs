@@ -124,7 +124,8 @@ mod tests {
 
     #[test]
     fn saved_cases_round_trip_once_per_bucket_and_bad_lines_are_located() {
-        let dir = std::env::temp_dir().join(format!("fuzz-regressions-{}", std::process::id()));
+        let temp = tempfile::tempdir().expect("a temp folder");
+        let dir = temp.path().join("saved");
         let file = file_for(&dir, "127.0.0.1:8443");
         assert!(file.ends_with("127_0_0_1_8443.jsonl"));
         let case = Saved {
@@ -146,6 +147,5 @@ mod tests {
         std::fs::write(&file, "{}\n").expect("write");
         let error = load(&file).expect_err("refused");
         assert!(error.contains(".jsonl:1:"), "{error}");
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -15,27 +15,21 @@ pub fn harness(args: &[&str], scenarios: &Path) -> Output {
 }
 
 pub mod tempdir {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
-    /// A temporary folder removed on drop.
-    pub struct Dir(PathBuf);
+    /// A temporary folder removed on drop (tempfile's, named after the test for a reader
+    /// of /tmp).
+    pub struct Dir(tempfile::TempDir);
 
     impl Dir {
         pub fn new(name: &str) -> Dir {
-            let path =
-                std::env::temp_dir().join(format!("harness-cli-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&path);
-            std::fs::create_dir_all(&path).expect("temp folder");
-            Dir(path)
+            Dir(tempfile::Builder::new()
+                .prefix(&format!("harness-cli-{name}-"))
+                .tempdir()
+                .expect("temp folder"))
         }
         pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
+            self.0.path()
         }
     }
 }

@@ -87,7 +87,8 @@ fn a_file_path_relative_to_the_folder_selects_with_or_without_toml() {
 
 #[test]
 fn a_path_on_disk_selects_the_scenario_loaded_from_it() {
-    let root = std::env::temp_dir().join(format!("select-on-disk-{}", std::process::id()));
+    let temp = tempfile::tempdir().expect("a temp folder");
+    let root = temp.path().to_path_buf();
     std::fs::create_dir_all(root.join("db")).expect("folder");
     std::fs::write(root.join("db/database-locked.toml"), "").expect("file");
     let on_disk = root.join("db/database-locked.toml").display().to_string();
@@ -98,7 +99,6 @@ fn a_path_on_disk_selects_the_scenario_loaded_from_it() {
         let picked: Vec<&str> = picked.iter().map(|s| s.id()).collect();
         assert_eq!(picked, ["db.connection-lost.locked"], "{pattern}");
     }
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
