@@ -15,7 +15,15 @@ fn the_input_that_killed_the_app_is_among_the_unanswered() {
     let _ = std::fs::remove_dir_all(&save);
     let output = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(["fuzz", "--mode", "prod", "--backend", "sqlite"])
-        .args(["--seed", "0", "--seconds", "60", "--format", "json", "--save"])
+        .args([
+            "--seed",
+            "0",
+            "--seconds",
+            "60",
+            "--format",
+            "json",
+            "--save",
+        ])
         .arg(&save)
         .output()
         .expect("harness runs");

@@ -129,6 +129,7 @@ fn fuzz_holds_its_bound_against_a_misbehaving_swagger2_service() {
     let _ = std::fs::remove_dir_all(&save);
 
     let (output, wall) = fuzz(&address, &save, SECONDS, &[]);
+    let read_by_service = service.requests.load(Ordering::SeqCst);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let bound = Duration::from_secs(SECONDS + REQUEST_TIMEOUT) + MARGIN;
     assert!(wall <= bound, "took {wall:?}, bound {bound:?}\n{stderr}");
@@ -147,6 +148,17 @@ fn fuzz_holds_its_bound_against_a_misbehaving_swagger2_service() {
     assert!(
         (wall.as_secs_f64() - reported).abs() < 3.0,
         "the summary's time is the wall time: {reported} vs {wall:?}"
+    );
+
+    // The run's own count is the traffic it sent: its inputs, its shrink steps, the spec
+    // and the reachability probe (a few fewer when requests in flight were cut at the bound
+    // before the service read them).
+    let said = run["requests"].as_u64().expect("requests") as usize
+        + run["shrink_requests"].as_u64().expect("shrink_requests") as usize
+        + 2;
+    assert!(
+        read_by_service <= said && read_by_service + 4 >= said,
+        "the service read {read_by_service} requests, the run says {said}"
     );
 
     let buckets = buckets_of(&output);
