@@ -4,7 +4,8 @@
 //! plus a request timeout, finds the traceback as a bucket with its finding and the slow
 //! routes under `response_time`, never follows a redirect to another origin, keeps a CI
 //! log alive, and keeps its saved inputs out of git. A second run says which buckets came
-//! from replaying them.
+//! from replaying them. Every member its JSON writes is documented in
+//! docs/report-formats.md.
 
 mod fuzz_service;
 
@@ -56,6 +57,63 @@ fn buckets_of(output: &Output) -> Vec<serde_json::Value> {
         .clone()
 }
 
+/// The member names the `harness fuzz --format json` example of docs/report-formats.md
+/// shows: every `"name":` in the section's JSON block.
+fn documented_fuzz_members() -> std::collections::BTreeSet<String> {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/report-formats.md"),
+    )
+    .expect("docs/report-formats.md");
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with("`harness fuzz --format json`"))
+        .expect("the fuzz JSON section");
+    let block = section
+        .split("```json")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the section's JSON example");
+    let mut names = std::collections::BTreeSet::new();
+    for piece in block.split('"').collect::<Vec<_>>().windows(2) {
+        // `"name":` splits into [.., "name", ": ..."]; a string value is followed by `,`.
+        if piece[1].trim_start().starts_with(':')
+            && !piece[0].is_empty()
+            && piece[0]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            names.insert(piece[0].to_string());
+        }
+    }
+    names
+}
+
+/// Every member of the document, its runs, their buckets and the buckets' inputs (and an
+/// `app_died` object, when there is one) is named in the documented example.
+fn assert_documented(document: &serde_json::Value) {
+    let documented = documented_fuzz_members();
+    let mut objects: Vec<(&str, &serde_json::Value)> = vec![("document", document)];
+    for run in document["runs"].as_array().into_iter().flatten() {
+        objects.push(("run", run));
+        if run["app_died"].is_object() {
+            objects.push(("app_died", &run["app_died"]));
+        }
+        for bucket in run["buckets"].as_array().into_iter().flatten() {
+            objects.push(("bucket", bucket));
+            objects.push(("input", &bucket["input"]));
+        }
+    }
+    for (what, object) in objects {
+        for name in object.as_object().expect("an object").keys() {
+            assert!(
+                documented.contains(name),
+                "the fuzz JSON writes {what}.{name}, which docs/report-formats.md does not show \
+                 (documented: {documented:?})"
+            );
+        }
+    }
+}
+
 fn fails(bucket: &serde_json::Value, check: &str) -> bool {
     bucket["checks"]
         .as_array()
@@ -71,12 +129,14 @@ fn fuzz_holds_its_bound_against_a_misbehaving_swagger2_service() {
     let _ = std::fs::remove_dir_all(&save);
 
     let (output, wall) = fuzz(&address, &save, SECONDS, &[]);
+    let read_by_service = service.requests.load(Ordering::SeqCst);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let bound = Duration::from_secs(SECONDS + REQUEST_TIMEOUT) + MARGIN;
     assert!(wall <= bound, "took {wall:?}, bound {bound:?}\n{stderr}");
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let document: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_documented(&document);
     let run = &document["runs"][0];
     assert_eq!(run["dialect"], "Swagger 2.0");
     assert_eq!(run["stopped_by"], "seconds", "{stdout}");
@@ -88,6 +148,17 @@ fn fuzz_holds_its_bound_against_a_misbehaving_swagger2_service() {
     assert!(
         (wall.as_secs_f64() - reported).abs() < 3.0,
         "the summary's time is the wall time: {reported} vs {wall:?}"
+    );
+
+    // The run's own count is the traffic it sent: its inputs, its shrink steps, the spec
+    // and the reachability probe (a few fewer when requests in flight were cut at the bound
+    // before the service read them).
+    let said = run["requests"].as_u64().expect("requests") as usize
+        + run["shrink_requests"].as_u64().expect("shrink_requests") as usize
+        + 2;
+    assert!(
+        read_by_service <= said && read_by_service + 4 >= said,
+        "the service read {read_by_service} requests, the run says {said}"
     );
 
     let buckets = buckets_of(&output);

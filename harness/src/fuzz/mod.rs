@@ -21,6 +21,7 @@ pub mod strategy;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
@@ -238,8 +239,15 @@ pub async fn run(
     let pause_until = Mutex::new(Instant::now());
     let refusals: Mutex<Vec<usize>> = Mutex::new(vec![0; api.operations.len()]);
     let timeouts: Mutex<Vec<usize>> = Mutex::new(vec![0; api.operations.len()]);
+    // Set when the app is found dead: no new input goes out, the ones in flight are still
+    // read (the input that killed it is among them).
+    let stop = AtomicBool::new(false);
     let mut results = futures_util::stream::iter(plan)
-        .take_while(|_| futures_util::future::ready(Instant::now() < send_deadline))
+        .take_while(|_| {
+            futures_util::future::ready(
+                Instant::now() < send_deadline && !stop.load(Ordering::Relaxed),
+            )
+        })
         .map(|planned| {
             let pause_until = &pause_until;
             let refusals = &refusals;
@@ -288,18 +296,24 @@ pub async fn run(
     let mut phases: BTreeMap<Phase, usize> = BTreeMap::new();
     let mut found: Vec<Found> = Vec::new();
     let mut died: Option<AppDeath> = None;
+    // The operations of the requests that went unanswered since the last answer: once the
+    // app is dead, every request that was in flight (the killer among them) ends here.
     let mut unanswered: Vec<String> = Vec::new();
     let mut last_unanswered = false;
     while let Some((planned, outcome)) = results.next().await {
         let Some(outcome) = outcome else { continue };
         last_unanswered = outcome.observed.status.is_none();
         sent += 1;
-        if last_unanswered {
+        if !last_unanswered {
+            unanswered.clear();
+        } else {
             let operation = &api.operations[planned.operation];
             unanswered.push(format!("{} {}", operation.method, operation.route));
             // No answer may mean no process: once it is gone, what follows only meets a
-            // closed port, so the run ends after this input (nothing is restarted).
-            died = target.exited.and_then(|exited| exited());
+            // closed port, so nothing new is sent (nothing is restarted).
+            if died.is_none() {
+                died = target.exited.and_then(|exited| exited());
+            }
         }
         if !planned.replay {
             fresh += 1;
@@ -329,7 +343,9 @@ pub async fn run(
             }
         }
         if died.is_some() {
-            break;
+            // The requests already in flight are read to their end (they fail at once on
+            // a dead process): the killer may be one of them, not the first one noticed.
+            stop.store(true, Ordering::Relaxed);
         }
         progress.sent(sent, found.len());
     }
@@ -344,11 +360,9 @@ pub async fn run(
     }
     if let Some(death) = died.as_mut() {
         death.after_requests = sent;
-        let mut dropped: Vec<String> = unanswered
-            .into_iter()
-            .rev()
-            .take(options.concurrency.max(1))
-            .collect();
+        // Not only the last few: the process's exit is seen a little late, and requests
+        // sent in between end unanswered too, after the killer.
+        let mut dropped = unanswered;
         dropped.sort();
         dropped.dedup();
         death.dropped = dropped;

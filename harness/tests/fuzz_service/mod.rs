@@ -1,7 +1,8 @@
 //! A misbehaving HTTP service for the fuzzer's bounds, real HTTP/1.1 on loopback: the
 //! kinds of endpoint httpbin has and well-behaved demo-app does not. Every connection is
 //! answered once and closed. `/redirect/away` points at a second listener (another
-//! origin) that counts the requests it gets: the fuzzer must send it none.
+//! origin) that counts the requests it gets: the fuzzer must send it none. The service
+//! counts the requests it read too, so two fuzzers can be compared by what the service saw.
 //!
 //! | route | what it does |
 //! |---|---|
@@ -29,9 +30,11 @@ pub const SPEC: &str = include_str!("swagger.json");
 
 pub const TRACEBACK: &str = "<!doctype html><title>500 Internal Server Error</title><pre>Traceback (most recent call last):\n  File \"/srv/misbehaving/app.py\", line 88, in report\n    return render(rows[0])\nIndexError: list index out of range\n</pre>";
 
-/// The running service: its address, and how many requests the other origin received.
+/// The running service: its address, how many requests it read (the spec's fetch
+/// included), and how many the other origin received.
 pub struct Service {
     pub address: SocketAddr,
+    pub requests: Arc<AtomicUsize>,
     pub elsewhere_hits: Arc<AtomicUsize>,
 }
 
@@ -55,19 +58,23 @@ pub fn start(runtime: &tokio::runtime::Runtime) -> Service {
         .block_on(TcpListener::bind("127.0.0.1:0"))
         .expect("bind loopback");
     let address = listener.local_addr().expect("address");
+    let requests = Arc::new(AtomicUsize::new(0));
+    let read = Arc::clone(&requests);
     runtime.spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(answer(stream, elsewhere_address));
+            tokio::spawn(answer(stream, elsewhere_address, Arc::clone(&read)));
         }
     });
     Service {
         address,
+        requests,
         elsewhere_hits,
     }
 }
 
-/// Reads one request (head and a `content-length` body), then answers by its path.
-async fn answer(mut stream: TcpStream, elsewhere: SocketAddr) {
+/// Reads one request (head and a `content-length` body), counts it, then answers by its
+/// path.
+async fn answer(mut stream: TcpStream, elsewhere: SocketAddr, requests: Arc<AtomicUsize>) {
     let mut buffer = vec![0u8; 64 * 1024];
     let mut read = 0;
     let head_end = loop {
@@ -85,6 +92,7 @@ async fn answer(mut stream: TcpStream, elsewhere: SocketAddr) {
             return;
         }
     };
+    requests.fetch_add(1, Ordering::SeqCst);
     let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
     let mut words = head.split_whitespace();
     let method = words.next().unwrap_or("GET").to_string();
