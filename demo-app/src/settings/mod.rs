@@ -23,7 +23,6 @@ mod mode;
 mod prod;
 mod shedding;
 
-pub use hints::edit_distance;
 use hints::{DATABASE_URL_HINT, lookup_key, ops_token_hint, toml_location, unknown_key_hint};
 
 /// The prefix of every environment variable the app reads.
