@@ -1,7 +1,7 @@
 //! The hints a configuration error carries: "did you mean", where in the file, what to set.
 
 use super::ENV_PREFIX;
-use super::keys::{KEYS, Key};
+use super::table::{KEYS, Key};
 
 pub(super) const DATABASE_URL_HINT: &str = "Use sqlite://FILE?mode=rwc for the embedded database or \
      postgres://postgres@127.0.0.1:5432/DBNAME for PostgreSQL.";

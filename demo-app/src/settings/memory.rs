@@ -7,11 +7,18 @@
 
 use super::{ConfigError, Layers};
 
-const HINT: &str = "Use a whole number of MiB, e.g. 4096, or 0 to leave the limit alone.";
+/// What a value that is not a number of MiB gets.
+pub(super) const HINT: &str =
+    "Use a whole number of MiB, e.g. 4096, or 0 to leave the limit alone.";
 
 impl Layers {
-    pub(super) fn memory_limit_mb(&self, workers: usize) -> Result<u64, ConfigError> {
-        let limit: u64 = self.parse("memory_limit_mb", HINT)?;
+    /// The limit, read as a number (`table.rs`), checked against what `workers` need and
+    /// what the platform can do.
+    pub(super) fn check_memory_limit_mb(
+        &self,
+        workers: usize,
+        limit: u64,
+    ) -> Result<(), ConfigError> {
         let floor = 1024 + 64 * workers as u64;
         if limit != 0 && limit < floor {
             return Err(self.invalid(
@@ -39,6 +46,6 @@ impl Layers {
                 "Set it to 0 on this platform (resource.out-of-memory needs Linux or macOS).",
             ));
         }
-        Ok(limit)
+        Ok(())
     }
 }

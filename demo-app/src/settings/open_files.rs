@@ -6,21 +6,17 @@
 
 use super::{ConfigError, Layers};
 
-/// The two settings, checked: at most one of them is set.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct OpenFiles {
-    pub limit: u64,
-    pub headroom: u64,
-}
-
 impl Layers {
-    pub(super) fn open_files(&self, workers: usize) -> Result<OpenFiles, ConfigError> {
+    /// The two settings, read as numbers (`table.rs`), checked together: an absolute limit
+    /// the workers can start under, and at most one of the two set.
+    pub(super) fn check_open_files(
+        &self,
+        workers: usize,
+        limit: u64,
+        headroom: u64,
+    ) -> Result<(), ConfigError> {
         // Below this the runtime itself cannot start (its epoll and wake-up descriptors,
         // measured: 2 workers need 24), and actix would panic instead of the lesson failing.
-        let limit: u64 = self.parse(
-            "open_files_limit",
-            "Use a whole number of files, e.g. 64, or 0 to leave the limit alone.",
-        )?;
         let floor = 32 + 4 * workers as u64;
         if limit != 0 && limit < floor {
             return Err(self.invalid(
@@ -35,10 +31,6 @@ impl Layers {
                 ),
             ));
         }
-        let headroom: u64 = self.parse(
-            "open_files_headroom",
-            "Use a whole number of files, e.g. 40, or 0 to leave the limit alone.",
-        )?;
         if limit != 0 && headroom != 0 {
             return Err(self.invalid(
                 "open_files_headroom",
@@ -48,6 +40,6 @@ impl Layers {
                  absolute.",
             ));
         }
-        Ok(OpenFiles { limit, headroom })
+        Ok(())
     }
 }
