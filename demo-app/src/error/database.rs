@@ -16,18 +16,17 @@ pub struct Classified {
     pub class: Option<&'static str>,
 }
 
-/// How a row names its codes: one code, or a whole SQLSTATE class by its first two
-/// characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Code {
-    Exact(&'static str),
-    Class(&'static str),
-}
+/// One row of the table: what prod answers, the class taught, and the codes that mean it
+/// on PostgreSQL (SQLSTATEs; `08*` is the whole class 08) and on SQLite (extended result
+/// codes). The two never collide: SQLSTATEs are five characters, SQLite's codes numbers
+/// below 5000.
+type Row = (
+    ErrorKind,
+    Option<&'static str>,
+    &'static [&'static str],
+    &'static [&'static str],
+);
 
-/// One row of the table: a code, what prod answers, the class it teaches.
-type Row = (Code, ErrorKind, Option<&'static str>);
-
-use Code::{Class, Exact};
 use ErrorKind::{Conflict, Unavailable, Unprocessable};
 
 const CONSTRAINT: Option<&str> = Some("db.constraint");
@@ -35,60 +34,60 @@ const DEADLOCK: Option<&str> = Some("db.deadlock");
 const STATEMENT_TIMEOUT: Option<&str> = Some("db.statement-timeout");
 const CONNECTION_LOST: Option<&str> = Some("db.connection-lost");
 
-// Every engine code the app answers with something other than a plain 500. A unique
-// violation is the client's conflict (409); a foreign-key violation names something that
-// does not exist, the client's mistake (422); the rest are transient (503). A code in
-// neither table is a fault (500) of no particular class. The codes never collide:
-// SQLSTATEs are five characters, SQLite's extended result codes numbers below 5000.
-
-/// PostgreSQL's SQLSTATEs.
-const POSTGRES: &[Row] = &[
-    (Exact("23505"), Conflict, CONSTRAINT),  // unique_violation
-    (Exact("23503"), Unprocessable, None),   // foreign_key_violation
-    (Exact("40P01"), Unavailable, DEADLOCK), // deadlock_detected
-    (Exact("40001"), Unavailable, DEADLOCK), // serialization_failure
-    (Exact("55P03"), Unavailable, None),     // lock_not_available
-    (Exact("57014"), Unavailable, STATEMENT_TIMEOUT), // query_canceled
-    (Exact("57P01"), Unavailable, CONNECTION_LOST), // admin_shutdown
-    (Exact("57P02"), Unavailable, CONNECTION_LOST), // crash_shutdown
-    (Exact("57P03"), Unavailable, CONNECTION_LOST), // cannot_connect_now
-    (Class("08"), Unavailable, CONNECTION_LOST), // connection_exception
-];
-
-/// SQLite's extended result codes.
-const SQLITE: &[Row] = &[
-    (Exact("2067"), Conflict, CONSTRAINT), // SQLITE_CONSTRAINT_UNIQUE
-    (Exact("1555"), Conflict, CONSTRAINT), // SQLITE_CONSTRAINT_PRIMARYKEY
-    (Exact("787"), Unprocessable, None),   // SQLITE_CONSTRAINT_FOREIGNKEY
-    // The database file is held by someone else: for this app, its database is gone.
-    (Exact("5"), Unavailable, CONNECTION_LOST), // SQLITE_BUSY
-    (Exact("6"), Unavailable, CONNECTION_LOST), // SQLITE_LOCKED
-    (Exact("261"), Unavailable, CONNECTION_LOST), // SQLITE_BUSY_RECOVERY
-    (Exact("517"), Unavailable, CONNECTION_LOST), // SQLITE_BUSY_SNAPSHOT
-    (Exact("773"), Unavailable, CONNECTION_LOST), // SQLITE_BUSY_TIMEOUT
-    // SQLITE_INTERRUPT: the app's own statement deadline (sqlite_deadline.rs).
+/// Every engine code the app answers with something other than a plain 500; a code that
+/// is not here is a fault (500) of no particular class.
+const CODES: &[Row] = &[
+    // unique_violation; SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY: the
+    // client's conflict.
+    (Conflict, CONSTRAINT, &["23505"], &["2067", "1555"]),
+    // foreign_key_violation; SQLITE_CONSTRAINT_FOREIGNKEY: the request names something
+    // that does not exist, the client's mistake.
+    (Unprocessable, None, &["23503"], &["787"]),
+    // deadlock_detected, serialization_failure.
+    (Unavailable, DEADLOCK, &["40P01", "40001"], &[]),
+    // lock_not_available.
+    (Unavailable, None, &["55P03"], &[]),
+    // query_canceled; SQLITE_INTERRUPT, from the app's own deadline (sqlite_deadline.rs).
     (
-        Exact(sqlite_deadline::INTERRUPTED),
         Unavailable,
         STATEMENT_TIMEOUT,
+        &["57014"],
+        &[sqlite_deadline::INTERRUPTED],
+    ),
+    // admin_shutdown, crash_shutdown, cannot_connect_now, any connection_exception.
+    (
+        Unavailable,
+        CONNECTION_LOST,
+        &["57P01", "57P02", "57P03", "08*"],
+        &[],
+    ),
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT,
+    // SQLITE_BUSY_TIMEOUT: the database file is held by someone else; for this app, its
+    // database is gone.
+    (
+        Unavailable,
+        CONNECTION_LOST,
+        &[],
+        &["5", "6", "261", "517", "773"],
     ),
 ];
 
-impl Code {
-    fn matches(self, code: &str) -> bool {
-        match self {
-            Code::Exact(exact) => code == exact,
-            Code::Class(prefix) => code.starts_with(prefix),
-        }
+/// Whether `code` is the one `pattern` names, or in the class a `*` pattern names.
+fn matches(pattern: &str, code: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(class) => code.starts_with(class),
+        None => code == pattern,
     }
 }
 
-/// The row of `code`, if either table has one.
+/// The row of `code`, if the table has one.
 fn row_of(code: &str) -> Option<&'static Row> {
-    POSTGRES
-        .iter()
-        .chain(SQLITE)
-        .find(|(pattern, ..)| pattern.matches(code))
+    CODES.iter().find(|(_, _, postgres, sqlite)| {
+        postgres
+            .iter()
+            .chain(*sqlite)
+            .any(|pattern| matches(pattern, code))
+    })
 }
 
 /// What `error` means: by sqlx's own variant, else by the engine's code.
@@ -98,7 +97,7 @@ pub fn classify_database_error(error: &sqlx::Error) -> Classified {
         sqlx::Error::PoolClosed | sqlx::Error::Io(_) => (Unavailable, CONNECTION_LOST),
         sqlx::Error::RowNotFound => (ErrorKind::NotFound, None),
         sqlx::Error::Database(db) => match db.code().as_deref().and_then(row_of) {
-            Some(&(_, kind, class)) => (kind, class),
+            Some(&(kind, class, ..)) => (kind, class),
             None => (ErrorKind::Internal, None),
         },
         _ => (ErrorKind::Internal, None),

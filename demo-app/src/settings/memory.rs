@@ -5,7 +5,15 @@
 //! machines with more cores. Below it the app could fail to start a thread instead of
 //! teaching the lesson.
 
+use super::worker_floor::WorkerFloor;
 use super::{ConfigError, Layers};
+
+/// What the threads of `workers` workers reserve, with room for more arenas (above).
+const FLOOR: WorkerFloor = WorkerFloor {
+    base: 1024,
+    per_worker: 64,
+    unit: " MiB",
+};
 
 /// What a value that is not a number of MiB gets.
 pub(super) const HINT: &str =
@@ -19,14 +27,11 @@ impl Layers {
         workers: usize,
         limit: u64,
     ) -> Result<(), ConfigError> {
-        let floor = 1024 + 64 * workers as u64;
-        if limit != 0 && limit < floor {
+        if let Some(problem) = FLOOR.problem(limit, workers) {
+            let floor = FLOOR.of(workers);
             return Err(self.invalid(
                 "memory_limit_mb",
-                format!(
-                    "is {limit}, below the {floor} MiB that {workers} workers need to start \
-                     (1024 + 64 per worker)"
-                ),
+                problem,
                 &format!("Use 0 to leave the limit alone, or at least {floor}."),
             ));
         }

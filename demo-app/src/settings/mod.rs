@@ -23,6 +23,7 @@ mod open_files;
 mod prod;
 mod read;
 mod table;
+mod worker_floor;
 
 use hints::{lookup_key, ops_token_hint, toml_location, unknown_key_hint};
 

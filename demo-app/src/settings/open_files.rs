@@ -4,7 +4,16 @@
 //! same 64 gives 40 covers with 2 workers and none with 16. `open_files_headroom` counts
 //! on top of what the started app holds, the same budget whatever the worker count.
 
+use super::worker_floor::WorkerFloor;
 use super::{ConfigError, Layers};
+
+/// Below this the runtime itself cannot start (its epoll and wake-up descriptors,
+/// measured: 2 workers need 24), and actix would panic instead of the lesson failing.
+const FLOOR: WorkerFloor = WorkerFloor {
+    base: 32,
+    per_worker: 4,
+    unit: "",
+};
 
 impl Layers {
     /// The two settings, read as numbers (`table.rs`), checked together: an absolute limit
@@ -15,16 +24,11 @@ impl Layers {
         limit: u64,
         headroom: u64,
     ) -> Result<(), ConfigError> {
-        // Below this the runtime itself cannot start (its epoll and wake-up descriptors,
-        // measured: 2 workers need 24), and actix would panic instead of the lesson failing.
-        let floor = 32 + 4 * workers as u64;
-        if limit != 0 && limit < floor {
+        if let Some(problem) = FLOOR.problem(limit, workers) {
+            let floor = FLOOR.of(workers);
             return Err(self.invalid(
                 "open_files_limit",
-                format!(
-                    "is {limit}, below the {floor} that {workers} workers need to start \
-                     (32 + 4 per worker)"
-                ),
+                problem,
                 &format!(
                     "Use 0 to leave the limit alone, at least {floor}, or open_files_headroom \
                      for a budget that does not depend on the worker count."

@@ -9,51 +9,47 @@ use std::str::FromStr;
 use super::hints::DATABASE_URL_HINT;
 use super::{ConfigError, Layers};
 
+/// A reader: the layers and a setting's name in, its value (or why not) out.
+pub(super) trait Reader<T>: Fn(&Layers, &'static str) -> Result<T, ConfigError> {}
+
+impl<T, F: Fn(&Layers, &'static str) -> Result<T, ConfigError>> Reader<T> for F {}
+
+/// What a number setting is: parsed from text, compared, shown in its error.
+pub(super) trait Number: FromStr<Err: fmt::Display> + PartialOrd + fmt::Display {}
+
+impl<T: FromStr<Err: fmt::Display> + PartialOrd + fmt::Display> Number for T {}
+
 /// Parsed with `FromStr`; a value that does not parse gets `hint`.
-pub(super) fn parsed<T>(
-    hint: &'static str,
-) -> impl Fn(&Layers, &'static str) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: fmt::Display,
-{
+pub(super) fn parsed<T: FromStr<Err: fmt::Display>>(hint: &'static str) -> impl Reader<T> {
     move |layers, name| layers.parse(name, hint)
 }
 
 /// A number in `range`; one that does not parse or lies outside gets `hint`.
-pub(super) fn within<T>(
-    range: RangeInclusive<T>,
-    hint: &'static str,
-) -> impl Fn(&Layers, &'static str) -> Result<T, ConfigError>
-where
-    T: FromStr + PartialOrd + fmt::Display,
-    T::Err: fmt::Display,
-{
-    move |layers, name| {
-        let value: T = layers.parse(name, hint)?;
-        if !range.contains(&value) {
-            let (low, high) = (range.start(), range.end());
-            return Err(layers.invalid(name, format!("is {value}, outside {low}..={high}"), hint));
-        }
-        Ok(value)
-    }
+pub(super) fn within<T: Number>(range: RangeInclusive<T>, hint: &'static str) -> impl Reader<T> {
+    checked(hint, move |value| {
+        let (low, high) = (range.start(), range.end());
+        (!range.contains(value)).then(|| format!("is {value}, outside {low}..={high}"))
+    })
 }
 
 /// A number no larger than `most`; one that does not parse or is larger gets `hint`.
-pub(super) fn at_most<T>(
-    most: T,
+pub(super) fn at_most<T: Number>(most: T, hint: &'static str) -> impl Reader<T> {
+    checked(hint, move |value| {
+        (*value > most).then(|| format!("is {value}, above {most}"))
+    })
+}
+
+/// Parsed, then refused with `hint` where `problem` says what is wrong with the value.
+fn checked<T: Number>(
     hint: &'static str,
-) -> impl Fn(&Layers, &'static str) -> Result<T, ConfigError>
-where
-    T: FromStr + PartialOrd + fmt::Display,
-    T::Err: fmt::Display,
-{
+    problem: impl Fn(&T) -> Option<String>,
+) -> impl Reader<T> {
     move |layers, name| {
         let value: T = layers.parse(name, hint)?;
-        if value > most {
-            return Err(layers.invalid(name, format!("is {value}, above {most}"), hint));
+        match problem(&value) {
+            Some(problem) => Err(layers.invalid(name, problem, hint)),
+            None => Ok(value),
         }
-        Ok(value)
     }
 }
 
