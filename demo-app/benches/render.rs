@@ -15,9 +15,9 @@ use demo_app::render::{self, ErrorReport};
 use demo_app::settings::{Layers, Mode, Source};
 use demo_app::state::AppState;
 
-fn state() -> AppState {
-    let path =
-        std::env::temp_dir().join(format!("crash-course-bench-{}.sqlite3", std::process::id()));
+/// The app's state on a fresh SQLite file in `dir`.
+fn state(dir: &std::path::Path) -> AppState {
+    let path = dir.join("bench.sqlite3");
     let mut layers = Layers::with_defaults();
     layers
         .set(
@@ -49,7 +49,9 @@ fn state() -> AppState {
 }
 
 fn bench_rendering(c: &mut Criterion) {
-    let state = state();
+    // Removed with its database when it drops, at the end of the bench.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let state = state(dir.path());
     let request = TestRequest::default()
         .uri("/authors?name=O%27Reilly")
         .insert_header(("accept", "application/json"))
@@ -99,10 +101,9 @@ fn bench_rendering(c: &mut Criterion) {
         b.iter(|| Backtrace::force_capture().to_string())
     });
     group.finish();
+    // The pool closes before its folder goes.
     drop(state);
-    let _ = std::fs::remove_file(
-        std::env::temp_dir().join(format!("crash-course-bench-{}.sqlite3", std::process::id())),
-    );
+    drop(dir);
 }
 
 criterion_group!(benches, bench_rendering);

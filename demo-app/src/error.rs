@@ -10,8 +10,10 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::{flaw, request_context};
 
+mod database;
 mod kind;
 
+pub use database::{Classified, classify_database_error};
 pub use kind::{ErrorKind, KindInfo};
 
 /// Where and why a handler panicked, as captured by the panic hook.
@@ -110,12 +112,12 @@ impl AppError {
     }
 
     /// A database error, classified by what the engine said, with the statement attached.
+    /// The class is the armed flaw's, else the one the engine's words point at.
     pub fn database(error: sqlx::Error, sql: &str, context: &'static str) -> Self {
-        let kind = classify_database_error(&error);
+        let Classified { kind, class } = classify_database_error(&error);
         let driver_debug = Some(format!("{error:?}"));
-        let engine_class = flaw::of_database_error(&error);
         let mut app_error = AppError::new(kind, anyhow::Error::new(error).context(context));
-        app_error.class = app_error.class.or(engine_class);
+        app_error.class = app_error.class.or(class);
         app_error.sql = Some(sql.to_string());
         app_error.driver_debug = driver_debug;
         app_error
@@ -161,42 +163,6 @@ impl AppError {
     /// The cause chain, outermost first.
     pub fn chain(&self) -> Vec<String> {
         self.error.chain().map(|cause| cause.to_string()).collect()
-    }
-}
-
-/// Maps what the engine reported to what the client should be told in prod.
-/// SQLSTATE codes for PostgreSQL, extended result codes for SQLite.
-pub fn classify_database_error(error: &sqlx::Error) -> ErrorKind {
-    match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            ErrorKind::Unavailable
-        }
-        sqlx::Error::RowNotFound => ErrorKind::NotFound,
-        sqlx::Error::Database(db) => {
-            if db.is_unique_violation() {
-                return ErrorKind::Conflict;
-            }
-            if db.is_foreign_key_violation() {
-                // The request named something that does not exist: the client's mistake.
-                return ErrorKind::Unprocessable;
-            }
-            match db.code().as_deref() {
-                // PostgreSQL: deadlock, serialization failure, lock timeout, statement
-                // timeout, admin shutdown, crash shutdown, cannot connect now.
-                Some("40P01" | "40001" | "55P03" | "57014" | "57P01" | "57P02" | "57P03") => {
-                    ErrorKind::Unavailable
-                }
-                // PostgreSQL connection exceptions (class 08).
-                Some(code) if code.starts_with("08") => ErrorKind::Unavailable,
-                // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_BUSY_SNAPSHOT (517),
-                // SQLITE_BUSY_RECOVERY (261), SQLITE_BUSY_TIMEOUT (773).
-                Some("5" | "6" | "517" | "261" | "773") => ErrorKind::Unavailable,
-                // SQLite: SQLITE_INTERRUPT, the app's statement deadline (sqlite_deadline.rs).
-                Some(crate::sqlite_deadline::INTERRUPTED) => ErrorKind::Unavailable,
-                _ => ErrorKind::Internal,
-            }
-        }
-        _ => ErrorKind::Internal,
     }
 }
 

@@ -92,10 +92,7 @@ impl ErrorGroups {
             .map(|d| d.as_millis())
             .unwrap_or_default();
         let fingerprint = grouping::fingerprint(occurrence.error, occurrence.route);
-        let mut groups = self
-            .shard(&fingerprint.key)
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut groups = crate::lock::lock(self.shard(&fingerprint.key));
         let mut alert = None;
         let group = groups.entry(fingerprint.key.clone()).or_insert_with(|| {
             alert = Some(Alert::NewGroup);
@@ -146,7 +143,7 @@ impl ErrorGroups {
     pub fn groups(&self) -> Vec<ErrorGroup> {
         let mut list: Vec<ErrorGroup> = Vec::new();
         for shard in &self.shards {
-            let groups = shard.lock().unwrap_or_else(|p| p.into_inner());
+            let groups = crate::lock::lock(shard);
             list.extend(groups.values().filter(|g| !g.resolved).cloned());
         }
         list.sort_by(|a, b| {
@@ -161,7 +158,7 @@ impl ErrorGroups {
     /// a regression. Counts start again from the regression.
     pub fn clear(&self) {
         for shard in &self.shards {
-            let mut groups = shard.lock().unwrap_or_else(|p| p.into_inner());
+            let mut groups = crate::lock::lock(shard);
             for group in groups.values_mut() {
                 group.resolved = true;
                 group.count = 0;

@@ -2,9 +2,11 @@
 //! reads them) can name the failure class of a 5xx without guessing from its text.
 //!
 //! A handler arms the class right where its deliberate flaw runs; the panic hook and
-//! every `AppError` built while it is armed pick it up. Disarming happens when the guard
-//! drops: after the flawed statement succeeded, or during the unwinding of the panic it
-//! caused (the panic hook has already read it by then).
+//! every `AppError` built while it is armed pick it up (an engine error raised where no
+//! flaw is armed takes the class its code points at, `error::classify_database_error`).
+//! Disarming happens when the guard drops: after the flawed statement succeeded, or
+//! during the unwinding of the panic it caused (the panic hook has already read it by
+//! then).
 
 use crate::request_context;
 
@@ -30,29 +32,4 @@ impl Drop for Armed {
 /// The class armed in the current request, if any.
 pub fn current() -> Option<&'static str> {
     request_context::flaw()
-}
-
-/// The failure class an engine error belongs to when no flaw was armed where it happened:
-/// the engine's own words decide (a pool timeout is pool exhaustion wherever it strikes).
-pub fn of_database_error(error: &sqlx::Error) -> Option<&'static str> {
-    match error {
-        sqlx::Error::PoolTimedOut => Some("db.pool-exhausted"),
-        sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Some("db.connection-lost"),
-        sqlx::Error::Database(db) => {
-            if db.is_unique_violation() {
-                return Some("db.constraint");
-            }
-            match db.code().as_deref() {
-                Some("40P01" | "40001") => Some("db.deadlock"),
-                Some("57014") => Some("db.statement-timeout"),
-                Some(crate::sqlite_deadline::INTERRUPTED) => Some("db.statement-timeout"),
-                Some("57P01" | "57P02" | "57P03") => Some("db.connection-lost"),
-                Some(code) if code.starts_with("08") => Some("db.connection-lost"),
-                // SQLite: the database file is held by someone else.
-                Some("5" | "6" | "517" | "261" | "773") => Some("db.connection-lost"),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
 }

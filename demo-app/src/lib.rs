@@ -20,6 +20,7 @@ pub mod fx;
 pub mod grouping;
 pub mod input;
 pub mod library_backtraces;
+pub mod lock;
 pub mod media;
 pub mod memory_limit;
 pub mod metrics;

@@ -4,21 +4,25 @@
 //! real file per request (that open is the resource.file-handles lesson).
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
 /// The cover every book shows until its own is uploaded.
 const DEFAULT_COVER: &[u8] = include_bytes!("../assets/cover.svg");
 
-/// The media folder: one per machine user, shared by every app (the cover is the same).
+/// The media folder: shared by every app on the machine (the cover is the same). Its path
+/// is fixed on purpose, not a `tempfile` folder of its own per process: the harness kills
+/// the apps it starts, so a folder per app would be left behind by every run, while this
+/// one is written once and found again.
 fn folder() -> PathBuf {
     std::env::temp_dir().join("crash-course-media")
 }
 
 /// Writes the default cover into the media folder unless an identical one is there, and
-/// returns its path. Many apps start at once in the harness: each writes its own temp
-/// name and renames it into place, so no app ever reads a half-written cover.
+/// returns its path. Many apps start at once in the harness: each writes a temp file of
+/// its own and renames it into place, so no app ever reads a half-written cover (a temp
+/// file that is not renamed is removed when it drops).
 pub fn unpack_default_cover() -> anyhow::Result<PathBuf> {
     let folder = folder();
     let path = folder.join("cover.svg");
@@ -27,16 +31,24 @@ pub fn unpack_default_cover() -> anyhow::Result<PathBuf> {
     }
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("Failed to create the media folder {}", folder.display()))?;
-    let partial = folder.join(format!(".cover.svg.{}", std::process::id()));
-    let written = std::fs::File::create(&partial)
-        .and_then(|mut file| file.write_all(DEFAULT_COVER))
-        .and_then(|()| std::fs::rename(&partial, &path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&partial);
-        return Err(e)
-            .with_context(|| format!("Failed to unpack the cover into {}", path.display()));
-    }
+    partial_cover(&folder)
+        .and_then(|mut partial| {
+            partial.write_all(DEFAULT_COVER)?;
+            partial.persist(&path).map_err(|e| e.error)
+        })
+        .with_context(|| format!("Failed to unpack the cover into {}", path.display()))?;
     Ok(path)
+}
+
+/// A new temp file in `folder` for the cover on its way in. It gets the permissions
+/// `File::create` would give the cover (tempfile's default is owner-only), so the apps of
+/// every user on the machine can read the one cover.
+fn partial_cover(folder: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cover.svg.");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(folder)
 }
 
 #[cfg(test)]

@@ -34,9 +34,7 @@ impl Metrics {
             400..=499 => "4xx",
             _ => "5xx",
         };
-        // A poisoned lock only means another thread panicked mid-increment; the map is
-        // still a valid map, so counting goes on.
-        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let mut requests = crate::lock::lock(&self.requests);
         *requests
             .entry((route.to_string(), method.to_string(), class))
             .or_default() += 1;
@@ -54,11 +52,7 @@ impl Metrics {
         release: &str,
         probing_alerts: u64,
     ) -> String {
-        let requests = self
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let requests = crate::lock::lock(&self.requests).clone();
         let idle = pool.num_idle() as u64;
         let scrape = Scrape {
             requests,

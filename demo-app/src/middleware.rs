@@ -1,24 +1,28 @@
-//! The one middleware every request passes through. In order, it:
-//! 1. picks the correlation id and opens the request's log span;
-//! 2. runs the request (each resource catches its own panics, see `panics::catch`; a
-//!    panic that still gets here becomes a body-less 500 rather than a dropped connection);
-//! 3. renders any error with the mode's renderer, replacing actix's text/plain default;
-//! 4. logs the outcome (a 5xx line carries everything prod withheld), counts it, and has
-//!    `render` set the headers of the mode (`render::set_headers`).
+//! The one middleware every request passes through. `handle` runs its steps in order:
+//! 1. picks the correlation id and opens the request's log span (`request_span`);
+//! 2. runs the request (`run_caught`; each resource catches its own panics, see
+//!    `panics::catch`; a panic that still gets here becomes a body-less 500 rather than a
+//!    dropped connection, `settle`);
+//! 3. renders any error with the mode's renderer, replacing actix's text/plain default
+//!    (`render_error`; a 5xx log line carries everything prod withheld);
+//! 4. counts error answers against their client (`watch_for_probing`);
+//! 5. has `render` set the headers of the mode (`render::set_headers`);
+//! 6. counts the answer and logs its completion (`record_completion`).
 //!
 //! Bare mode keeps the logs and metrics (observability is not its lesson) but none of the
 //! rest: a panic is logged, counted and re-raised so actix drops the connection; actix's own
 //! answers (extractor errors, unrouted paths and methods) stay as actix wrote them; no
 //! correlation id or other header reaches the client.
 
+use std::any::Any;
 use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::ALLOW;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::FutureExt as _;
@@ -31,60 +35,24 @@ use crate::error_groups::{Alert, Occurrence};
 use crate::panics;
 use crate::render::{self, ErrorReport};
 use crate::request_context::{self, RequestScope};
+use crate::settings::Mode;
 use crate::state::AppState;
 
+/// The middleware, step by step (the module's header says what each is for).
 pub async fn handle(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        // Only a wiring mistake in `startup` could get here.
-        return Err(actix_web::error::ErrorInternalServerError(
-            "app state missing",
-        ));
-    };
+    let state = app_state(&req)?;
     let mode = state.settings.mode;
     let correlation_id = correlation::for_request(req.headers());
     let method = req.method().clone();
-    let span = tracing::info_span!(
-        "request",
-        correlation_id = %correlation_id,
-        method = %method,
-        path = %req.path(),
-    );
-    let scope = RequestScope::new(correlation_id.clone(), mode.captures_backtraces());
-    let outcome = request_context::run(scope, AssertUnwindSafe(next.call(req)).catch_unwind())
-        .instrument(span.clone())
-        .await;
+    let span = request_span(&req, &correlation_id);
+    let outcome = run_caught(req, next, &correlation_id, mode, &span).await;
     // Everything below is synchronous: log lines written from here on carry the id.
     let _in_span = span.enter();
-
-    let mut response = match outcome {
-        Ok(Ok(response)) => response.map_into_boxed_body(),
-        Ok(Err(error)) => {
-            tracing::error!(error = %error, "request failed before a response existed");
-            return Err(error);
-        }
-        Err(payload) => {
-            state.metrics.record_panic();
-            let (details, _) = panics::take_last(&*payload);
-            if !mode.catches_panics() {
-                // DELIBERATE (the bare mode's lesson, CWE-248): nobody catches the panic, so
-                // actix-web drops the connection without an answer (curl: "Empty reply from
-                // server"; a proxy shows 502). Only this log line knows what happened.
-                tracing::error!(
-                    panic_message = %details.message,
-                    panic_location = details.location.as_deref().unwrap_or(""),
-                    failure_class = details.class.unwrap_or(""),
-                    "handler panicked; the connection is dropped without a response"
-                );
-                std::panic::resume_unwind(payload);
-            }
-            tracing::error!(panic_message = %details.message, "panic outside a resource");
-            return Err(AppError::from_panic(details, None).into());
-        }
-    };
+    let mut response = settle(outcome, &state)?;
     let route = response
         .request()
         .match_pattern()
@@ -99,7 +67,93 @@ pub async fn handle(
         route: &route,
         client: &client,
     };
-    let rendered = match response.response().error() {
+    if let Some(rendered) = render_error(&response, &failure, &method) {
+        response = response.into_response(rendered);
+    }
+    let status = response.status();
+    watch_for_probing(&state, &response, &client, &correlation_id);
+    render::set_headers(response.headers_mut(), mode, status, &correlation_id);
+    record_completion(&state, &route, &method, status, started);
+    Ok(response)
+}
+
+/// The app's state; only a wiring mistake in `startup` could leave it out.
+fn app_state(req: &ServiceRequest) -> Result<web::Data<AppState>, actix_web::Error> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| actix_web::error::ErrorInternalServerError("app state missing"))
+}
+
+/// The span every log line of the request belongs to, named by its correlation id.
+fn request_span(req: &ServiceRequest, correlation_id: &str) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        correlation_id = %correlation_id,
+        method = %req.method(),
+        path = %req.path(),
+    )
+}
+
+/// Runs the rest of the chain inside the request's scope (its correlation id, whether it
+/// captures backtraces) and span, catching a panic that escapes it.
+async fn run_caught<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+    correlation_id: &str,
+    mode: Mode,
+    span: &tracing::Span,
+) -> Outcome<B> {
+    let scope = RequestScope::new(correlation_id.to_string(), mode.captures_backtraces());
+    request_context::run(scope, AssertUnwindSafe(next.call(req)).catch_unwind())
+        .instrument(span.clone())
+        .await
+}
+
+/// What running the request left: its response, an error that came before any response,
+/// or the payload of a panic that escaped its resource.
+type Outcome<B> = Result<Result<ServiceResponse<B>, actix_web::Error>, Box<dyn Any + Send>>;
+
+/// The response to carry on with. A panic that got past its resource's catcher is counted
+/// and becomes a body-less 500, except in bare, which drops the connection.
+fn settle<B: MessageBody + 'static>(
+    outcome: Outcome<B>,
+    state: &AppState,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    match outcome {
+        Ok(Ok(response)) => Ok(response.map_into_boxed_body()),
+        Ok(Err(error)) => {
+            tracing::error!(error = %error, "request failed before a response existed");
+            Err(error)
+        }
+        Err(payload) => {
+            state.metrics.record_panic();
+            let (details, _) = panics::take_last(&*payload);
+            if !state.settings.mode.catches_panics() {
+                // DELIBERATE (the bare mode's lesson, CWE-248): nobody catches the panic, so
+                // actix-web drops the connection without an answer (curl: "Empty reply from
+                // server"; a proxy shows 502). Only this log line knows what happened.
+                tracing::error!(
+                    panic_message = %details.message,
+                    panic_location = details.location.as_deref().unwrap_or(""),
+                    failure_class = details.class.unwrap_or(""),
+                    "handler panicked; the connection is dropped without a response"
+                );
+                std::panic::resume_unwind(payload);
+            }
+            tracing::error!(panic_message = %details.message, "panic outside a resource");
+            Err(AppError::from_panic(details, None).into())
+        }
+    }
+}
+
+/// The mode's rendering of the error `response` carries, if it carries one the app renders.
+fn render_error(
+    response: &ServiceResponse<BoxBody>,
+    failure: &Failure<'_>,
+    method: &Method,
+) -> Option<HttpResponse> {
+    let mode = failure.state.settings.mode;
+    match response.response().error() {
         Some(error) => match error.as_error::<AppError>() {
             Some(app_error) => Some(failure.respond(app_error)),
             // Bare: actix's own answer (e.g. `Json deserialize error: ...`) stays; the
@@ -118,7 +172,7 @@ pub async fn handle(
         {
             let error = AppError::new(
                 ErrorKind::MethodNotAllowed,
-                anyhow::anyhow!("{method} is not routed for {route}"),
+                anyhow::anyhow!("{method} is not routed for {}", failure.route),
             );
             let mut rendered = failure.respond(&error);
             if let Some(allow) = response.headers().get(ALLOW) {
@@ -127,27 +181,26 @@ pub async fn handle(
             Some(rendered)
         }
         None => None,
-    };
-    if let Some(rendered) = rendered {
-        response = response.into_response(rendered);
     }
+}
 
-    let status = response.status();
-    if crate::probing::ProbeWatch::counts(status.as_u16()) {
-        let client = client.get_or_init(|| client_address(response.request(), &state.settings));
-        watch_for_probing(&state, client, status.as_u16(), &correlation_id);
-    }
-    render::set_headers(response.headers_mut(), mode, status, &correlation_id);
+/// Counts the answer and writes the request's last log line.
+fn record_completion(
+    state: &AppState,
+    route: &str,
+    method: &Method,
+    status: StatusCode,
+    started: Instant,
+) {
     state
         .metrics
-        .record_response(&route, method.as_str(), status.as_u16());
+        .record_response(route, method.as_str(), status.as_u16());
     tracing::info!(
         status = status.as_u16(),
         route = %route,
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request completed"
     );
-    Ok(response)
 }
 
 /// What an error response needs besides the error itself.
@@ -263,7 +316,17 @@ fn log_error(error: &AppError, status: StatusCode) {
 }
 
 /// Counts an error answer against its client and logs a suspected prober once per window.
-fn watch_for_probing(state: &AppState, client: &str, status: u16, correlation_id: &str) {
+fn watch_for_probing(
+    state: &AppState,
+    response: &ServiceResponse<BoxBody>,
+    client: &OnceCell<String>,
+    correlation_id: &str,
+) {
+    let status = response.status().as_u16();
+    if !crate::probing::ProbeWatch::counts(status) {
+        return;
+    }
+    let client = client.get_or_init(|| client_address(response.request(), &state.settings));
     let now = std::time::Instant::now();
     if let Some(suspicion) = state.probing.record(client, status, correlation_id, now) {
         tracing::warn!(

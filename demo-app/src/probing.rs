@@ -79,7 +79,7 @@ impl ProbeWatch {
         let mut hasher = DefaultHasher::new();
         client.hash(&mut hasher);
         let shard = &self.shards[(hasher.finish() as usize) % SHARDS];
-        let mut clients = shard.lock().unwrap_or_else(|p| p.into_inner());
+        let mut clients = crate::lock::lock(shard);
         if !clients.contains_key(client) && clients.len() >= CLIENTS_PER_SHARD {
             clients.retain(|_, w| now.saturating_duration_since(w.start) < WINDOW * 2);
             if clients.len() >= CLIENTS_PER_SHARD

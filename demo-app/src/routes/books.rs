@@ -157,10 +157,6 @@ pub async fn cover(
     // files (os error 24)", and so does accepting new connections. `/ops/reset` (or a
     // restart) closes them. The fix: let the file drop at the end of the handler (RAII),
     // or cache the bytes, never the handle.
-    state
-        .open_covers
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(file);
+    crate::lock::lock(&state.open_covers).push(file);
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }

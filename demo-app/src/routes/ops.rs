@@ -75,7 +75,7 @@ pub async fn clear_errors(
 pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     require_ops_token(&req, &state)?;
     let closed = {
-        let mut covers = state.open_covers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut covers = crate::lock::lock(&state.open_covers);
         let count = covers.len();
         covers.clear();
         count

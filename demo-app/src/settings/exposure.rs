@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 
 use super::Mode;
-use super::keys::{DEV_OPS_TOKEN, KEYS};
+use super::table::{DEV_OPS_TOKEN, KEYS};
 
 /// The warning for `mode` listening on `bind`, if it exposes anything beyond loopback.
 pub(super) fn beyond_loopback(

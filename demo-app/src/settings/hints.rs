@@ -1,7 +1,7 @@
 //! The hints a configuration error carries: "did you mean", where in the file, what to set.
 
 use super::ENV_PREFIX;
-use super::keys::{KEYS, Key};
+use super::table::{KEYS, Key};
 
 pub(super) const DATABASE_URL_HINT: &str = "Use sqlite://FILE?mode=rwc for the embedded database or \
      postgres://postgres@127.0.0.1:5432/DBNAME for PostgreSQL.";
@@ -20,7 +20,7 @@ pub(super) fn lookup_key(name: &str) -> Option<&'static Key> {
 pub(super) fn unknown_key_hint(name: &str) -> String {
     let closest = KEYS
         .iter()
-        .map(|k| (edit_distance(name, k.name), k.name))
+        .map(|k| (strsim::levenshtein(name, k.name), k.name))
         .min()
         .filter(|(distance, _)| *distance <= 3);
     let known: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
@@ -28,21 +28,6 @@ pub(super) fn unknown_key_hint(name: &str) -> String {
         Some((_, suggestion)) => format!("Did you mean `{suggestion}`?"),
         None => format!("Known settings: {}.", known.join(", ")),
     }
-}
-
-/// Levenshtein distance, for "did you mean" hints on short keys.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 pub(super) fn toml_location(text: &str, span: Option<std::ops::Range<usize>>) -> String {

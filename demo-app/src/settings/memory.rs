@@ -5,21 +5,33 @@
 //! machines with more cores. Below it the app could fail to start a thread instead of
 //! teaching the lesson.
 
+use super::worker_floor::WorkerFloor;
 use super::{ConfigError, Layers};
 
-const HINT: &str = "Use a whole number of MiB, e.g. 4096, or 0 to leave the limit alone.";
+/// What the threads of `workers` workers reserve, with room for more arenas (above).
+const FLOOR: WorkerFloor = WorkerFloor {
+    base: 1024,
+    per_worker: 64,
+    unit: " MiB",
+};
+
+/// What a value that is not a number of MiB gets.
+pub(super) const HINT: &str =
+    "Use a whole number of MiB, e.g. 4096, or 0 to leave the limit alone.";
 
 impl Layers {
-    pub(super) fn memory_limit_mb(&self, workers: usize) -> Result<u64, ConfigError> {
-        let limit: u64 = self.parse("memory_limit_mb", HINT)?;
-        let floor = 1024 + 64 * workers as u64;
-        if limit != 0 && limit < floor {
+    /// The limit, read as a number (`table.rs`), checked against what `workers` need and
+    /// what the platform can do.
+    pub(super) fn check_memory_limit_mb(
+        &self,
+        workers: usize,
+        limit: u64,
+    ) -> Result<(), ConfigError> {
+        if let Some(problem) = FLOOR.problem(limit, workers) {
+            let floor = FLOOR.of(workers);
             return Err(self.invalid(
                 "memory_limit_mb",
-                format!(
-                    "is {limit}, below the {floor} MiB that {workers} workers need to start \
-                     (1024 + 64 per worker)"
-                ),
+                problem,
                 &format!("Use 0 to leave the limit alone, or at least {floor}."),
             ));
         }
@@ -39,6 +51,6 @@ impl Layers {
                 "Set it to 0 on this platform (resource.out-of-memory needs Linux or macOS).",
             ));
         }
-        Ok(limit)
+        Ok(())
     }
 }

@@ -214,3 +214,22 @@ fn memory_limit_mb_is_off_by_default_and_refuses_a_budget_the_workers_cannot_sta
     let text = with(&[("memory_limit_mb", "lots")]).expect_err("not a number");
     assert!(text.to_string().contains("e.g. 4096"), "{text}");
 }
+
+#[test]
+fn an_ops_token_is_trimmed_like_every_other_value_so_the_dev_token_in_blanks_is_still_refused() {
+    let with = |mode: &str, token: &str| {
+        let mut layers = Layers::with_defaults();
+        for (key, value) in [("mode", mode), ("ops_token", token)] {
+            layers
+                .set(key, value.into(), Source::Flag(format!("--set {key}")))
+                .expect("known key");
+        }
+        layers.resolve()
+    };
+    let padded = format!(" {DEV_OPS_TOKEN} ");
+    let refused = with("prod", &padded).expect_err("the dev token, padded");
+    assert_eq!(refused.key, "ops_token");
+    assert!(refused.to_string().contains("too weak"), "{refused}");
+    let token = with("prod", " a-token-of-our-own-0123 \n").expect("a strong token");
+    assert_eq!(token.ops_token.as_deref(), Some("a-token-of-our-own-0123"));
+}
