@@ -34,10 +34,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
                 insecure: args.insecure,
             }
         }
-        (None, Some(bin)) => Target::Spawn(AppCommand {
-            program: bin.clone(),
-            args: Vec::new(),
-        }),
+        (None, Some(bin)) => Target::Spawn(AppCommand::new(bin.clone(), Vec::new())),
         (None, None) => match own_app_command() {
             Ok(app) => Target::Spawn(app),
             Err(code) => return code,
@@ -65,6 +62,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
         let started = std::time::Instant::now();
         let results = run_streaming(plans, &target, jobs, args.format).await;
         let wall = started.elapsed();
+        tracker_notes(&target, &results);
         match args.format {
             // The comparisons are out already; the closing lines end the report.
             Format::Text => outln!(
@@ -131,6 +129,36 @@ async fn run_streaming(
     in_order.into_results()
 }
 
+/// On stderr, whatever the format: where the tracker scenarios reported, and every skip.
+fn tracker_notes(target: &Target, results: &[runner::RunResult]) {
+    if let Target::Spawn(app) = target
+        && let Some(had) = app.tracker.provenance()
+    {
+        if had.reused {
+            eprintln!("note: the tracker scenarios reported to the Bugsink BUGSINK_URL names");
+        } else {
+            eprintln!(
+                "note: started the lab's Bugsink for the tracker scenarios in {:.1} s; it stops, \
+                 and its data goes, when this run ends (to keep it for its UI: \
+                 `eval \"$(just tracker)\"` first)",
+                had.took.as_secs_f64()
+            );
+        }
+    }
+    let skipped: Vec<&runner::RunResult> = results
+        .iter()
+        .filter(|r| r.outcome == runner::Outcome::Skipped)
+        .collect();
+    if let Some(first) = skipped.first() {
+        eprintln!(
+            "warning: {} runs SKIPPED ({}): {}",
+            skipped.len(),
+            first.scenario,
+            first.reasons.first().map_or("", |r| r.message.as_str())
+        );
+    }
+}
+
 /// SQLite always; PostgreSQL when asked for (must be reachable) or, by default, when it
 /// answers (with a notice when it does not).
 pub(super) async fn pick_backends(
@@ -159,10 +187,7 @@ pub(super) async fn pick_backends(
 /// demo-app as this very executable runs it (`harness serve-app`).
 pub(super) fn own_app_command() -> Result<AppCommand, ExitCode> {
     match std::env::current_exe() {
-        Ok(exe) => Ok(AppCommand {
-            program: exe,
-            args: vec!["serve-app".into()],
-        }),
+        Ok(exe) => Ok(AppCommand::new(exe, vec!["serve-app".into()])),
         Err(e) => {
             eprintln!("error: cannot find the harness executable to start demo-app: {e}");
             Err(ExitCode::from(EXIT_RUNTIME))

@@ -212,6 +212,7 @@ fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::Passed => "pass",
         Outcome::Failed => "FAIL",
         Outcome::Error => "ERROR",
+        Outcome::Skipped => "SKIPPED",
     }
 }
 

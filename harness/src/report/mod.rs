@@ -26,6 +26,8 @@ pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
+    /// Not run here: something they need is missing (said loudly in the report).
+    pub skipped: usize,
 }
 
 impl Summary {
@@ -36,15 +38,22 @@ impl Summary {
                 Outcome::Passed => summary.passed += 1,
                 Outcome::Failed => summary.failed += 1,
                 Outcome::Error => summary.errors += 1,
+                Outcome::Skipped => summary.skipped += 1,
             }
         }
         summary
     }
 
-    /// `N passed, N failed` (errors count as failed; they are listed separately).
+    /// `N passed, N failed` (errors count as failed; they are listed separately), and
+    /// `, N SKIPPED` when some did not run.
     pub fn line(&self) -> String {
+        let skipped = if self.skipped > 0 {
+            format!(", {} SKIPPED", self.skipped)
+        } else {
+            String::new()
+        };
         format!(
-            "{} passed, {} failed",
+            "{} passed, {} failed{skipped}",
             self.passed,
             self.failed + self.errors
         )
