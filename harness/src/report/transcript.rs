@@ -197,7 +197,9 @@ fn leaked(tracker: &TrackerRecord) -> String {
 
 fn matched(tracker: &TrackerRecord) -> String {
     let answers = tracker.answers.len();
-    if tracker.events_match_answers() {
+    if answers == 0 && tracker.events == 0 {
+        "no 5xx answer carried a correlation id, and no event was stored".to_string()
+    } else if tracker.events_match_answers() {
         format!("5xx answers with a correlation id: {answers}, each with exactly one event tagged with it")
     } else {
         format!(
