@@ -19,11 +19,7 @@ pub fn setting_names() -> Vec<String> {
 
 /// The scenarios folder at `root`, its `[app]` keys checked against demo-app's settings.
 pub fn load_scenarios(root: &std::path::Path) -> std::io::Result<crate::scenario::Folder> {
-    crate::scenario::load_all(
-        root,
-        setting_names(),
-        Some(TRACKER_DSN_SETTING.to_string()),
-    )
+    crate::scenario::load_all(root, setting_names(), Some(TRACKER_DSN_SETTING.to_string()))
 }
 
 /// What a lab scenario may name: the classes of the folder at `root` and demo-app's settings.

@@ -101,7 +101,11 @@ impl Bugsink {
             .arg(script())
             .args(["start", "--port", &port.to_string(), "--dir"])
             .arg(&dir)
-            .args(projects(backends).iter().flat_map(|p| ["--project", p.as_str()]))
+            .args(
+                projects(backends)
+                    .iter()
+                    .flat_map(|p| ["--project", p.as_str()]),
+            )
             .output()
             .expect("bash runs the tracker script");
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -128,7 +132,10 @@ impl Bugsink {
             dsns: projects(backends)
                 .into_iter()
                 .map(|p| {
-                    let dsn = value(&format!("BUGSINK_DSN_{}", p.to_uppercase().replace('-', "_")));
+                    let dsn = value(&format!(
+                        "BUGSINK_DSN_{}",
+                        p.to_uppercase().replace('-', "_")
+                    ));
                     (p, dsn)
                 })
                 .collect(),

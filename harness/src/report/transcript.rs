@@ -190,7 +190,10 @@ fn leaked(tracker: &TrackerRecord) -> String {
         }
     );
     if !tracker.emails.is_empty() {
-        text.push_str(&format!("; e-mail addresses: {}", tracker.emails.join(", ")));
+        text.push_str(&format!(
+            "; e-mail addresses: {}",
+            tracker.emails.join(", ")
+        ));
     }
     text
 }
@@ -200,7 +203,9 @@ fn matched(tracker: &TrackerRecord) -> String {
     if answers == 0 && tracker.events == 0 {
         "no 5xx answer carried a correlation id, and no event was stored".to_string()
     } else if tracker.events_match_answers() {
-        format!("5xx answers with a correlation id: {answers}, each with exactly one event tagged with it")
+        format!(
+            "5xx answers with a correlation id: {answers}, each with exactly one event tagged with it"
+        )
     } else {
         format!(
             "5xx answers with a correlation id: {answers}; without an event: {}; with several: {}; events of no answer: {}",

@@ -10,8 +10,8 @@ use lab_support::scratch_db::ScratchDatabase;
 
 use super::held::HeldConnections;
 use super::{
-    AppCommand, Exchange, OPS_TOKEN, Outcome, RunResult, StartupRecord, Unmet, expect,
-    invariants, logs, process_exit, steps, upstream,
+    AppCommand, Exchange, OPS_TOKEN, Outcome, RunResult, StartupRecord, Unmet, expect, invariants,
+    logs, process_exit, steps, upstream,
 };
 use crate::scenario::{BackendName, Expectations, ModeName, Scenario};
 use crate::tracker::RunProject;

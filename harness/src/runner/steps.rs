@@ -92,7 +92,9 @@ async fn run_each_step(
                 correlation_id_of, ..
             } => {
                 let Some((project, within)) = reach.tracker else {
-                    anyhow::bail!("{name}: the run has no error tracker (validation requires [tracker])");
+                    anyhow::bail!(
+                        "{name}: the run has no error tracker (validation requires [tracker])"
+                    );
                 };
                 let answers = tracker::answered_server_errors(&result.exchanges);
                 // The id a user quotes: the named step's first response's.
@@ -121,7 +123,9 @@ async fn run_each_step(
                                     .map(|t| (http::fill(t, &captures), false)),
                             )
                             .collect();
-                        result.reasons.extend(tracker::check(expect, &record, &texts));
+                        result
+                            .reasons
+                            .extend(tracker::check(expect, &record, &texts));
                     }
                 }
                 result.trackers.push(record);

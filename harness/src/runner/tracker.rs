@@ -188,7 +188,11 @@ fn record(
             .filter(|id| !answered.contains(*id))
             .map(|id| id.to_string())
             .collect(),
-        text: events.iter().map(|e| e.data.to_string()).collect::<Vec<_>>().join("\n"),
+        text: events
+            .iter()
+            .map(|e| e.data.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
         issues,
         answers,
         lookup,
@@ -206,9 +210,8 @@ impl TrackerRecord {
 
     /// `4 issues, 4 events`, for reports.
     pub fn counts(&self) -> String {
-        let plural = |n: u64, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         format!(
             "{}, {}",
             plural(self.issues.len() as u64, "issue", "issues"),
@@ -219,7 +222,11 @@ impl TrackerRecord {
 
 /// Reasons `record` does not meet `expect` (empty: it does). `contains` texts have their
 /// `{{captures}}` filled in by the caller.
-pub fn check(expect: &TrackerExpect, record: &TrackerRecord, contains: &[(String, bool)]) -> Vec<Unmet> {
+pub fn check(
+    expect: &TrackerExpect,
+    record: &TrackerRecord,
+    contains: &[(String, bool)],
+) -> Vec<Unmet> {
     let step = &record.step;
     let mut reasons = Vec::new();
     if let Some(issues) = expect.issues

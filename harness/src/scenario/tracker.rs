@@ -86,7 +86,9 @@ pub fn problems(
             out.push((
                 table.span(),
                 format!("`events_within_ms` is {within}, outside 500 to 60000"),
-                Some("Leave it out for 10000: the SDK sends within milliseconds on loopback.".into()),
+                Some(
+                    "Leave it out for 10000: the SDK sends within milliseconds on loopback.".into(),
+                ),
             ));
         }
         if let Some(setting) = tracker_setting
@@ -254,7 +256,10 @@ mod tests {
         let expect = scenario.steps[1].prod.tracker.as_ref().expect("the table");
         assert_eq!((expect.issues, expect.found), (Some(1), Some(true)));
         assert_eq!(
-            scenario.tracker.as_ref().map(|t| t.get_ref().events_within_ms),
+            scenario
+                .tracker
+                .as_ref()
+                .map(|t| t.get_ref().events_within_ms),
             Some(10_000)
         );
     }
@@ -284,7 +289,9 @@ mod tests {
             "[tracker]\n{SEARCH}[[steps]]\ntracker = \"s\"\n[steps.dev.tracker]\nleaks = [\"secret.credentail\"]\n"
         ));
         assert!(
-            error.message.contains("unknown leak rule `secret.credentail`"),
+            error
+                .message
+                .contains("unknown leak rule `secret.credentail`"),
             "{error}"
         );
         assert_eq!(
@@ -306,7 +313,9 @@ mod tests {
             "[tracker]\n{SEARCH}[[steps]]\ntracker = \"s\"\ncorrelation_id_of = \"serach\"\n"
         ));
         assert!(
-            error.message.contains("names `serach`, which is no earlier step"),
+            error
+                .message
+                .contains("names `serach`, which is no earlier step"),
             "{error}"
         );
         assert_eq!(error.hint.as_deref(), Some("Did you mean `search`?"));
@@ -316,7 +325,9 @@ mod tests {
     fn the_table_bounds_its_wait_and_owns_the_dsn_setting() {
         let error = first_error(&format!("[tracker]\nevents_within_ms = 5\n{SEARCH}"));
         assert!(
-            error.message.contains("`events_within_ms` is 5, outside 500 to 60000"),
+            error
+                .message
+                .contains("`events_within_ms` is 5, outside 500 to 60000"),
             "{error}"
         );
         assert_eq!(error.line, 9, "{error}");

@@ -169,10 +169,16 @@ impl Client {
     /// The id of the team named `name`, made if there is none.
     pub(super) async fn team(&self, name: &str) -> Result<String, TrackerError> {
         let teams = self.list("teams/", usize::MAX).await?;
-        Ok(match teams.iter().find(|t| t["name"].as_str() == Some(name)) {
-            Some(found) => text(&found["id"]),
-            None => text(&self.post("teams/", &serde_json::json!({"name": name})).await?["id"]),
-        })
+        Ok(
+            match teams.iter().find(|t| t["name"].as_str() == Some(name)) {
+                Some(found) => text(&found["id"]),
+                None => text(
+                    &self
+                        .post("teams/", &serde_json::json!({"name": name}))
+                        .await?["id"],
+                ),
+            },
+        )
     }
 
     /// A new project named `name` in the team `team_id`, and its DSN (which is in the

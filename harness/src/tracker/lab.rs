@@ -123,7 +123,12 @@ impl LabTracker {
         let (project, dsn) = client
             .create_project(&ready.team, &name)
             .await
-            .map_err(|e| format!("the tracker at {} refused a project: {e}", ready.connection.url))?;
+            .map_err(|e| {
+                format!(
+                    "the tracker at {} refused a project: {e}",
+                    ready.connection.url
+                )
+            })?;
         Ok(RunProject {
             connection: ready.connection.clone(),
             project,
