@@ -70,3 +70,21 @@ pub(crate) fn sql_steps<'a>(group: &[&'a RunResult]) -> &'a [SqlRecord] {
         .max_by_key(|sql| sql.len())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Summary;
+
+    #[test]
+    fn the_closing_line_says_skipped_runs_loudly_and_only_when_there_are_some() {
+        let mut summary = Summary {
+            passed: 3,
+            failed: 1,
+            errors: 1,
+            skipped: 0,
+        };
+        assert_eq!(summary.line(), "3 passed, 2 failed");
+        summary.skipped = 2;
+        assert_eq!(summary.line(), "3 passed, 2 failed, 2 SKIPPED");
+    }
+}

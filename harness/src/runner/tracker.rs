@@ -348,3 +348,100 @@ fn list(items: &[String]) -> String {
         items.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Lookup, TrackerRecord, check};
+    use crate::scenario::TrackerExpect;
+
+    fn record() -> TrackerRecord {
+        TrackerRecord {
+            step_index: 4,
+            step: "stored".into(),
+            project: "p".into(),
+            issues: Vec::new(),
+            events: 2,
+            leaking_events: 1,
+            rules: vec!["secret.credential".into()],
+            emails: vec!["margaret@example.com".into()],
+            answers: vec!["a".into(), "b".into()],
+            answers_without_event: vec!["b".into()],
+            answers_with_several_events: Vec::new(),
+            events_without_answer: vec!["(none)".into()],
+            lookup: Some(Lookup {
+                of_step: "search".into(),
+                correlation_id: None,
+                issue: None,
+            }),
+            waited_ms: 10,
+            text: "{\"extra\":{\"fx_api_key\":\"k\"}}".into(),
+        }
+    }
+
+    fn codes(expect: &TrackerExpect, texts: &[(String, bool)]) -> Vec<&'static str> {
+        check(expect, &record(), texts)
+            .iter()
+            .map(|u| u.code)
+            .collect()
+    }
+
+    #[test]
+    fn each_tracker_expectation_fails_on_what_contradicts_it() {
+        let expect = TrackerExpect {
+            issues: Some(1),
+            events: Some(4),
+            no_leaks: true,
+            emails: vec!["ada@example.org".into()],
+            found: Some(true),
+            events_match_responses: true,
+            ..TrackerExpect::default()
+        };
+        let texts = [
+            ("fx_api_key".to_string(), false),
+            ("absent".to_string(), true),
+        ];
+        assert_eq!(
+            codes(&expect, &texts),
+            [
+                "tracker_issues",
+                "tracker_events",
+                "tracker_email_not_found",
+                "tracker_leaked",
+                "tracker_text_present",
+                "tracker_text_missing",
+                "tracker_lookup",
+                "tracker_events_mismatch"
+            ]
+        );
+        let reasons = check(&expect, &record(), &[]);
+        assert!(
+            reasons.iter().any(|r| r
+                .message
+                .contains("`search`'s response carried no correlation id")),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn a_record_that_meets_its_expectations_has_no_reason() {
+        let expect = TrackerExpect {
+            issues: Some(0),
+            events: Some(2),
+            emails: vec!["margaret@example.com".into()],
+            found: Some(false),
+            ..TrackerExpect::default()
+        };
+        let texts = [("fx_api_key".to_string(), true)];
+        assert!(codes(&expect, &texts).is_empty());
+        let leaks = TrackerExpect {
+            leaks: vec![toml::Spanned::new(0..0, "secret.credential".to_string())],
+            ..TrackerExpect::default()
+        };
+        assert!(codes(&leaks, &[]).is_empty());
+        let missing = TrackerExpect {
+            leaks: vec![toml::Spanned::new(0..0, "sql.statement".to_string())],
+            ..TrackerExpect::default()
+        };
+        assert_eq!(codes(&missing, &[]), ["tracker_leak_not_found"]);
+    }
+}
