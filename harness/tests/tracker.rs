@@ -425,3 +425,60 @@ fn an_unreachable_tracker_or_a_bad_url_is_a_clear_error_with_its_exit_code() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--url"));
 }
+
+/// `harness run` of the tracker scenario where the lab's script finds no python3: a PATH
+/// holding only bash, and an empty cache (no installed Bugsink).
+#[cfg(unix)]
+fn run_without_python(ci: bool) -> std::process::Output {
+    let dir =
+        std::env::temp_dir().join(format!("crash-course-nopython-{}-{ci}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("temp folder");
+    let bash = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|p| p.join("bash"))
+        .find(|p| p.is_file())
+        .expect("bash on PATH");
+    std::os::unix::fs::symlink(&bash, bin.join("bash")).expect("a link to bash");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
+    command
+        .arg("--scenarios")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios"))
+        .args(["run", "db.invalid-sql.tracker", "--backend", "sqlite"])
+        .env("NO_COLOR", "1")
+        .env("PATH", &bin)
+        .env("CRASH_COURSE_CACHE", dir.join("cache"))
+        .env_remove("BUGSINK_URL")
+        .env_remove("BUGSINK_TOKEN");
+    if ci {
+        command.env("CI", "true");
+    } else {
+        command.env_remove("CI");
+    }
+    let output = command.output().expect("harness runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    output
+}
+
+#[cfg(unix)]
+#[test]
+fn without_python_the_tracker_scenario_is_skipped_loudly_and_under_ci_it_is_an_error() {
+    let skipped = run_without_python(false);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&skipped.stdout),
+        String::from_utf8_lossy(&skipped.stderr),
+    );
+    assert_eq!(skipped.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("dev SKIPPED · prod SKIPPED"), "{stdout}");
+    assert!(stdout.contains("python3 is not installed"), "{stdout}");
+    assert!(stdout.contains("0 passed, 0 failed, 2 SKIPPED"), "{stdout}");
+    assert!(stderr.contains("warning: 2 runs SKIPPED"), "{stderr}");
+
+    let required = run_without_python(true);
+    let stdout = String::from_utf8_lossy(&required.stdout);
+    assert_eq!(required.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("CI=true requires the error tracker this scenario reads"),
+        "{stdout}"
+    );
+}
