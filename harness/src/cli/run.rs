@@ -59,6 +59,13 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ex
             eprintln!("error: the selected scenarios do not run in this mode/backend combination");
             return ExitCode::from(EXIT_USAGE);
         }
+        // A tracker takes seconds to start: in the background, beside the first scenarios.
+        if let Target::Spawn(app) = &target
+            && plans.iter().any(|p| p.scenario.tracker.is_some())
+        {
+            let tracker = app.tracker.clone();
+            tokio::spawn(async move { tracker.warm_up().await });
+        }
         let started = std::time::Instant::now();
         let results = run_streaming(plans, &target, jobs, args.format).await;
         let wall = started.elapsed();

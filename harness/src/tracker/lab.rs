@@ -103,6 +103,13 @@ impl LabTracker {
         }
     }
 
+    /// Has the tracker ready (started, or the reused one answering) without making a project:
+    /// called in the background at the start of a run that will need it, so the start
+    /// overlaps the scenarios before it. Whatever goes wrong, `project` says it again.
+    pub async fn warm_up(&self) {
+        let _ = self.inner.ready.get_or_init(|| self.inner.connect()).await;
+    }
+
     /// A new project for one run, named after it (`label`), on the tracker (started now if
     /// this is the process's first). The error says why there is no tracker, with a hint.
     pub async fn project(&self, label: &str) -> Result<RunProject, String> {
