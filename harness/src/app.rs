@@ -19,7 +19,7 @@ pub fn setting_names() -> Vec<String> {
 
 /// The scenarios folder at `root`, its `[app]` keys checked against demo-app's settings.
 pub fn load_scenarios(root: &std::path::Path) -> std::io::Result<crate::scenario::Folder> {
-    crate::scenario::load_all(root, setting_names())
+    crate::scenario::load_all(root, setting_names(), Some(TRACKER_DSN_SETTING.to_string()))
 }
 
 /// What a lab scenario may name: the classes of the folder at `root` and demo-app's settings.
@@ -29,8 +29,18 @@ pub fn vocabulary(
     Ok(crate::scenario::Vocabulary {
         classes: crate::scenario::Classes::load(root)?,
         app_settings: setting_names(),
+        tracker_setting: Some(TRACKER_DSN_SETTING.to_string()),
     })
 }
+
+/// demo-app's setting for the error tracker's DSN: a scenario's `[tracker]` sets it to the
+/// run's own project (demo-app reports each 5xx it answers there, tagged with the
+/// response's correlation id, except in bare).
+pub const TRACKER_DSN_SETTING: &str = "sentry_dsn";
+
+/// The lab's error tracker: `demo-app/tracker/bugsink.sh`, built in, so a run that needs a
+/// Bugsink starts one wherever the harness runs (`tracker::lab`).
+pub const TRACKER_SCRIPT: &str = include_str!("../../demo-app/tracker/bugsink.sh");
 
 /// demo-app's setting for the address-space limit it sets itself (resource.out-of-memory).
 pub const MEMORY_LIMIT_SETTING: &str = "memory_limit_mb";

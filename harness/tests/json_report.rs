@@ -46,10 +46,10 @@ fn the_json_report_keeps_its_shape() {
     let unmet = scenario::parse("unmet.toml", UNMET, &folder.vocabulary)
         .unwrap_or_else(|errors| panic!("{}", errors[0]));
     let selected: Vec<&scenario::Scenario> = selected.into_iter().chain([&unmet]).collect();
-    let target = Target::Spawn(AppCommand {
-        program: env!("CARGO_BIN_EXE_harness").into(),
-        args: vec!["serve-app".into()],
-    });
+    let target = Target::Spawn(AppCommand::new(
+        env!("CARGO_BIN_EXE_harness"),
+        vec!["serve-app".into()],
+    ));
     let plans = runner::plan(
         &selected,
         &[ModeName::Prod, ModeName::Bare],

@@ -12,8 +12,7 @@ use std::path::Path;
 fn every_class_has_a_scenario_a_docs_section_and_a_solution() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let folder =
-        harness::scenario::load_all(&repo.join("scenarios"), harness::app::setting_names())
-            .expect("the scenarios folder reads");
+        harness::app::load_scenarios(&repo.join("scenarios")).expect("the scenarios folder reads");
     assert!(
         folder.errors.is_empty(),
         "scenario errors: {:?}",

@@ -2,7 +2,11 @@
 //! normalized transcript snapshot (one per scenario x mode x backend). Review changes with
 //! `cargo insta review` or `INSTA_UPDATE=always cargo test -p harness` and `git diff`.
 //!
-//! PostgreSQL runs skip with a notice when no server answers, except under CI=true.
+//! PostgreSQL runs skip with a notice when no server answers, except under CI=true. A
+//! scenario with a `[tracker]` reports to one Bugsink for the whole test (started by the
+//! runner on first use, stopped when `target` drops); where none can be had (no python3
+//! with venv) its runs are skipped with a notice, except under CI=true, where the runner
+//! makes that an error.
 
 use harness::runner::{self, AppCommand, RunMode, Target};
 use harness::scenario::{self, BackendName, ModeName};
@@ -33,10 +37,10 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
         .build()
         .expect("runtime");
     let backends = backends(&runtime);
-    let target = Target::Spawn(AppCommand {
-        program: env!("CARGO_BIN_EXE_harness").into(),
-        args: vec!["serve-app".into()],
-    });
+    let target = Target::Spawn(AppCommand::new(
+        env!("CARGO_BIN_EXE_harness"),
+        vec!["serve-app".into()],
+    ));
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let vocabulary =
         harness::app::vocabulary(&root).unwrap_or_else(|errors| panic!("{}", errors[0]));
@@ -46,6 +50,12 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
         settings.add_filter(&pattern, replacement);
     }
     let _redacted = settings.bind_to_scope();
+    // The one tracker of the test starts in the background, beside the scenarios before
+    // the first that reads it (when none can be had, that scenario's runs say why).
+    if let Target::Spawn(app) = &target {
+        let tracker = app.tracker.clone();
+        runtime.spawn(async move { tracker.warm_up().await });
+    }
     insta::glob!("../../scenarios", "*/**/*.toml", |path| {
         let text = std::fs::read_to_string(path).expect("readable scenario");
         let scenario = scenario::parse(&path.display().to_string(), &text, &vocabulary)
@@ -54,6 +64,19 @@ fn every_scenario_matches_its_snapshots_in_every_mode() {
         let plans = runner::plan(&selected, &ModeName::ALL, &backends, &target);
         let results = runtime.block_on(runner::run_all(plans, &target, 4));
         for result in &results {
+            if result.outcome == runner::Outcome::Skipped {
+                // Not `eprintln!`: libtest would capture it and the skip would be silent.
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n*** SKIPPING {} {} {}: {}\n",
+                    result.scenario,
+                    result.mode,
+                    result.backend,
+                    result.reasons.first().map_or("", |r| r.message.as_str())
+                );
+                continue;
+            }
             insta::assert_snapshot!(
                 format!("{}-{}", result.mode, result.backend),
                 harness::report::transcript::render(result),

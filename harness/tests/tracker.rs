@@ -2,13 +2,15 @@
 //! phone-home off), demo-app runs in dev and prod with the SDK pointed at a project each,
 //! the same requests go to both, and `harness::tracker` reads back what Bugsink stored.
 //!
-//! Shown: dev's events leak (leak rules fire; the FX key, a customer's e-mail and the
-//! database URL are in them), prod's are clean; four `/authors` names are four issues under
-//! dev's default grouping and one with prod's fingerprint; every event's correlation id is
-//! the one its response carried.
+//! Shown, on SQLite and on PostgreSQL (one Bugsink, a project per mode and backend): dev's
+//! events leak (leak rules fire; the FX key, a customer's e-mail and the database URL are in
+//! them), prod's are clean; four `/authors` names are four issues under dev's default
+//! grouping and one with prod's fingerprint; every event's correlation id is the one its
+//! response carried.
 //!
 //! Needs python3 with venv (and, on first use, PyPI): skips loudly without it, except under
 //! CI=true, where it must run (.ci/run installs Bugsink first with `bugsink.sh install`).
+//! The PostgreSQL half skips loudly when no server answers, except under CI=true.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -49,17 +51,45 @@ fn python_available() -> bool {
     ok
 }
 
-/// A Bugsink started by the lab's script, stopped (and its data removed) on drop.
+/// The backends to run on: SQLite, and PostgreSQL when it answers (required under CI=true).
+async fn backends() -> Vec<Backend> {
+    let admin_url = lab_support::scratch_db::postgres_admin_url();
+    match lab_support::scratch_db::postgres_reachable(&admin_url).await {
+        Ok(()) => vec![Backend::Sqlite, Backend::Postgres],
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true requires PostgreSQL for the tracker test: {e:#}")
+        }
+        Err(e) => {
+            // Not `eprintln!`: libtest would capture it and the skip would be silent.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPING the tracker test on PostgreSQL: {e:#}\n"
+            );
+            vec![Backend::Sqlite]
+        }
+    }
+}
+
+fn backend_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+/// A Bugsink started by the lab's script, stopped (and its data removed) on drop; a dev and
+/// a prod project per backend.
 struct Bugsink {
     dir: PathBuf,
     url: String,
     token: String,
-    dsn_dev: String,
-    dsn_prod: String,
+    /// `(mode-backend, DSN)`, e.g. `("dev-postgres", "http://...")`.
+    dsns: Vec<(String, String)>,
 }
 
 impl Bugsink {
-    fn start() -> Bugsink {
+    fn start(backends: &[Backend]) -> Bugsink {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -71,7 +101,11 @@ impl Bugsink {
             .arg(script())
             .args(["start", "--port", &port.to_string(), "--dir"])
             .arg(&dir)
-            .args(["--project", "dev", "--project", "prod"])
+            .args(
+                projects(backends)
+                    .iter()
+                    .flat_map(|p| ["--project", p.as_str()]),
+            )
             .output()
             .expect("bash runs the tracker script");
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -95,10 +129,26 @@ impl Bugsink {
         Bugsink {
             url: value("BUGSINK_URL"),
             token: value("BUGSINK_TOKEN"),
-            dsn_dev: value("BUGSINK_DSN_DEV"),
-            dsn_prod: value("BUGSINK_DSN_PROD"),
+            dsns: projects(backends)
+                .into_iter()
+                .map(|p| {
+                    let dsn = value(&format!(
+                        "BUGSINK_DSN_{}",
+                        p.to_uppercase().replace('-', "_")
+                    ));
+                    (p, dsn)
+                })
+                .collect(),
             dir,
         }
+    }
+
+    fn dsn(&self, project: &str) -> &str {
+        self.dsns
+            .iter()
+            .find(|(p, _)| p == project)
+            .map(|(_, dsn)| dsn.as_str())
+            .unwrap_or_else(|| panic!("no project {project}"))
     }
 
     fn connection(&self) -> Connection {
@@ -229,30 +279,49 @@ fn author_issues(evidence: &ProjectEvidence) -> usize {
         .count()
 }
 
+/// The project names: `dev-sqlite`, `prod-sqlite`, and the same for each other backend.
+fn projects(backends: &[Backend]) -> Vec<String> {
+    backends
+        .iter()
+        .flat_map(|b| ["dev", "prod"].map(|mode| format!("{mode}-{}", backend_name(*b))))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tracker_shows_dev_leaking_prod_clean_and_grouping_by_fingerprint() {
     if !python_available() {
         return;
     }
     harness::runner::http::install_tls_provider();
-    let bugsink = Bugsink::start();
-    let dev_db = ScratchDatabase::create(Backend::Sqlite).await.expect("db");
-    let prod_db = ScratchDatabase::create(Backend::Sqlite).await.expect("db");
-    let dev = start_app("dev", &bugsink.dsn_dev, &dev_db).await;
-    let prod = start_app("prod", &bugsink.dsn_prod, &prod_db).await;
+    let backends = backends().await;
+    let bugsink = Bugsink::start(&backends);
+    for backend in backends {
+        dev_leaks_prod_is_clean_and_grouped(&bugsink, backend).await;
+    }
+}
+
+async fn dev_leaks_prod_is_clean_and_grouped(bugsink: &Bugsink, backend: Backend) {
+    let (dev_project, prod_project) = (
+        format!("dev-{}", backend_name(backend)),
+        format!("prod-{}", backend_name(backend)),
+    );
+    let dev_db = ScratchDatabase::create(backend).await.expect("db");
+    let prod_db = ScratchDatabase::create(backend).await.expect("db");
+    let dev = start_app("dev", bugsink.dsn(&dev_project), &dev_db).await;
+    let prod = start_app("prod", bugsink.dsn(&prod_project), &prod_db).await;
     let dev_ids = traffic(&dev).await;
     let prod_ids = traffic(&prod).await;
     // Dev: 4 searches, the duplicate registration, the book. Prod: the 409 is not sent.
-    assert_eq!((dev_ids.len(), prod_ids.len()), (6, 5));
-    let dev_stored = stored(&bugsink, "dev", 6).await;
-    let prod_stored = stored(&bugsink, "prod", 5).await;
+    assert_eq!((dev_ids.len(), prod_ids.len()), (6, 5), "{backend:?}");
+    let dev_stored = stored(bugsink, &dev_project, 6).await;
+    let prod_stored = stored(bugsink, &prod_project, 5).await;
     dev.stop().await;
     prod.stop().await;
     let dev_url = dev_db.url.clone();
     let _ = dev_db.drop_database().await;
     let _ = prod_db.drop_database().await;
     eprintln!(
-        "dev: {} issues, {} events; prod: {} issues, {} events",
+        "{backend:?}: dev: {} issues, {} events; prod: {} issues, {} events",
         dev_stored.issues.len(),
         dev_stored.event_count(),
         prod_stored.issues.len(),
@@ -355,4 +424,61 @@ fn an_unreachable_tracker_or_a_bad_url_is_a_clear_error_with_its_exit_code() {
     let missing = harness_tracker(&["--project", "dev"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--url"));
+}
+
+/// `harness run` of the tracker scenario where the lab's script finds no python3: a PATH
+/// holding only bash, and an empty cache (no installed Bugsink).
+#[cfg(unix)]
+fn run_without_python(ci: bool) -> std::process::Output {
+    let dir =
+        std::env::temp_dir().join(format!("crash-course-nopython-{}-{ci}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("temp folder");
+    let bash = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|p| p.join("bash"))
+        .find(|p| p.is_file())
+        .expect("bash on PATH");
+    std::os::unix::fs::symlink(&bash, bin.join("bash")).expect("a link to bash");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
+    command
+        .arg("--scenarios")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios"))
+        .args(["run", "db.invalid-sql.tracker", "--backend", "sqlite"])
+        .env("NO_COLOR", "1")
+        .env("PATH", &bin)
+        .env("CRASH_COURSE_CACHE", dir.join("cache"))
+        .env_remove("BUGSINK_URL")
+        .env_remove("BUGSINK_TOKEN");
+    if ci {
+        command.env("CI", "true");
+    } else {
+        command.env_remove("CI");
+    }
+    let output = command.output().expect("harness runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    output
+}
+
+#[cfg(unix)]
+#[test]
+fn without_python_the_tracker_scenario_is_skipped_loudly_and_under_ci_it_is_an_error() {
+    let skipped = run_without_python(false);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&skipped.stdout),
+        String::from_utf8_lossy(&skipped.stderr),
+    );
+    assert_eq!(skipped.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("dev SKIPPED · prod SKIPPED"), "{stdout}");
+    assert!(stdout.contains("python3 is not installed"), "{stdout}");
+    assert!(stdout.contains("0 passed, 0 failed, 2 SKIPPED"), "{stdout}");
+    assert!(stderr.contains("warning: 2 runs SKIPPED"), "{stderr}");
+
+    let required = run_without_python(true);
+    let stdout = String::from_utf8_lossy(&required.stdout);
+    assert_eq!(required.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("CI=true requires the error tracker this scenario reads"),
+        "{stdout}"
+    );
 }

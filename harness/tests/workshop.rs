@@ -32,8 +32,7 @@ fn command_patterns(command: &str) -> Option<Vec<String>> {
 fn every_exercise_runs_the_classes_its_heading_names() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let root = repo.join("scenarios");
-    let folder = harness::scenario::load_all(&root, harness::app::setting_names())
-        .expect("the scenarios folder reads");
+    let folder = harness::app::load_scenarios(&root).expect("the scenarios folder reads");
     let workshop = std::fs::read_to_string(repo.join("docs/workshop.md")).expect("workshop");
     let classes_of = |patterns: &[String]| -> BTreeSet<String> {
         harness::scenario::select(&folder.scenarios, patterns, &root)

@@ -23,10 +23,7 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ou
                 insecure: args.insecure,
             }
         }
-        (None, Some(bin)) => Target::Spawn(AppCommand {
-            program: bin.clone(),
-            args: Vec::new(),
-        }),
+        (None, Some(bin)) => Target::Spawn(AppCommand::new(bin.clone(), Vec::new())),
         (None, None) => Target::Spawn(shared::own_app_command()?),
     };
     let jobs = shared::jobs_or_cores(args.jobs.map(u16::from));
@@ -40,9 +37,17 @@ pub fn run(scenarios: &[Scenario], args: &RunArgs, root: &std::path::Path) -> Ou
                 "the selected scenarios do not run in this mode/backend combination",
             ));
         }
+        // A tracker takes seconds to start: in the background, beside the first scenarios.
+        if let Target::Spawn(app) = &target
+            && plans.iter().any(|p| p.scenario.tracker.is_some())
+        {
+            let tracker = app.tracker.clone();
+            tokio::spawn(async move { tracker.warm_up().await });
+        }
         let started = std::time::Instant::now();
         let results = run_streaming(plans, &target, jobs, args.format).await;
         let wall = started.elapsed();
+        tracker_notes(&target, &results);
         match args.format {
             // The comparisons are out already; the closing lines end the report.
             Format::Text => outln!(
@@ -110,6 +115,36 @@ async fn run_streaming(
     }
     progress.done();
     in_order.into_results()
+}
+
+/// On stderr, whatever the format: where the tracker scenarios reported, and every skip.
+fn tracker_notes(target: &Target, results: &[runner::RunResult]) {
+    if let Target::Spawn(app) = target
+        && let Some(had) = app.tracker.provenance()
+    {
+        if had.reused {
+            eprintln!("note: the tracker scenarios reported to the Bugsink BUGSINK_URL names");
+        } else {
+            eprintln!(
+                "note: started the lab's Bugsink for the tracker scenarios in {:.1} s; it stops, \
+                 and its data goes, when this run ends (to keep it for its UI: \
+                 `eval \"$(just tracker)\"` first)",
+                had.took.as_secs_f64()
+            );
+        }
+    }
+    let skipped: Vec<&runner::RunResult> = results
+        .iter()
+        .filter(|r| r.outcome == runner::Outcome::Skipped)
+        .collect();
+    if let Some(first) = skipped.first() {
+        eprintln!(
+            "warning: {} runs SKIPPED ({}): {}",
+            skipped.len(),
+            first.scenario,
+            first.reasons.first().map_or("", |r| r.message.as_str())
+        );
+    }
 }
 
 /// `harness load`: success vs prod 500 vs dev 500 under load.

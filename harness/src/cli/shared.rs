@@ -37,10 +37,7 @@ pub fn own_app_command() -> Result<AppCommand, Error> {
     let exe = std::env::current_exe().map_err(|e| {
         Error::runtime("cannot find the harness executable to start demo-app").caused_by(e)
     })?;
-    Ok(AppCommand {
-        program: exe,
-        args: vec!["serve-app".into()],
-    })
+    Ok(AppCommand::new(exe, vec!["serve-app".into()]))
 }
 
 /// Scenarios run at once: the flag, else one per core.

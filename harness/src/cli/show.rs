@@ -61,6 +61,15 @@ fn describe_step(step: &scenario::Step) -> String {
         Action::Metrics { label, .. } => {
             format!("sample the 5xx rate from /metrics as `{label}`")
         }
+        Action::Tracker {
+            label,
+            correlation_id_of,
+        } => match correlation_id_of {
+            Some(step) => format!(
+                "read the error tracker as `{label}` (issues, leaks in stored events) and look up the correlation id of `{step}`"
+            ),
+            None => format!("read the error tracker as `{label}` (issues, leaks in stored events)"),
+        },
         Action::Parallel(requests) => format!("{} requests at once", requests.len()),
         Action::Load { request, load } => format!(
             "{} {} offered at {}x the measured capacity for {} s (clients wait {} ms)",

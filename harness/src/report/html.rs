@@ -212,6 +212,7 @@ fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::Passed => "pass",
         Outcome::Failed => "FAIL",
         Outcome::Error => "ERROR",
+        Outcome::Skipped => "SKIPPED",
     }
 }
 
@@ -325,6 +326,13 @@ fn backend_views(runs: &[&RunResult]) -> Vec<BackendView> {
                                     s.window_requests
                                 )
                             })
+                            .chain(r.trackers.iter().map(|t| {
+                                format!(
+                                    "tracker at “{}”: {}",
+                                    t.step,
+                                    crate::report::transcript::tracker_summary(t)
+                                )
+                            }))
                             .collect(),
                         process_exit: r.process_exit.as_ref().map(|exit| exit.sentence()),
                         outcome: outcome_word(r.outcome),

@@ -9,16 +9,18 @@ pub fn render(results: &[RunResult]) -> String {
     let seconds: f64 = results.iter().map(|r| r.duration_ms as f64 / 1000.0).sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&format!(
-        "<testsuites name=\"crash-course\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{seconds:.3}\">\n",
+        "<testsuites name=\"crash-course\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">\n",
         results.len(),
         summary.failed,
-        summary.errors
+        summary.errors,
+        summary.skipped
     ));
     xml.push_str(&format!(
-        "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{seconds:.3}\">\n",
+        "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">\n",
         results.len(),
         summary.failed,
-        summary.errors
+        summary.errors,
+        summary.skipped
     ));
     for result in results {
         xml.push_str(&format!(
@@ -37,6 +39,7 @@ pub fn render(results: &[RunResult]) -> String {
             }
             Outcome::Failed => "failure",
             Outcome::Error => "error",
+            Outcome::Skipped => "skipped",
         };
         let message = result
             .reasons

@@ -26,6 +26,8 @@ pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
+    /// Not run here: something they need is missing (said loudly in the report).
+    pub skipped: usize,
 }
 
 impl Summary {
@@ -36,15 +38,22 @@ impl Summary {
                 Outcome::Passed => summary.passed += 1,
                 Outcome::Failed => summary.failed += 1,
                 Outcome::Error => summary.errors += 1,
+                Outcome::Skipped => summary.skipped += 1,
             }
         }
         summary
     }
 
-    /// `N passed, N failed` (errors count as failed; they are listed separately).
+    /// `N passed, N failed` (errors count as failed; they are listed separately), and
+    /// `, N SKIPPED` when some did not run.
     pub fn line(&self) -> String {
+        let skipped = if self.skipped > 0 {
+            format!(", {} SKIPPED", self.skipped)
+        } else {
+            String::new()
+        };
         format!(
-            "{} passed, {} failed",
+            "{} passed, {} failed{skipped}",
             self.passed,
             self.failed + self.errors
         )
@@ -60,4 +69,22 @@ pub(crate) fn sql_steps<'a>(group: &[&'a RunResult]) -> &'a [SqlRecord] {
         .map(|r| r.sql.as_slice())
         .max_by_key(|sql| sql.len())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Summary;
+
+    #[test]
+    fn the_closing_line_says_skipped_runs_loudly_and_only_when_there_are_some() {
+        let mut summary = Summary {
+            passed: 3,
+            failed: 1,
+            errors: 1,
+            skipped: 0,
+        };
+        assert_eq!(summary.line(), "3 passed, 2 failed");
+        summary.skipped = 2;
+        assert_eq!(summary.line(), "3 passed, 2 failed, 2 SKIPPED");
+    }
 }

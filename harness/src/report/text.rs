@@ -200,6 +200,15 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
                 sample.window_requests
             );
         }
+        for tracker in &result.trackers {
+            let _ = writeln!(
+                out,
+                "   {} tracker `{}`: {}",
+                result.mode,
+                tracker.step,
+                clip(&crate::report::transcript::tracker_summary(tracker), line)
+            );
+        }
         for load in &result.loads {
             let held = load.bounds.iter().all(|b| b.held);
             let numbers = crate::runner::load::numbers(load);
@@ -234,6 +243,7 @@ fn write_group(out: &mut String, group: &[&RunResult], style: Style, column: usi
             Outcome::Passed => format!("{} {}", r.mode, style.green("PASS")),
             Outcome::Failed => format!("{} {}", r.mode, style.red("FAIL")),
             Outcome::Error => format!("{} {}", r.mode, style.red("ERROR")),
+            Outcome::Skipped => format!("{} {}", r.mode, style.yellow("SKIPPED")),
         })
         .collect();
     let _ = writeln!(out, "   {}", verdicts.join(" · "));
@@ -396,6 +406,7 @@ mod tests {
             invariants: vec![],
             samples: vec![],
             loads: vec![],
+            trackers: vec![],
             duration_ms: 1,
             declared_wait_ms: 0,
             lesson: Default::default(),

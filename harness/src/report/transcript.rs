@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::runner::tracker::TrackerRecord;
 use crate::runner::{Exchange, ProcessExit, RunResult, SqlRecord};
 
 /// Response headers worth a line in a transcript (`date` and `content-length` vary).
@@ -119,6 +120,9 @@ pub fn render(result: &RunResult) -> String {
             out.push_str(&format!("  {}: {held}\n", bound.bound));
         }
     }
+    for tracker in &result.trackers {
+        render_tracker(&mut out, tracker);
+    }
     for invariant in &result.invariants {
         out.push_str(&format!(
             "\ninvariant {}: {} (expected {}, got {:?})\n",
@@ -129,6 +133,87 @@ pub fn render(result: &RunResult) -> String {
         ));
     }
     out
+}
+
+/// What a `tracker` step read: the issues by title with their event counts, what leaked
+/// into the stored events, how events and 5xx answers matched, and where the looked-up
+/// correlation id led. Ids, the project's name and the time waited vary: left out (the JSON
+/// report keeps them).
+fn render_tracker(out: &mut String, tracker: &TrackerRecord) {
+    out.push_str(&format!(
+        "\ntracker `{}`: {}\n",
+        tracker.step,
+        tracker.counts()
+    ));
+    for issue in &tracker.issues {
+        let events = if issue.event_count == 1 {
+            "1 event".to_string()
+        } else {
+            format!("{} events", issue.event_count)
+        };
+        out.push_str(&format!("  issue ({events}): {}\n", issue.title));
+    }
+    out.push_str(&format!("  {}\n", leaked(tracker)));
+    out.push_str(&format!("  {}\n", matched(tracker)));
+    if let Some(lookup) = &tracker.lookup {
+        let of = &lookup.of_step;
+        match (&lookup.correlation_id, &lookup.issue) {
+            (None, _) => out.push_str(&format!(
+                "  `{of}`'s response carried no correlation id to look up\n"
+            )),
+            (Some(id), Some(issue)) => out.push_str(&format!(
+                "  correlation id {id} (of `{of}`) leads to the issue: {issue}\n"
+            )),
+            (Some(id), None) => out.push_str(&format!(
+                "  correlation id {id} (of `{of}`) leads to no issue\n"
+            )),
+        }
+    }
+}
+
+/// `4 issues, 4 events; 4 leak (rules ...)`: a tracker step in a line, for the text report.
+pub fn tracker_summary(tracker: &TrackerRecord) -> String {
+    format!("{}; {}", tracker.counts(), leaked(tracker))
+}
+
+fn leaked(tracker: &TrackerRecord) -> String {
+    if tracker.leaking_events == 0 {
+        return "no stored event leaks".to_string();
+    }
+    let mut text = format!(
+        "stored events that leak: {}; rules that fired: {}",
+        tracker.leaking_events,
+        if tracker.rules.is_empty() {
+            "none".to_string()
+        } else {
+            tracker.rules.join(", ")
+        }
+    );
+    if !tracker.emails.is_empty() {
+        text.push_str(&format!(
+            "; e-mail addresses: {}",
+            tracker.emails.join(", ")
+        ));
+    }
+    text
+}
+
+fn matched(tracker: &TrackerRecord) -> String {
+    let answers = tracker.answers.len();
+    if answers == 0 && tracker.events == 0 {
+        "no 5xx answer carried a correlation id, and no event was stored".to_string()
+    } else if tracker.events_match_answers() {
+        format!(
+            "5xx answers with a correlation id: {answers}, each with exactly one event tagged with it"
+        )
+    } else {
+        format!(
+            "5xx answers with a correlation id: {answers}; without an event: {}; with several: {}; events of no answer: {}",
+            tracker.answers_without_event.len(),
+            tracker.answers_with_several_events.len(),
+            tracker.events_without_answer.len()
+        )
+    }
 }
 
 /// The launcher's view of a death: the status and the runtime's last words. The last JSON
@@ -353,6 +438,8 @@ const PATTERNS: &[(&str, &str)] = &[
     (r"crash[-_]course[-_][0-9a-f]{32}", "crash-course-[scratch]"),
     (r"\b[0-9a-f]{32}\b", "[hex32]"),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+    // A tracker DSN's project number (a shared tracker numbers projects in creation order).
+    (r"@127\.0\.0\.1:\[port\]/\d+", "@127.0.0.1:[port]/[project]"),
     (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", "[timestamp]"),
     (r"/rustc/[0-9a-f]{40}", "/rustc/[hash]"),
     (r"index\.crates\.io-[0-9a-f]{16}", "index.crates.io-[hash]"),

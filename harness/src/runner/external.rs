@@ -55,6 +55,8 @@ pub async fn run_external(
             Action::Request { .. } | Action::Parallel(_) => {}
             // A spike aimed at a server the harness did not start is not an audit: skipped.
             Action::Load { .. } => continue,
+            // The target's tracker, if it has one, is not the run's to read.
+            Action::Tracker { .. } => continue,
         }
         let name = step_name(index, step);
         let base = base_url.trim_end_matches('/');

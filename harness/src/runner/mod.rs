@@ -14,6 +14,7 @@ mod result;
 pub mod serve;
 mod spawned;
 mod steps;
+pub mod tracker;
 mod unmet;
 mod upstream;
 
@@ -32,15 +33,29 @@ pub use steps::step_name;
 pub use unmet::Unmet;
 
 use crate::scenario::{BackendName, Expectations, ModeName, Scenario};
+use crate::tracker::LabTracker;
 
 /// The ops token every harness-started app gets (prod requires one).
 pub const OPS_TOKEN: &str = "harness-ops-token-5f0c2a9e41d7";
 
-/// How to start demo-app.
+/// How to start demo-app, and the error tracker its runs report to when their scenario has
+/// a `[tracker]` (started on first use, shared by every run of the process).
 #[derive(Debug, Clone)]
 pub struct AppCommand {
     pub program: PathBuf,
     pub args: Vec<OsString>,
+    pub tracker: LabTracker,
+}
+
+impl AppCommand {
+    /// `program args...`, with the tracker `LabTracker::from_env` gives.
+    pub fn new(program: impl Into<PathBuf>, args: Vec<OsString>) -> AppCommand {
+        AppCommand {
+            program: program.into(),
+            args,
+            tracker: LabTracker::from_env(),
+        }
+    }
 }
 
 /// Where the requests go.
@@ -139,6 +154,7 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
         invariants: Vec::new(),
         samples: Vec::new(),
         loads: Vec::new(),
+        trackers: Vec::new(),
         duration_ms: 0,
         declared_wait_ms: scenario.declared_wait_ms(),
         lesson: Lesson {
@@ -170,7 +186,7 @@ pub async fn run_one(plan: Plan<'_>, target: &Target) -> RunResult {
         }
     }
     if let (Target::Spawn(_), Some(mode)) = (target, plan.mode)
-        && result.outcome != Outcome::Error
+        && result.outcome == Outcome::Passed
         && !scenario.describes(mode)
     {
         // Never a silent pass: the run happened (its exchanges show what the mode

@@ -31,6 +31,8 @@ pub struct RunResult {
     pub samples: Vec<MetricsSample>,
     /// `load` steps: capacity, goodput, p99, statuses, and the bounds that held.
     pub loads: Vec<super::load::LoadRecord>,
+    /// `tracker` steps: what the run's project on the error tracker held.
+    pub trackers: Vec<super::tracker::TrackerRecord>,
     pub duration_ms: u64,
     /// What the scenario declares it waits on purpose (see `Scenario::declared_wait_ms`).
     pub declared_wait_ms: u64,
@@ -130,6 +132,9 @@ pub enum Outcome {
     Failed,
     /// The run could not be carried out (app did not start, database unreachable...).
     Error,
+    /// Not run: something it needs is not on this machine (an error tracker without
+    /// python3), and the machine is not CI (where that is an `Error`). `reasons` says what.
+    Skipped,
 }
 
 /// The app refused to start (a strict-config lesson), or started when told to refuse.

@@ -10,10 +10,11 @@ use lab_support::scratch_db::ScratchDatabase;
 
 use super::held::HeldConnections;
 use super::{
-    AppCommand, Exchange, OPS_TOKEN, RunResult, StartupRecord, Unmet, expect, invariants, logs,
-    process_exit, steps, upstream,
+    AppCommand, Exchange, OPS_TOKEN, Outcome, RunResult, StartupRecord, Unmet, expect, invariants,
+    logs, process_exit, steps, upstream,
 };
 use crate::scenario::{BackendName, Expectations, ModeName, Scenario};
+use crate::tracker::RunProject;
 
 /// The settings every harness-started app runs with: the mode, loopback on a free port,
 /// the run's own database, the ops token, and (on Unix) a memory bound.
@@ -44,21 +45,59 @@ pub(super) async fn run_spawned(
     app: &AppCommand,
     result: &mut RunResult,
 ) -> anyhow::Result<()> {
+    // First, since without it there is nothing to run: the run's own tracker project.
+    let project = match &scenario.tracker {
+        None => None,
+        Some(_) => {
+            let label = format!("{} {} {}", scenario.id(), mode.as_str(), backend.as_str());
+            match app.tracker.project(&label).await {
+                Ok(project) => Some(project),
+                Err(why) if app.tracker.required() => {
+                    anyhow::bail!("CI=true requires the error tracker this scenario reads: {why}")
+                }
+                Err(why) => {
+                    result.outcome = Outcome::Skipped;
+                    result.reasons.push(Unmet::new(
+                        "tracker_unavailable",
+                        format!(
+                            "SKIPPED: the scenario reads an error tracker and none can be had \
+                             here: {why}. It runs where python3 with venv is installed \
+                             (Debian: apt-get install python3-venv; the first run installs \
+                             Bugsink from PyPI), and CI=true requires it"
+                        ),
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+    };
     let db = ScratchDatabase::create(crate::app::engine(backend)).await?;
-    let outcome = run_with_database(scenario, mode, expectations, app, &db, result).await;
+    let run = RunWith {
+        app,
+        db: &db,
+        tracker: project.as_ref(),
+    };
+    let outcome = run_with_database(scenario, mode, expectations, &run, result).await;
     let dropped = db.drop_database().await;
     outcome?;
     dropped
+}
+
+/// What one run has to itself: the app command, its database, its tracker project.
+struct RunWith<'a> {
+    app: &'a AppCommand,
+    db: &'a ScratchDatabase,
+    tracker: Option<&'a RunProject>,
 }
 
 async fn run_with_database(
     scenario: &Scenario,
     mode: ModeName,
     expectations: Expectations,
-    app: &AppCommand,
-    db: &ScratchDatabase,
+    run: &RunWith<'_>,
     result: &mut RunResult,
 ) -> anyhow::Result<()> {
+    let (app, db) = (run.app, run.db);
     let mut settings = app_settings(mode, db);
     // Kept alive for the whole run; dropping it stops the server.
     let fake_upstream = match &scenario.upstream {
@@ -71,6 +110,13 @@ async fn run_with_database(
     for (key, value) in scenario.app_settings() {
         settings.retain(|(k, _)| *k != key);
         settings.push((key, value));
+    }
+    // Validation keeps `[app]` from setting it too.
+    if let Some(project) = run.tracker {
+        settings.push((
+            crate::app::TRACKER_DSN_SETTING.to_string(),
+            project.dsn.clone(),
+        ));
     }
     let launch = Launch {
         program: app.program.clone(),
@@ -136,16 +182,19 @@ async fn run_with_database(
         .connect_lazy(&db.admin_url)?;
     let mut held = HeldConnections::default();
     let mut running = running;
-    let (step_started, outcome) = steps::run_steps(
-        scenario,
-        mode,
-        expectations,
-        &running,
-        &pool,
-        &mut held,
-        result,
-    )
-    .await;
+    let within = scenario
+        .tracker
+        .as_ref()
+        .map_or(0, |t| t.get_ref().events_within_ms);
+    let reach = steps::Reach {
+        running: &running,
+        pool: &pool,
+        tracker: run
+            .tracker
+            .map(|project| (project, Duration::from_millis(within))),
+    };
+    let (step_started, outcome) =
+        steps::run_steps(scenario, mode, expectations, &reach, &mut held, result).await;
     // A request that got no answer may mean the process is gone: give the kernel a
     // moment to say so before looking.
     let unanswered = result.exchanges.iter().any(|e| e.response.is_none());

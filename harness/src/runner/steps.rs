@@ -9,15 +9,23 @@ use lab_support::launch::RunningApp;
 use sqlx::AnyPool;
 
 use super::held::HeldConnections;
-use super::{Exchange, OPS_TOKEN, RunResult, SqlRecord, http, metrics};
+use super::{Exchange, OPS_TOKEN, RunResult, SqlRecord, http, metrics, tracker};
 use crate::scenario::{Action, Expectations, ModeName, Scenario, Sending, Step};
+use crate::tracker::RunProject;
+
+/// What the steps act on: the app, its database, and its project on the error tracker.
+pub(super) struct Reach<'a> {
+    pub running: &'a RunningApp,
+    pub pool: &'a AnyPool,
+    /// With the scenario's `[tracker]`: the run's project, and how long to wait for events.
+    pub tracker: Option<(&'a RunProject, Duration)>,
+}
 
 pub(super) async fn run_steps(
     scenario: &Scenario,
     mode: ModeName,
     expectations: Expectations,
-    running: &RunningApp,
-    pool: &AnyPool,
+    reach: &Reach<'_>,
     held: &mut HeldConnections,
     result: &mut RunResult,
 ) -> (Vec<Instant>, anyhow::Result<()>) {
@@ -27,8 +35,7 @@ pub(super) async fn run_steps(
         scenario,
         mode,
         expectations,
-        running,
-        pool,
+        reach,
         held,
         result,
         &mut step_started,
@@ -37,20 +44,16 @@ pub(super) async fn run_steps(
     (step_started, outcome)
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "run_steps's, plus where it records step starts"
-)]
 async fn run_each_step(
     scenario: &Scenario,
     mode: ModeName,
     expectations: Expectations,
-    running: &RunningApp,
-    pool: &AnyPool,
+    reach: &Reach<'_>,
     held: &mut HeldConnections,
     result: &mut RunResult,
     step_started: &mut Vec<Instant>,
 ) -> anyhow::Result<()> {
+    let (running, pool) = (reach.running, reach.pool);
     let client = http::client();
     let mut captures = BTreeMap::from([("ops_token".to_string(), OPS_TOKEN.to_string())]);
     // Measured by the run's first `load` step, reused by the later ones.
@@ -85,6 +88,48 @@ async fn run_each_step(
                 result.samples.push(sample);
             }
             Action::Sleep { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Action::Tracker {
+                correlation_id_of, ..
+            } => {
+                let Some((project, within)) = reach.tracker else {
+                    anyhow::bail!(
+                        "{name}: the run has no error tracker (validation requires [tracker])"
+                    );
+                };
+                let answers = tracker::answered_server_errors(&result.exchanges);
+                // The id a user quotes: the named step's first response's.
+                let lookup = correlation_id_of.as_deref().map(|of| {
+                    let of_index = (0..index).find(|i| step_name(*i, &scenario.steps[*i]) == of);
+                    let id = result
+                        .exchanges
+                        .iter()
+                        .find(|e| Some(e.step_index) == of_index)
+                        .and_then(|e| e.correlation_id.clone());
+                    (of.to_string(), id)
+                });
+                let record = tracker::read((index, &name), project, answers, lookup, within)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{name}: cannot read the error tracker: {e:#}"))?;
+                for table in step.expectations(mode, expectations) {
+                    if let Some(expect) = &table.tracker {
+                        let texts: Vec<(String, bool)> = expect
+                            .contains
+                            .iter()
+                            .map(|t| (http::fill(t, &captures), true))
+                            .chain(
+                                expect
+                                    .not_contains
+                                    .iter()
+                                    .map(|t| (http::fill(t, &captures), false)),
+                            )
+                            .collect();
+                        result
+                            .reasons
+                            .extend(tracker::check(expect, &record, &texts));
+                    }
+                }
+                result.trackers.push(record);
+            }
             Action::Sql { sql, hold } => {
                 let sql = http::fill(sql, &captures);
                 let outcome = match hold {

@@ -89,6 +89,8 @@ pub struct Expect {
     pub p99_above: Option<f64>,
     /// On a `load` step: that p99 is below this fraction of `timeout_ms`.
     pub p99_below: Option<f64>,
+    /// On a `tracker` step: what the run's tracker project holds (`[steps.dev.tracker]`).
+    pub tracker: Option<super::tracker::TrackerExpect>,
 }
 
 /// `[steps.expect.process_exit]`: the app process ends during the step, and how.
@@ -132,7 +134,10 @@ pub fn signal_name(number: i32) -> Option<&'static str> {
 impl Expect {
     /// Nothing is expected at all.
     pub fn is_empty(&self) -> bool {
-        !self.expects_of_requests() && !self.expects_of_metrics() && !self.expects_of_load()
+        !self.expects_of_requests()
+            && !self.expects_of_metrics()
+            && !self.expects_of_load()
+            && !self.expects_of_tracker()
     }
 
     /// Whether anything is expected of the step's requests: a response, or none.

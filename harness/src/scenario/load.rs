@@ -193,6 +193,7 @@ mod tests {
         let vocabulary = Vocabulary {
             classes: Classes::lab(),
             app_settings: vec![],
+            tracker_setting: None,
         };
         parse("t.toml", &format!("{HEAD}{steps}"), &vocabulary)
     }

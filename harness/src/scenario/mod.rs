@@ -8,6 +8,7 @@ mod load;
 mod model;
 mod select;
 mod step;
+mod tracker;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -22,14 +23,17 @@ pub use model::{
 };
 pub use select::{SelectError, select};
 pub use step::{Action, RequestSpec, Sending, Step};
+pub use tracker::{TRACKER_SETTLE_MS, TrackerExpect, TrackerTable};
 pub use validate::suggest;
 
 /// What a scenario may name beyond the file format itself: the failure classes of its
-/// folder, and the settings the app it runs against accepts (its `[app]` keys).
+/// folder, the settings the app it runs against accepts (its `[app]` keys), and the one
+/// of them a `[tracker]` table sets (the DSN), which `[app]` may then not set too.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     pub classes: Classes,
     pub app_settings: Vec<String>,
+    pub tracker_setting: Option<String>,
 }
 
 /// A scenarios folder as loaded: its valid scenarios, its failure classes, and every
@@ -92,9 +96,14 @@ pub fn parse(
 }
 
 /// Loads the folder's failure classes and every scenario under `root`, checking their
-/// `[app]` keys against `app_settings`. Returns the good scenarios and every error found
-/// (including duplicate ids across files), so one bad file does not hide the others.
-pub fn load_all(root: &Path, app_settings: Vec<String>) -> Result<Folder, std::io::Error> {
+/// `[app]` keys against `app_settings` (and that none sets `tracker_setting` beside a
+/// `[tracker]` table). Returns the good scenarios and every error found (including
+/// duplicate ids across files), so one bad file does not hide the others.
+pub fn load_all(
+    root: &Path,
+    app_settings: Vec<String>,
+    tracker_setting: Option<String>,
+) -> Result<Folder, std::io::Error> {
     let files = discover(root)?;
     let classes = match Classes::load(root) {
         Ok(classes) => classes,
@@ -108,6 +117,7 @@ pub fn load_all(root: &Path, app_settings: Vec<String>) -> Result<Folder, std::i
     let vocabulary = Vocabulary {
         classes,
         app_settings,
+        tracker_setting,
     };
     let mut scenarios: Vec<Scenario> = Vec::new();
     let mut errors = Vec::new();
@@ -197,6 +207,8 @@ impl Scenario {
                     Action::Load { load, .. } => {
                         load.probe_ms + load.seconds * 1000 + load.timeout_ms
                     }
+                    // The pause for a stray event before the reading.
+                    Action::Tracker { .. } => TRACKER_SETTLE_MS,
                     _ => 0,
                 }
             })

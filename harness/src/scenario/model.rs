@@ -37,6 +37,9 @@ pub struct Scenario {
     /// A fake FX upstream (wiremock) started for the run; the app's `fx_api_url` points
     /// at it.
     pub upstream: Option<Upstream>,
+    /// The app reports to an error tracker: each run gets a project of its own on the
+    /// lab's Bugsink, and the app its DSN; `tracker` steps read what it stored.
+    pub tracker: Option<Spanned<super::tracker::TrackerTable>>,
     /// Per mode: the app is expected to refuse to start. `[startup.fixed]`: the corrected
     /// app refuses in every mode (`harness check`).
     #[serde(default)]

@@ -58,6 +58,13 @@ pub enum Action {
     },
     /// Closes the connection an earlier `Sql` step holds under this name.
     Release { name: String },
+    /// Reads what the run's error tracker stored (issues, events, leaks in them) once the
+    /// app's events for the 5xx answers so far are in, and looks up the correlation id of
+    /// an earlier step's first response (named), as a user would quote it.
+    Tracker {
+        label: String,
+        correlation_id_of: Option<String>,
+    },
 }
 
 /// Of a step's `[dev, prod, bare]` tables, the one for `mode`.
@@ -136,8 +143,9 @@ macro_rules! with_request_fields {
 
 with_request_fields! {
 /// One `[[steps]]` table as the file says it: a request, several requests at once, SQL, a
-/// pause, a metrics sample, or the release of a held connection. `validate` checks that
-/// exactly one of `path`, `parallel`, `sql`, `sleep_ms`, `metrics` and `release` is given;
+/// pause, a metrics sample, the release of a held connection, or a reading of the error
+/// tracker. `validate` checks that exactly one of `path`, `parallel`, `sql`, `sleep_ms`,
+/// `metrics`, `release` and `tracker` is given;
 /// `into_step` then makes it a `Step`, whose `Action` says which, once and for all.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +180,12 @@ pub struct StepFile {
     pub error_rate_above: Option<f64>,
     /// With `metrics`: the window's 5xx rate must be below this fraction.
     pub error_rate_below: Option<f64>,
+    /// Reads the run's error tracker (`[tracker]`) under this label: its issues and stored
+    /// events, judged with the leak rules (`[steps.<mode>.tracker]` expects things of them).
+    pub tracker: Option<String>,
+    /// With `tracker`: the earlier step (by name) whose first response's correlation id
+    /// is looked up, as a user quotes it from the `x-request-id` header.
+    pub correlation_id_of: Option<Spanned<String>>,
     /// Values taken from the response for later steps: `name = "header:x-request-id"`,
     /// `name = "json:/pointer"` or `name = "status"`; used as `{{name}}`.
     #[serde(default)]
@@ -236,6 +250,11 @@ impl StepFile {
         } else if let Some(release) = self.release {
             Action::Release {
                 name: release.into_inner(),
+            }
+        } else if let Some(label) = self.tracker {
+            Action::Tracker {
+                label,
+                correlation_id_of: self.correlation_id_of.map(Spanned::into_inner),
             }
         } else if let Some(label) = self.metrics {
             Action::Metrics {

@@ -84,6 +84,11 @@ pub fn check(
     }
 
     check_process_exits(scenario, file, text, &mut problems);
+    for (span, message, hint) in
+        super::tracker::problems(scenario, vocabulary.tracker_setting.as_deref())
+    {
+        problems.push(ScenarioError::at(file, text, Some(span), message, hint));
+    }
 
     // `{{ops_token}}` is always there: the token the harness gave the app.
     let mut captured: BTreeSet<&str> = BTreeSet::from(["ops_token"]);
@@ -164,11 +169,13 @@ fn check_step(
         step.sleep_ms.is_some(),
         step.metrics.is_some(),
         step.release.is_some(),
+        step.tracker.is_some(),
     ];
     if kinds.iter().filter(|k| **k).count() != 1 {
         report(
             spanned.span(),
-            "a step needs exactly one of `path`, `parallel`, `sql`, `sleep_ms`, `metrics` or `release`"
+            "a step needs exactly one of `path`, `parallel`, `sql`, `sleep_ms`, `metrics`, \
+             `release` or `tracker`"
                 .into(),
             Some("Split it into several [[steps]] tables, one action each.".into()),
         );
@@ -333,7 +340,8 @@ fn check_step(
     if expects_something && !step.sends_requests() {
         report(
             spanned.span(),
-            "an `sql`, `sleep_ms`, `metrics` or `release` step has no response to expect anything of"
+            "an `sql`, `sleep_ms`, `metrics`, `release` or `tracker` step has no response to \
+             expect anything of"
                 .into(),
             Some("Use [[invariants]] to check the database after the run.".into()),
         );

@@ -47,7 +47,13 @@ pub enum TrackerError {
         path: String,
         hint: &'static str,
     },
-    #[error("the tracker's answer to GET {path} is not what its API documents: {cause}")]
+    #[error("the tracker answered {status} to POST {path}: {body}")]
+    Refused {
+        status: u16,
+        path: String,
+        body: String,
+    },
+    #[error("the tracker's answer to {path} is not what its API documents: {cause}")]
     Decode { path: String, cause: String },
     #[error("the tracker has no project `{name}` (it has: {known})")]
     NoProject { name: String, known: String },
@@ -100,7 +106,7 @@ impl Client {
         // Pages only ever continue on the tracker's own origin.
         if !url.starts_with(&self.base) {
             return Err(TrackerError::Decode {
-                path: path_or_url.to_string(),
+                path: format!("GET {path_or_url}"),
                 cause: format!("a next page off the tracker's origin ({url})"),
             });
         }
@@ -125,9 +131,87 @@ impl Client {
             return Err(TrackerError::Api { status, path, hint });
         }
         response.json().await.map_err(|e| TrackerError::Decode {
-            path,
+            path: format!("GET {path}"),
             cause: e.to_string(),
         })
+    }
+
+    /// POSTs a JSON object to the API; the created object's representation.
+    async fn post(&self, path: &str, body: &Value) -> Result<Value, TrackerError> {
+        let url = format!("{}/api/canonical/0/{path}", self.base);
+        let response = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| TrackerError::Unreachable {
+                url: self.base.clone(),
+                cause: crate::runner::http::describe_transport_error(&e),
+            })?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let mut body = response.text().await.unwrap_or_default();
+            body.truncate(300);
+            return Err(TrackerError::Refused {
+                status,
+                path: path.to_string(),
+                body,
+            });
+        }
+        response.json().await.map_err(|e| TrackerError::Decode {
+            path: format!("POST {path}"),
+            cause: e.to_string(),
+        })
+    }
+
+    /// The id of the team named `name`, made if there is none.
+    pub(super) async fn team(&self, name: &str) -> Result<String, TrackerError> {
+        let teams = self.list("teams/", usize::MAX).await?;
+        Ok(
+            match teams.iter().find(|t| t["name"].as_str() == Some(name)) {
+                Some(found) => text(&found["id"]),
+                None => text(
+                    &self
+                        .post("teams/", &serde_json::json!({"name": name}))
+                        .await?["id"],
+                ),
+            },
+        )
+    }
+
+    /// A new project named `name` in the team `team_id`, and its DSN (which is in the
+    /// project's own record, not in the answer to its creation).
+    pub(super) async fn create_project(
+        &self,
+        team_id: &str,
+        name: &str,
+    ) -> Result<(Project, String), TrackerError> {
+        let created = self
+            .post(
+                "projects/",
+                &serde_json::json!({"name": name, "team": team_id}),
+            )
+            .await?;
+        let id = text(&created["id"]);
+        let path = format!("projects/{id}/");
+        let record = self.get(&path).await?;
+        let dsn = record["dsn"]
+            .as_str()
+            .filter(|dsn| dsn.starts_with("http"))
+            .ok_or_else(|| TrackerError::Decode {
+                path: format!("GET {path}"),
+                cause: "the project has no `dsn`".to_string(),
+            })?
+            .to_string();
+        Ok((
+            Project {
+                id,
+                name: name.to_string(),
+            },
+            dsn,
+        ))
     }
 
     async fn list(&self, path: &str, limit: usize) -> Result<Vec<Value>, TrackerError> {
@@ -137,7 +221,7 @@ impl Client {
             let Some(page_path) = next.take() else { break };
             let page: Page = serde_json::from_value(self.get(&page_path).await?).map_err(|e| {
                 TrackerError::Decode {
-                    path: page_path.clone(),
+                    path: format!("GET {page_path}"),
                     cause: e.to_string(),
                 }
             })?;

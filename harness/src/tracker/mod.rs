@@ -6,14 +6,17 @@
 //! carries the correlation id that leads to the response and the log line.
 //!
 //! The API is Bugsink's canonical one (`/api/canonical/0/`, bearer token): `projects/`,
-//! `issues/?project=ID`, `events/?issue=ID` and `events/ID/` (the stored event). `api` is
-//! the client, `evidence` the judgement; nothing here prints.
+//! `issues/?project=ID`, `events/?issue=ID` and `events/ID/` (the stored event), plus
+//! `teams/` and `projects/` to make a run's project. `api` is the client, `evidence` the
+//! judgement, `lab` the tracker scenario runs report to; nothing here prints.
 
 mod api;
 mod evidence;
+pub mod lab;
 
 pub use api::{Connection, Issue, Project, TrackerError};
 pub use evidence::{EventEvidence, IssueEvidence, ProjectEvidence, emails_in};
+pub use lab::{LabTracker, RunProject};
 
 /// What to read.
 #[derive(Debug, Clone)]

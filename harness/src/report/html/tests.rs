@@ -43,6 +43,7 @@ fn result_with_body(body: &str) -> RunResult {
         invariants: vec![],
         samples: vec![],
         loads: vec![],
+        trackers: vec![],
         duration_ms: 1,
         declared_wait_ms: 0,
         lesson: Default::default(),

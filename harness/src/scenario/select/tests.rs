@@ -13,6 +13,7 @@ fn scenario(id: &str, class: &str, file: &str) -> Scenario {
     let vocabulary = Vocabulary {
         classes: Classes::lab(),
         app_settings: Vec::new(),
+        tracker_setting: None,
     };
     let mut scenario = parse(file, &text, &vocabulary).expect("a valid scenario");
     scenario.file = file.to_string();
