@@ -4,7 +4,11 @@
 use std::process::Command;
 
 fn main() {
-    let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock");
+    // Read when the script runs, not compiled in: checkouts that share a target folder
+    // (`.ci/check-solutions`' scratch worktree) share this script's binary too, and a path
+    // baked into it would point at a checkout that may be gone (every version "unknown").
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_string());
+    let lock_path = format!("{manifest_dir}/../Cargo.lock");
     println!("cargo:rerun-if-changed={lock_path}");
     let lock = std::fs::read_to_string(lock_path).unwrap_or_default();
     for (krate, var) in [
