@@ -9,8 +9,7 @@ use toml::Spanned;
 use super::expect::Expect;
 use super::model::Scenario;
 use super::step::StepFile;
-use super::validate::suggest;
-use crate::leaks;
+use super::validate::{suggest, unknown_leak_rule};
 
 /// `[tracker]`: the app reports to an error tracker during the run.
 #[derive(Debug, Clone, Deserialize)]
@@ -198,19 +197,7 @@ fn step_problems(
         rules.extend(&expect.leaks);
     }
     out.append(&mut rules_or_names);
-    for rule in rules {
-        if leaks::rule(rule.get_ref()).is_none() {
-            out.push((
-                rule.span(),
-                format!("unknown leak rule `{}`", rule.get_ref()),
-                Some(suggest(
-                    rule.get_ref(),
-                    leaks::RULES.iter().map(|r| r.id),
-                    "leak rules",
-                )),
-            ));
-        }
-    }
+    out.extend(rules.into_iter().filter_map(unknown_leak_rule));
 }
 
 #[cfg(test)]

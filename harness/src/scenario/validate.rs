@@ -451,18 +451,8 @@ fn check_expect(
             );
         }
     }
-    for rule in &expect.leaks {
-        if leaks::rule(rule.get_ref()).is_none() {
-            report(
-                rule.span(),
-                format!("unknown leak rule `{}`", rule.get_ref()),
-                Some(suggest(
-                    rule.get_ref(),
-                    leaks::RULES.iter().map(|r| r.id),
-                    "leak rules",
-                )),
-            );
-        }
+    for (span, message, hint) in expect.leaks.iter().filter_map(unknown_leak_rule) {
+        report(span, message, hint);
     }
     if expect.no_leaks
         && let Some(first) = expect.leaks.first()
@@ -516,6 +506,24 @@ pub fn references(request: &RequestSpec) -> Vec<String> {
         }
     }
     names
+}
+
+/// A leak rule id no rule has: where, what, and the nearest ids (expectations on responses
+/// and on a tracker's stored events name rules alike).
+pub fn unknown_leak_rule(
+    rule: &Spanned<String>,
+) -> Option<(std::ops::Range<usize>, String, Option<String>)> {
+    leaks::rule(rule.get_ref()).is_none().then(|| {
+        (
+            rule.span(),
+            format!("unknown leak rule `{}`", rule.get_ref()),
+            Some(suggest(
+                rule.get_ref(),
+                leaks::RULES.iter().map(|r| r.id),
+                "leak rules",
+            )),
+        )
+    })
 }
 
 pub fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>, what: &str) -> String {
