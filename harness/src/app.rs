@@ -101,6 +101,8 @@ pub fn request_counts(metrics: &str) -> RequestCounts {
     }
 }
 
+pub mod drill;
+
 /// The storm's knowledge of demo-app (`harness storm`): the order its clients place, the
 /// settings that size the pool and point the app at the storm's FX fake, the FX answer, and
 /// the SQL that stocks the book and counts the orders placed.

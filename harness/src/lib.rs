@@ -8,6 +8,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod drill;
 pub mod fuzz;
 pub mod leaks;
 pub mod load_test;

@@ -30,6 +30,7 @@ macro_rules! out {
 
 mod audit;
 mod check;
+mod drill;
 mod error;
 mod fuzz;
 mod fuzz_progress;
@@ -128,6 +129,13 @@ enum Command {
         after_help = "Exit codes: 0 measured, 2 usage error, 3 runtime error (the app could not start)."
     )]
     Storm(storm::StormArgs),
+    /// An incident game day: prod demo-app under steady traffic, one hidden incident
+    /// injected for real, and you (or `--autopilot`) on call with the real signals and
+    /// mitigations. Scores time to detect, diagnosis, time to mitigate and budget spent.
+    #[command(
+        after_help = "The responder's commands, from another terminal: `harness drill ack`, `harness drill diagnose CAUSE`, `harness drill act ACTION`, `harness drill status`. Runbook: docs/incident-response.md.\n\nExit codes: 0 recovered, 1 not recovered (time ran out, or interrupted), 2 usage error (or no drill running, for ack/diagnose/act), 3 runtime error (the app could not start, an injection failed)."
+    )]
+    Drill(drill::DrillArgs),
     /// Read an error tracker (Bugsink, through its API): a project's issues with their event
     /// counts, every stored event scanned with the leak rules and for e-mail addresses, and
     /// the issue a correlation id leads to.
@@ -362,6 +370,7 @@ fn dispatch(cli: Cli) -> Outcome {
             with_scenarios(&root, |folder| audit::run(&args, &folder.scenarios))
         }
         Command::Storm(args) => storm::run(&args),
+        Command::Drill(args) => drill::run(&args),
         Command::Tracker(args) => tracker::run(&args),
         Command::Check(args) => {
             with_scenarios(&root, |folder| check::run(&folder.scenarios, &args, &root))

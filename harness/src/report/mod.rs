@@ -2,6 +2,9 @@
 
 pub mod audit;
 pub mod audit_doc;
+pub mod drill;
+pub mod drill_html;
+pub mod drill_postmortem;
 pub mod fuzz;
 pub mod fuzz_html;
 pub mod html;

@@ -21,7 +21,8 @@ impl Served {
         Served::start_with(command, mode, backend, Vec::new()).await
     }
 
-    /// Like `start`, with more settings (`name`, `value`) after the usual ones.
+    /// Like `start`, with more settings (`name`, `value`): each replaces the usual one of
+    /// its name, or comes after them.
     pub async fn start_with(
         command: &AppCommand,
         mode: ModeName,
@@ -32,10 +33,7 @@ impl Served {
         let launch = Launch {
             program: command.program.clone(),
             args: command.args.clone(),
-            settings: super::app_settings(mode, &db)
-                .into_iter()
-                .chain(extra_settings)
-                .collect(),
+            settings: overridden(super::app_settings(mode, &db), extra_settings),
         };
         match launch.start().await {
             Ok(Started::Running(app)) => Ok(Served { app: *app, db }),
@@ -77,5 +75,36 @@ impl Served {
     pub async fn stop(self) -> anyhow::Result<()> {
         self.app.stop().await;
         self.db.drop_database().await
+    }
+}
+
+/// `usual` with each of `extra` in place of the usual setting of its name (a config file
+/// may name a setting once).
+fn overridden(usual: Vec<(String, String)>, extra: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut settings: Vec<(String, String)> = usual
+        .into_iter()
+        .filter(|(name, _)| !extra.iter().any(|(other, _)| other == name))
+        .collect();
+    settings.extend(extra);
+    settings
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_extra_setting_replaces_the_usual_one_of_its_name() {
+        let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+        let settings = super::overridden(
+            vec![pair("mode", "prod"), pair("ops_token", "usual")],
+            vec![pair("ops_token", "mine"), pair("workers", "2")],
+        );
+        assert_eq!(
+            settings,
+            vec![
+                pair("mode", "prod"),
+                pair("ops_token", "mine"),
+                pair("workers", "2")
+            ]
+        );
     }
 }
