@@ -8,11 +8,8 @@ use actix_web::test::TestRequest;
 use criterion::{Criterion, criterion_group, criterion_main};
 use demo_app::db::Database;
 use demo_app::error::AppError;
-use demo_app::error_groups::ErrorGroups;
-use demo_app::fx::FxClient;
-use demo_app::metrics::Metrics;
 use demo_app::render::{self, ErrorReport};
-use demo_app::settings::{Layers, Mode, Source};
+use demo_app::settings::{Layers, Mode, Recipe, Source};
 use demo_app::state::AppState;
 
 /// The app's state on a fresh SQLite file in `dir`.
@@ -34,18 +31,7 @@ fn state(dir: &std::path::Path) -> AppState {
     let db = runtime
         .block_on(Database::connect(&settings))
         .expect("database");
-    AppState {
-        fx: FxClient::new(&settings).expect("client"),
-        settings,
-        db,
-        metrics: Metrics::default(),
-        errors: ErrorGroups::default(),
-        open_covers: std::sync::Mutex::new(Vec::new()),
-        default_cover: demo_app::media::unpack_default_cover().expect("cover"),
-        release: demo_app::release::Release::new(),
-        probing: demo_app::probing::ProbeWatch::new(0),
-        shedding: demo_app::shedding::Shedding::new(0),
-    }
+    AppState::new(settings, db, Recipe::default()).expect("state")
 }
 
 fn bench_rendering(c: &mut Criterion) {

@@ -1,4 +1,5 @@
-//! Today's date as `YYYY-MM-DD` (UTC), without a date crate for one function.
+//! Today's date as `YYYY-MM-DD` (UTC), without a date crate for one function, and the
+//! wall clock in milliseconds for the ops routes' `*_unix_ms` fields.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -8,6 +9,13 @@ pub fn today_iso() -> String {
         .map_or(0, |d| d.as_secs() / 86_400) as i64;
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Milliseconds since the Unix epoch (0 for a clock set before 1970).
+pub fn now_unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 
-use crate::settings::{ENV_PREFIX, KEYS, Layers, Source};
+use crate::settings::{ENV_PREFIX, KEYS, Recipe, Source};
 use crate::startup::Application;
 use crate::{memory_limit, open_files, telemetry};
 
@@ -90,8 +90,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
-    let settings = match layers_from(&args).and_then(|layers| layers.resolve()) {
-        Ok(settings) => settings,
+    let read = recipe_from(&args).and_then(|recipe| Ok((recipe.read_now()?, recipe)));
+    let (settings, recipe) = match read {
+        Ok(read) => read,
         Err(err) => {
             eprintln!("demo-app: {err}");
             return ExitCode::from(EXIT_CONFIG);
@@ -141,7 +142,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
     let headroom = settings.open_files_headroom;
     let result = actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings).await?;
+        let app = Application::build(settings, recipe).await?;
         let address = app.address();
         let server = actix_web::rt::spawn(app.run_until_stopped());
         if headroom > 0 {
@@ -177,13 +178,13 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
-/// Defaults, then the file, then the environment, then the flags.
-fn layers_from(args: &Args) -> Result<Layers, crate::settings::ConfigError> {
-    let mut layers = Layers::with_defaults();
-    if let Some(path) = &args.config {
-        layers.apply_file(path)?;
-    }
-    layers.apply_env(std::env::vars())?;
+/// What start-up reads, in order: defaults, the file, the environment, then the flags
+/// (`POST /ops/reload` reads the same again).
+fn recipe_from(args: &Args) -> Result<Recipe, crate::settings::ConfigError> {
+    let mut recipe = Recipe {
+        config: args.config.clone(),
+        flags: Vec::new(),
+    };
     let flags = [
         ("mode", "--mode", &args.mode),
         ("bind", "--bind", &args.bind),
@@ -192,7 +193,8 @@ fn layers_from(args: &Args) -> Result<Layers, crate::settings::ConfigError> {
     ];
     for (key, flag, value) in flags {
         if let Some(value) = value {
-            layers.set(key, value.clone(), Source::Flag(flag.to_string()))?;
+            let source = Source::Flag(flag.to_string());
+            recipe.flags.push((key.to_string(), value.clone(), source));
         }
     }
     for pair in &args.set {
@@ -205,7 +207,9 @@ fn layers_from(args: &Args) -> Result<Layers, crate::settings::ConfigError> {
                 hint: "Write it as --set key=value, e.g. --set workers=4.".to_string(),
             });
         };
-        layers.set(key.trim(), value.to_string(), source)?;
+        recipe
+            .flags
+            .push((key.trim().to_string(), value.to_string(), source));
     }
-    Ok(layers)
+    Ok(recipe)
 }

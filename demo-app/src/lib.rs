@@ -4,6 +4,7 @@
 //! (settings, the prod renderer, the middleware, ops auth, input parsing) is meant to be
 //! correct, safe code.
 
+pub mod agent_traffic;
 pub mod build_info;
 pub mod calendar;
 pub mod cli;
@@ -17,8 +18,11 @@ pub mod error_groups;
 pub mod error_policy;
 pub mod flaw;
 pub mod fx;
+pub mod fx_breaker;
+pub mod fx_rates;
 pub mod grouping;
 pub mod input;
+pub mod jobs;
 pub mod library_backtraces;
 pub mod lock;
 pub mod media;
@@ -28,8 +32,11 @@ pub mod middleware;
 pub mod open_files;
 pub mod panics;
 pub mod probing;
+pub mod rate_limit;
 pub mod release;
+pub mod reload;
 pub mod render;
+pub mod report_cache;
 pub mod request_context;
 pub mod routes;
 pub mod settings;

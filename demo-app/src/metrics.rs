@@ -16,6 +16,8 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 use sqlx::AnyPool;
 
+use crate::agent_traffic::AgentTraffic;
+
 /// (route pattern, method, status class) -> count.
 type Requests = BTreeMap<(String, String, &'static str), u64>;
 
@@ -23,6 +25,8 @@ type Requests = BTreeMap<(String, String, &'static str), u64>;
 pub struct Metrics {
     requests: Mutex<Requests>,
     panics: Counter,
+    /// The shop's requests by `User-Agent` (bounded; `agent_traffic`).
+    agents: AgentTraffic,
 }
 
 impl Metrics {
@@ -38,6 +42,11 @@ impl Metrics {
         *requests
             .entry((route.to_string(), method.to_string(), class))
             .or_default() += 1;
+    }
+
+    /// Counts one of the shop's requests against its `User-Agent` (raw header bytes).
+    pub fn record_agent(&self, agent: Option<&[u8]>) {
+        self.agents.record(agent);
     }
 
     pub fn record_panic(&self) {
@@ -56,6 +65,7 @@ impl Metrics {
         let idle = pool.num_idle() as u64;
         let scrape = Scrape {
             requests,
+            agents: self.agents.snapshot(),
             panics: self.panics.get(),
             pool_idle: idle,
             pool_in_use: u64::from(pool.size()).saturating_sub(idle),
@@ -78,6 +88,8 @@ impl Metrics {
 #[derive(Debug)]
 struct Scrape {
     requests: Requests,
+    /// (agent label, count), sorted by label.
+    agents: Vec<(String, u64)>,
     panics: u64,
     pool_idle: u64,
     pool_in_use: u64,
@@ -101,6 +113,16 @@ impl Collector for Scrape {
                 ("status", class),
             ];
             ConstCounter::new(*count).encode(metric.encode_family(&labels)?)?;
+        }
+        let mut metric = encoder.encode_descriptor(
+            "demo_app_http_requests_by_agent",
+            "The shop's requests (not ops, health or metrics) by User-Agent: the first 16 agents, then other; an empty agent when the header is missing.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (agent, count) in &self.agents {
+            ConstCounter::new(*count)
+                .encode(metric.encode_family(&[("agent", agent.as_str())])?)?;
         }
         counter(
             &mut encoder,
@@ -172,6 +194,7 @@ mod tests {
         requests.insert(("/a\"b\\c\nd".into(), "GET".into(), "2xx"), 1);
         let text = exposition(Scrape {
             requests,
+            agents: vec![("".into(), 1), ("curl/8.5.0".into(), 4)],
             panics: 2,
             pool_idle: 4,
             pool_in_use: 1,
@@ -185,6 +208,10 @@ mod tests {
              # TYPE demo_app_http_requests_total counter\n\
              demo_app_http_requests_total{route=\"/a\\\"b\\\\c\\nd\",method=\"GET\",status=\"2xx\"} 1\n\
              demo_app_http_requests_total{route=\"/books/{id}\",method=\"GET\",status=\"5xx\"} 3\n\
+             # HELP demo_app_http_requests_by_agent_total The shop's requests (not ops, health or metrics) by User-Agent: the first 16 agents, then other; an empty agent when the header is missing.\n\
+             # TYPE demo_app_http_requests_by_agent_total counter\n\
+             demo_app_http_requests_by_agent_total{agent=\"\"} 1\n\
+             demo_app_http_requests_by_agent_total{agent=\"curl/8.5.0\"} 4\n\
              # HELP demo_app_panics_total Handler panics caught by the middleware.\n\
              # TYPE demo_app_panics_total counter\n\
              demo_app_panics_total 2\n\

@@ -94,8 +94,8 @@ impl Shedding {
     }
 }
 
-/// Whether a path is never shed (see the module's comment).
-fn exempt(path: &str) -> bool {
+/// Whether a path is never shed (see the module's comment), nor rate-limited.
+pub(crate) fn exempt(path: &str) -> bool {
     path == "/healthz" || path == "/metrics" || path.starts_with("/ops/")
 }
 

@@ -9,12 +9,9 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
 use crate::db::Database;
-use crate::error_groups::ErrorGroups;
-use crate::fx::FxClient;
-use crate::metrics::Metrics;
-use crate::settings::Settings;
+use crate::settings::{Recipe, Settings};
 use crate::state::AppState;
-use crate::{middleware, panics, routes, shedding};
+use crate::{middleware, panics, rate_limit, routes, shedding};
 
 pub struct Application {
     server: Server,
@@ -24,7 +21,8 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    /// `recipe` is how `settings` were read (`POST /ops/reload` reads them again).
+    pub async fn build(settings: Settings, recipe: Recipe) -> anyhow::Result<Application> {
         panics::install_hook();
         let db = Database::connect(&settings).await?;
         let listener = TcpListener::bind(settings.bind)
@@ -36,29 +34,16 @@ impl Application {
         let reports_errors = tracker.is_some();
         let workers = settings.workers;
         let mode = settings.mode;
-        let fx = FxClient::new(&settings)?;
-        let probing = crate::probing::ProbeWatch::new(settings.probing_threshold);
-        let default_cover = crate::media::unpack_default_cover()?;
-        let shedding = crate::shedding::Shedding::new(settings.max_in_flight);
-        let state = web::Data::new(AppState {
-            settings,
-            db,
-            metrics: Metrics::default(),
-            errors: ErrorGroups::default(),
-            fx,
-            open_covers: std::sync::Mutex::new(Vec::new()),
-            default_cover,
-            release: crate::release::Release::new(),
-            probing,
-            shedding,
-        });
+        let state = web::Data::new(AppState::new(settings, db, recipe)?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .configure(|cfg| routes::configure(cfg, mode))
-                // Inside `handle`, so a shed request is rendered, logged and counted like
-                // every other answer.
+                // Both inside `handle`, so a shed or rate-limited request is rendered,
+                // logged and counted like every other answer; the rate limit first, so a
+                // limited request never takes an in-flight place.
                 .wrap(from_fn(shedding::admit))
+                .wrap(from_fn(rate_limit::limit))
                 .wrap(from_fn(middleware::handle))
                 // The SDK's request hub, outermost so the app's middleware runs inside it.
                 .wrap(Condition::new(

@@ -26,6 +26,9 @@ pub enum ErrorKind {
     /// Well-formed, but it refers to something that does not exist, e.g. an order for an
     /// unknown customer (422).
     Unprocessable,
+    /// One client over the request rate the operator allowed it (`POST /ops/rate-limit`):
+    /// 429, while everyone else is served.
+    TooManyRequests,
     /// A transient condition: overload, pool exhausted, deadlock, lost connection (503).
     Unavailable,
     /// An upstream answered with something unusable (502).
@@ -58,7 +61,7 @@ const INTERNAL_DETAIL: &str =
 
 impl ErrorKind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 14] = [
         ErrorKind::BadRequest,
         ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
@@ -68,6 +71,7 @@ impl ErrorKind {
         ErrorKind::PayloadTooLarge,
         ErrorKind::UnsupportedMediaType,
         ErrorKind::Unprocessable,
+        ErrorKind::TooManyRequests,
         ErrorKind::Unavailable,
         ErrorKind::BadGateway,
         ErrorKind::GatewayTimeout,
@@ -141,6 +145,13 @@ impl ErrorKind {
                 "Unprocessable Entity",
                 "The request refers to something that does not exist.",
                 "The request is well-formed but refers to something that does not exist, e.g. an unknown customer.",
+            ),
+            ErrorKind::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too Many Requests",
+                "This client sent more requests than its rate limit allows. Retry after the time given in Retry-After.",
+                "The client sent more requests a second than the limit the operator set for it (by its User-Agent); retry after the Retry-After delay. Other clients are not limited.",
             ),
             ErrorKind::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,

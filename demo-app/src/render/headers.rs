@@ -13,6 +13,10 @@ use crate::settings::Mode;
 /// Seconds a client should wait before retrying a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 2;
 
+/// Seconds a rate-limited client should wait before retrying a 429: the limit is per
+/// second, so the next second has room again.
+pub const RATE_LIMITED_RETRY_AFTER_SECONDS: u32 = 1;
+
 /// Sets the mode's headers on an answer with `status`; `correlation_id` is the request's.
 pub fn set_headers(headers: &mut HeaderMap, mode: Mode, status: StatusCode, correlation_id: &str) {
     let is_error = status.is_client_error() || status.is_server_error();
@@ -52,6 +56,12 @@ pub fn set_headers(headers: &mut HeaderMap, mode: Mode, status: StatusCode, corr
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 headers.insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
             }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                headers.insert(
+                    RETRY_AFTER,
+                    HeaderValue::from(RATE_LIMITED_RETRY_AFTER_SECONDS),
+                );
+            }
         }
     }
 }
@@ -86,6 +96,8 @@ mod tests {
         assert_eq!(value(&headers, "cache-control"), "no-store");
         assert_eq!(value(&headers, "retry-after"), "2");
         assert_eq!(value(&headers, correlation::HEADER), "abc-123");
+        let limited = headers_for(Mode::Prod, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(value(&limited, "retry-after"), "1");
         let ok = headers_for(Mode::Prod, StatusCode::OK);
         assert_eq!(ok.len(), 1, "only the correlation id on a success: {ok:?}");
     }

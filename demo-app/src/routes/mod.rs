@@ -9,6 +9,7 @@ mod customers;
 mod documents;
 mod health;
 mod labels;
+mod mitigations;
 pub mod openapi;
 mod ops;
 mod orders;
@@ -85,6 +86,15 @@ fn table() -> RouteTable {
         .add::<ops::__path_error_config, _, _>(ops::error_config)
         .add::<ops::__path_current_shedding, _, _>(ops::current_shedding)
         .add::<ops::__path_switch_shedding, _, _>(ops::switch_shedding)
+        .add::<mitigations::__path_list_jobs, _, _>(mitigations::list_jobs)
+        .add::<mitigations::__path_switch_job, _, _>(mitigations::switch_job)
+        .add::<mitigations::__path_current_fx_breaker, _, _>(mitigations::current_fx_breaker)
+        .add::<mitigations::__path_switch_fx_breaker, _, _>(mitigations::switch_fx_breaker)
+        .add::<mitigations::__path_current_rate_limits, _, _>(mitigations::current_rate_limits)
+        .add::<mitigations::__path_set_rate_limit, _, _>(mitigations::set_rate_limit)
+        .add::<mitigations::__path_current_reports, _, _>(mitigations::current_reports)
+        .add::<mitigations::__path_switch_reports, _, _>(mitigations::switch_reports)
+        .add::<mitigations::__path_reload, _, _>(mitigations::reload)
         .add::<problems::__path_describe, _, _>(problems::describe)
 }
 

@@ -33,6 +33,18 @@ pub fn require_ops_token(req: &HttpRequest, state: &AppState) -> Result<(), AppE
     }
 }
 
+/// The body of a mutating ops route, looked at only once the token is right: without
+/// credentials a caller learns nothing, not even what the body should be. Handlers take it
+/// as a `Result` for that reason.
+pub fn after_token<T>(
+    req: &HttpRequest,
+    state: &AppState,
+    body: Result<web::Json<T>, actix_web::Error>,
+) -> Result<T, actix_web::Error> {
+    require_ops_token(req, state)?;
+    Ok(body?.into_inner())
+}
+
 /// Compares without an early exit (`subtle`), so the time taken does not reveal how much
 /// of a guess matched (only whether its length did).
 fn token_matches(presented: &str, expected: &str) -> bool {
@@ -120,19 +132,27 @@ pub async fn switch_release(
     // without credentials a caller learns nothing, not even what the body should be.
     body: Result<web::Json<ReleaseSwitch>, actix_web::Error>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    require_ops_token(&req, &state)?;
-    let body = body?;
-    let from = state.release.name();
-    if !state.release.switch(&body.version) {
+    let body = after_token(&req, &state, body)?;
+    let Some(switched) = state.release.switch(&body.version) else {
         return Err(AppError::bad_request("Field `version` must be `v1` or `v2`.").into());
-    }
-    tracing::warn!(from, to = state.release.name(), "release switched");
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "from": from, "to": state.release.name() })))
+    };
+    let (from, to) = (switched.from, switched.to);
+    tracing::warn!(ops_action = "release", from, to, "release switched");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "from": from, "to": to })))
+}
+
+/// `GET /ops/release`: the release serving, and every change since start-up.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ReleaseStatus {
+    #[schema(example = "v1")]
+    release: &'static str,
+    /// Oldest first, the last 50 kept; a switch to the release already serving adds none.
+    history: Vec<crate::release::Deployed>,
 }
 
 #[utoipa::path(get, path = "/ops/release",
     security(("ops_token" = [])),
-    responses((status = 200, description = "The release serving traffic"),
+    responses((status = 200, description = "The release serving traffic and the release history", body = ReleaseStatus),
               (status = 401, description = "A missing or wrong bearer token", content_type = "application/problem+json", body = crate::render::Problem),
               (status = 403, description = "The ops routes are disabled on this server", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn current_release(
@@ -140,7 +160,10 @@ pub async fn current_release(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     require_ops_token(&req, &state)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "release": state.release.name() })))
+    Ok(HttpResponse::Ok().json(ReleaseStatus {
+        release: state.release.name(),
+        history: state.release.history(),
+    }))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -166,8 +189,7 @@ pub async fn switch_shedding(
     // A `Result`, as for the release switch: the token is checked before the body.
     body: Result<web::Json<SheddingSwitch>, actix_web::Error>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    require_ops_token(&req, &state)?;
-    let limit = body?.max_in_flight;
+    let limit = after_token(&req, &state, body)?.max_in_flight;
     if limit > crate::shedding::MOST_IN_FLIGHT {
         return Err(AppError::bad_request(format!(
             "Field `max_in_flight` must be from 0 (no limit) to {}.",
@@ -176,7 +198,12 @@ pub async fn switch_shedding(
         .into());
     }
     let from = state.shedding.set_limit(limit);
-    tracing::warn!(from, to = limit, "load shedding limit switched");
+    tracing::warn!(
+        ops_action = "shedding",
+        from,
+        to = limit,
+        "load shedding limit switched"
+    );
     Ok(HttpResponse::Ok().json(serde_json::json!({ "from": from, "to": limit })))
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{AppError, DbResultExt as _, ErrorKind};
+use crate::fx_rates::Rate;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -37,6 +38,10 @@ struct Order {
     total_cents: i64,
     currency: String,
     total_in_currency_cents: i64,
+    /// Present (and true) only when the rate is a remembered one, the FX breaker being
+    /// open: the answer of every ordinary order stays as it was.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    rate_stale: bool,
 }
 
 /// The currencies the shop prices in; anything else never reaches the FX upstream.
@@ -56,6 +61,7 @@ const INSERT_SQL: &str = "INSERT INTO orders (customer_id, book_id, quantity, to
               (status = 422, description = "The customer or the book does not exist", content_type = "application/problem+json", body = crate::render::Problem),
               (status = 409, description = "Not enough copies in stock", content_type = "application/problem+json", body = crate::render::Problem),
               (status = 502, description = "The currency-rate service answered something unusable", content_type = "application/problem+json", body = crate::render::Problem),
+              (status = 503, description = "The FX circuit breaker is open and no usable remembered rate exists (or its fallback is fail-fast), or no pooled connection came in time", content_type = "application/problem+json", body = crate::render::Problem),
               (status = 504, description = "The currency-rate service did not answer in time", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn place(
     state: web::Data<AppState>,
@@ -128,7 +134,7 @@ pub async fn place(
     // sqlx's PoolTimedOut. The fix: fetch the rate before `begin()` (never hold a
     // connection across network I/O), and bound the upstream call.
     let rate = if currency == "EUR" {
-        1.0
+        Rate::EURO
     } else {
         state.fx.rate(&currency).await?
     };
@@ -150,7 +156,8 @@ pub async fn place(
         book_id,
         quantity,
         total_cents,
-        total_in_currency_cents: (total_cents as f64 * rate).round() as i64,
+        total_in_currency_cents: (total_cents as f64 * rate.per_euro).round() as i64,
         currency,
+        rate_stale: rate.stale,
     }))
 }

@@ -104,7 +104,7 @@ const SALES_SQL_POSTGRES: &str = "WITH RECURSIVE days(day) AS ( \
 #[utoipa::path(get, path = "/reports/sales", params(RangeQuery),
     responses((status = 200, description = "Days in the range and the revenue to date"),
               (status = 400, description = "Malformed dates or a reversed range", content_type = "application/problem+json", body = crate::render::Problem),
-              (status = 503, description = "The report took longer than the statement timeout", content_type = "application/problem+json", body = crate::render::Problem)))]
+              (status = 503, description = "The report took longer than the statement timeout, or it is served from cache (`POST /ops/reports`) and no answer is kept for the range", content_type = "application/problem+json", body = crate::render::Problem)))]
 pub async fn sales(
     state: web::Data<AppState>,
     query: web::Query<RangeQuery>,
@@ -114,6 +114,10 @@ pub async fn sales(
         return Err(AppError::bad_request(
             "Query parameters `from` and `to` must be calendar dates such as 2026-11-20, `from` first.",
         ));
+    }
+    if state.reports.serve() == crate::report_cache::Serve::Cached {
+        // Graceful degradation (`POST /ops/reports`): no query at all.
+        return cached_sales(&state, from, to);
     }
     let sql = match state.db.backend {
         Backend::Sqlite => SALES_SQL_SQLITE,
@@ -133,12 +137,36 @@ pub async fn sales(
         Backend::Sqlite => sqlite_report(&state, sql, from, to).await,
     }
     .or_db_error(sql, "Failed to compute the sales report")?;
-    Ok(HttpResponse::Ok().json(SalesReport {
+    let report = SalesReport {
         from: from.to_string(),
         to: to.to_string(),
         days,
         revenue_to_date_cents,
-    }))
+    };
+    // Serialising two strings and two numbers cannot fail.
+    let body = serde_json::to_string(&report).unwrap_or_default();
+    state.reports.keep(from, to, &body);
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
+}
+
+/// The kept answer for the range, with its age; 503 (prod: + Retry-After) without one.
+fn cached_sales(state: &AppState, from: &str, to: &str) -> Result<HttpResponse, AppError> {
+    let Some(kept) = state.reports.kept(from, to) else {
+        return Err(AppError::new(
+            crate::error::ErrorKind::Unavailable,
+            anyhow::anyhow!(
+                "sales report served from cache (POST /ops/reports), and no answer is kept \
+                 for {from}..{to}"
+            ),
+        ));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .insert_header((actix_web::http::header::AGE, kept.age.as_secs()))
+        .insert_header(("x-report-source", "cache"))
+        .body(kept.body))
 }
 
 /// The report on SQLite, interrupted at `statement_timeout_ms`.

@@ -119,6 +119,12 @@ declare_settings! {
         read: parsed("Use a whole number of milliseconds, for example 2000."),
         help: "how long the app waits for the currency-rate upstream",
     }
+    fx_stale_max_s: u64 {
+        default: Some("900"),
+        secret: false,
+        read: within(0..=86_400, "Use a whole number of seconds from 0 to 86400, e.g. 900."),
+        help: "while the FX circuit breaker is open with the `last-known` fallback (`POST /ops/fx-breaker`), the oldest remembered rate an order may still be priced with, in seconds",
+    }
     /// `None` when unset: dev starts anyway (config.missing-env).
     smtp_url: Option<String> {
         default: Some("smtp://127.0.0.1:2525"),
