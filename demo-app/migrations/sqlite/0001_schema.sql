@@ -37,3 +37,7 @@ CREATE TABLE orders (
     total_cents INTEGER NOT NULL,
     placed_on   TEXT NOT NULL -- an ISO date, YYYY-MM-DD
 );
+-- The foreign keys are indexed: a customer's orders and a book's buyers stay lookups as the
+-- history grows. `placed_on` is not (the db.statement-timeout lesson's report scans it).
+CREATE INDEX orders_customer_id ON orders (customer_id);
+CREATE INDEX orders_book_id ON orders (book_id);

@@ -119,6 +119,17 @@ impl Incident {
         self.cures().iter().any(|cure| seen.is(cure))
     }
 
+    /// Whether an ops action the app logged is the injection itself (the deploy pipeline's
+    /// switch, the scheduler starting the job): not the responder's.
+    pub fn is_injection(self, seen: &ObservedAction) -> bool {
+        let to = seen.fields.get("to").and_then(|v| v.as_str());
+        match self {
+            Incident::BadDeploy => seen.kind == "release" && to == Some(shop::BAD_RELEASE),
+            Incident::RunawayJob => seen.kind == "job" && to == Some("running"),
+            _ => false,
+        }
+    }
+
     /// The action items a postmortem proposes for it.
     pub fn action_items(self) -> &'static [&'static str] {
         match self {

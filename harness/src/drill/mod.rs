@@ -328,6 +328,7 @@ async fn drive(
     let mut actions: Vec<ActionRecord> = Vec::new();
     let mut events_offset = 0;
     let mut log_from = 0;
+    let mut injection_seen = false;
     let mut ending = Ending::TimeUp;
     let mut recovered_at: Option<usize> = None;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -390,6 +391,10 @@ async fn drive(
             .filter_map(|line| ObservedAction::from_log_line(line))
         {
             if injected_at_ms.is_none() {
+                continue;
+            }
+            if !injection_seen && plan.incident.is_injection(&seen) {
+                injection_seen = true;
                 continue;
             }
             actions.push(ActionRecord {
