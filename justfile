@@ -55,6 +55,10 @@ bench:
 storm *args:
     cargo run -p harness -- storm --report storm.html {{args}}
 
+# An incident game day (docs/incident-response.md): a hidden incident, you on call; with a report and a postmortem draft
+drill *args:
+    cargo run -p harness -- drill --report drill.html --postmortem postmortem.md {{args}}
+
 # Success vs prod 500 vs dev 500 under load, as ratios (release build)
 load *args:
     cargo run --release -p harness -- load {{args}}

@@ -191,3 +191,20 @@ pub const AGENT_METRIC: &str = "demo_app_http_requests_by_agent_total";
 /// The pool gauges.
 pub const POOL_METRIC: &str = "demo_app_db_pool_connections";
 pub const POOL_MAX_METRIC: &str = "demo_app_db_pool_max_connections";
+
+/// The lab's Prometheus rules (demo-app/monitoring), built in so a drill evaluates them
+/// wherever the harness runs: the recording rules, then the alerts (a plain 1 % threshold
+/// and the multiwindow burn-rate alerts).
+pub const PROMETHEUS_RULES: [(&str, &str); 2] = [
+    (
+        "recording.rules.yml",
+        include_str!("../../../demo-app/monitoring/recording.rules.yml"),
+    ),
+    (
+        "alerts.rules.yml",
+        include_str!("../../../demo-app/monitoring/alerts.rules.yml"),
+    ),
+];
+
+/// The scrape job's name the rules aggregate by.
+pub const PROMETHEUS_JOB: &str = "demo-app";

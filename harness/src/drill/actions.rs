@@ -243,10 +243,14 @@ impl ObservedAction {
         match action {
             Action::Rollback => self.kind == "release" && to == shop::GOOD_RELEASE,
             Action::PauseJob => self.kind == "job" && to == "paused",
-            Action::OpenBreaker => self.kind == "fx-breaker" && to.contains("true"),
+            // The app logs the breaker's state as `closed`, `open, last-known`, `open, fail-fast`.
+            Action::OpenBreaker => self.kind == "fx-breaker" && to.starts_with("open"),
             Action::Shed(_) => self.kind == "shedding" && to != "0",
             Action::RateLimit { user_agent, .. } => {
-                self.kind == "rate-limit" && &self.field("user_agent") == user_agent && to != "0"
+                // `none` (or 0): the rule was removed.
+                self.kind == "rate-limit"
+                    && &self.field("user_agent") == user_agent
+                    && !matches!(to.as_str(), "none" | "0" | "")
             }
             Action::Reload => self.kind == "reload",
             Action::CacheReports => self.kind == "reports" && to == "cached",

@@ -110,7 +110,9 @@ impl Incident {
                 user_agent: shop::SPIKE_AGENT.to_string(),
                 per_second: 0,
             }],
-            Incident::RotatedKey => vec![Action::Reload],
+            // The breaker stops the failures (orders price with the last-known rate) for as
+            // long as that rate may be used; the reload is the fix.
+            Incident::RotatedKey => vec![Action::Reload, Action::OpenBreaker],
         }
     }
 

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod cause;
 mod inject;
 mod lab;
+mod prometheus;
 pub mod responder;
 pub mod score;
 pub mod session;
@@ -90,6 +91,8 @@ pub struct Setup {
     /// What the spike's population sends, if that is the incident.
     pub spike_per_s: u32,
     pub recovery_window_ms: u64,
+    /// The lab's Prometheus: its URL, "not installed", or why it could not start.
+    pub prometheus: String,
 }
 
 /// One action the app logged, and what the drill made of it.
@@ -130,6 +133,8 @@ pub struct Drill {
     pub injected_at_ms: u64,
     /// When the drill's own pager (the 5xx ratio over 10 s above 1 %) went off.
     pub alerted_at_ms: Option<u64>,
+    /// The first of the lab's Prometheus alerts that fired (with Prometheus installed).
+    pub prometheus_alert: Option<prometheus::FiredAlert>,
     pub acked_at_ms: Option<u64>,
     pub diagnosis: Option<Diagnosis>,
     pub actions: Vec<ActionRecord>,
@@ -275,11 +280,31 @@ async fn drive(
         steady_per_s: steady,
         spike_per_s: spike,
         recovery_window_ms: options.recovery_window.as_millis() as u64,
+        prometheus: String::new(),
+    };
+    let mut setup = setup;
+    let mut prometheus = match prometheus::Prometheus::start(&options.session_dir, &base_url).await
+    {
+        Ok(Some(prometheus)) => {
+            setup.prometheus = format!("{}/alerts", prometheus.url);
+            Some(prometheus)
+        }
+        Ok(None) => {
+            setup.prometheus = "not installed (apt-get install prometheus)".to_string();
+            None
+        }
+        Err(e) => {
+            setup.prometheus = format!("could not start: {e}");
+            None
+        }
     };
 
     // The traffic's clock: every time in the result counts from here.
     let started = Instant::now();
     let started_unix_ms = session::now_unix_ms();
+    if let Some(prometheus) = prometheus.as_mut() {
+        prometheus.watch(started);
+    }
     let recorder = Arc::new(Recorder::new(started));
     let stop = Arc::new(AtomicBool::new(false));
     let session = Session {
@@ -465,6 +490,7 @@ async fn drive(
         started_unix_ms,
         injected_at_ms,
         alerted_at_ms,
+        prometheus_alert: prometheus.as_ref().and_then(|p| p.first_fired()),
         acked_at_ms,
         wrong_actions: actions.iter().filter(|a| !a.cures).count(),
         diagnosis,

@@ -37,6 +37,7 @@ pub fn ready(session: &Session, setup: &Setup, style: Style) -> String {
          \x20 releases    curl -s {auth} {url}/ops/release\n\
          \x20 jobs        curl -s {auth} {url}/ops/jobs\n\
          \x20 health      curl -s {url}/healthz\n\
+         \x20 Prometheus  {prometheus}\n\
          \x20 JSON log    {log}  (every line has a correlation_id)\n\n\
          {say} (in another terminal)\n\
          \x20 harness drill ack                   you have noticed\n\
@@ -55,6 +56,7 @@ pub fn ready(session: &Session, setup: &Setup, style: Style) -> String {
         causes = causes.join(", "),
         window = setup.recovery_window_ms / 1000,
         length = setup.length_s,
+        prometheus = setup.prometheus,
     )
 }
 
@@ -187,6 +189,13 @@ pub fn summary(drill: &Drill, style: Style) -> String {
         seconds(drill.alerted_at_ms),
         seconds(drill.acked_at_ms),
     ));
+    if let Some(alert) = &drill.prometheus_alert {
+        out.push_str(&format!(
+            "Prometheus: {} fired at {:.1} s\n",
+            alert.alert,
+            alert.at_ms as f64 / 1000.0
+        ));
+    }
     for action in &drill.actions {
         let verdict = if action.cures {
             style.green("a cure")
