@@ -7,6 +7,7 @@ mod failure_classes;
 mod forwarded_for;
 mod hardening;
 mod least_privilege;
+mod mitigations;
 mod ops;
 mod reliability;
 mod resilience;

@@ -219,6 +219,12 @@ impl RunningApp {
         logs.iter().rev().find(|line| matches(line)).cloned()
     }
 
+    /// The run's config file (`--config`): rewrite it and `POST /ops/reload` to change a
+    /// running app's settings the way an operator would. Removed when the app stops.
+    pub fn config_file(&self) -> &std::path::Path {
+        &self.config_file
+    }
+
     /// Whether the process is still running (it has not ended on its own).
     pub fn is_alive(&self) -> bool {
         self.exit.borrow().is_none()
