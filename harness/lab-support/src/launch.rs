@@ -207,12 +207,6 @@ impl RunningApp {
             .unwrap_or_default()
     }
 
-    /// The config file the app was started with (its settings, as `--config` reads them):
-    /// rewriting it and asking the app to reload is how a secret rotation reaches it.
-    pub fn config_file(&self) -> &std::path::Path {
-        &self.config_file
-    }
-
     /// The newest stderr line that `matches`, searched from the end (no copy of the rest).
     pub fn find_log_line(&self, matches: impl Fn(&str) -> bool) -> Option<String> {
         let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
