@@ -48,10 +48,13 @@ pub fn shop_traffic() -> Vec<Visit> {
         Visit {
             weight: 8,
             method: Method::GET,
+            // Not book 8: every order of the day is for it, and its recommendations are
+            // a self-join over those orders that grows with the square of the day's
+            // sales (a drill would slow down by itself within minutes).
             paths: &[
                 "/books/1/recommendations",
-                "/books/8/recommendations",
                 "/books/10/recommendations",
+                "/books/11/recommendations",
             ],
             bodies: &[],
         },

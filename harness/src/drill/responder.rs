@@ -94,7 +94,7 @@ pub struct Evidence {
     pub agents_before: BTreeMap<String, f64>,
 }
 
-/// The runbook (docs/incident-response.md, "What to look at, in order"), as a function:
+/// The runbook (docs/incident-response.md, "The runbook: a sudden rise in 5xx"), as a function:
 /// a cause and its mitigation, or `None` while the evidence says nothing yet.
 pub fn diagnose(evidence: &Evidence, tried: &[Action]) -> Option<(Cause, Action)> {
     let untried = |action: Action| (!tried.contains(&action)).then_some(action);
@@ -117,7 +117,33 @@ pub fn diagnose(evidence: &Evidence, tried: &[Action]) -> Option<(Cause, Action)
     {
         return Some((Cause::Deploy, action));
     }
-    // 2. The upstream: bad gateway or gateway timeout answers, or its errors in the log.
+    // 2. A job that started and holds pooled connections, while requests wait for the pool.
+    let pool = mentions(&["pool timed out", "pooltimedout"]);
+    if pool
+        && !evidence.jobs_running.is_empty()
+        && let Some(action) = untried(Action::PauseJob)
+    {
+        return Some((Cause::Pool, action));
+    }
+    // 3. A new client population: one agent several times its usual rate.
+    if let Some((agent, rate)) = surging_agent(evidence) {
+        // Leave it a tenth of what it sends: enough to see it is limited, too little to hurt.
+        let per_second = ((rate / 10.0).round() as u32).clamp(1, 10_000);
+        if let Some(action) = untried(Action::RateLimit {
+            user_agent: agent,
+            per_second,
+        }) {
+            return Some((Cause::Traffic, action));
+        }
+    }
+    // 4. Statements cancelled at their deadline: a query got slow. Checked before the
+    //    upstream, because a slow query that eats the CPU also makes upstream calls time out.
+    if mentions(&["statement timeout", "canceling statement", "interrupted"])
+        && let Some(action) = untried(Action::CacheReports)
+    {
+        return Some((Cause::SlowQueries, action));
+    }
+    // 5. The upstream: bad gateway or gateway timeout answers, or its errors in the log.
     let upstream = evidence
         .growing
         .iter()
@@ -139,30 +165,7 @@ pub fn diagnose(evidence: &Evidence, tried: &[Action]) -> Option<(Cause, Action)
             return Some((Cause::Upstream, action));
         }
     }
-    // 3. Statements cancelled at their deadline.
-    if mentions(&["statement timeout", "canceling statement", "interrupted"])
-        && let Some(action) = untried(Action::CacheReports)
-    {
-        return Some((Cause::SlowQueries, action));
-    }
-    // 4. The pool: who holds it? A job, or more traffic than it serves.
-    let pool = mentions(&["pool timed out", "pooltimedout"]);
-    if pool
-        && !evidence.jobs_running.is_empty()
-        && let Some(action) = untried(Action::PauseJob)
-    {
-        return Some((Cause::Pool, action));
-    }
-    if let Some((agent, rate)) = surging_agent(evidence) {
-        // Leave it a tenth of what it sends: enough to see it is limited, too little to hurt.
-        let per_second = ((rate / 10.0).round() as u32).clamp(1, 10_000);
-        if let Some(action) = untried(Action::RateLimit {
-            user_agent: agent,
-            per_second,
-        }) {
-            return Some((Cause::Traffic, action));
-        }
-    }
+    // 6. The pool with nobody in particular holding it: the job, if nothing else fits.
     if pool && let Some(action) = untried(Action::PauseJob) {
         return Some((Cause::Pool, action));
     }

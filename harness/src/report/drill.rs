@@ -39,7 +39,7 @@ pub fn ready(session: &Session, setup: &Setup, style: Style) -> String {
          \x20 health      curl -s {url}/healthz\n\
          \x20 Prometheus  {prometheus}\n\
          \x20 JSON log    {log}  (every line has a correlation_id)\n\n\
-         {say} (in another terminal)\n\
+         {say} (in another terminal; from the checkout, `harness` is `cargo run -q -p harness --`)\n\
          \x20 harness drill ack                   you have noticed\n\
          \x20 harness drill diagnose CAUSE        one of: {causes} (the first answer counts)\n\
          \x20 harness drill act ACTION            {USAGE}\n\
