@@ -80,6 +80,13 @@ pub fn render(drill: &Drill) -> Result<String, minijinja::Error> {
         }
     };
     mark(drill.alerted_at_ms, "pager".to_string(), "#b35900");
+    if let Some(alert) = &drill.prometheus_alert {
+        mark(
+            Some(alert.at_ms),
+            format!("Prometheus: {}", alert.alert),
+            "#b35900",
+        );
+    }
     mark(drill.acked_at_ms, "ack".to_string(), "#1f4e9c");
     for action in &drill.actions {
         let colour = if action.cures { "#1d6b2a" } else { "#7a3e9d" };

@@ -79,6 +79,12 @@ pub fn render(drill: &Drill) -> String {
             "The pager fires: failed share above 1 % over 10 s.".to_string(),
         ));
     }
+    if let Some(alert) = &drill.prometheus_alert {
+        rows.push((
+            alert.at_ms,
+            format!("Prometheus fires {} (the lab's alert rules).", alert.alert),
+        ));
+    }
     if let Some(ack) = drill.acked_at_ms {
         rows.push((ack, "Acknowledged by the responder.".to_string()));
     }
