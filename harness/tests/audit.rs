@@ -12,6 +12,11 @@ use std::process::{Child, Command, Output, Stdio};
 use common::tempdir::Dir;
 use sha2::{Digest as _, Sha256};
 
+/// Lowercase hex, computed here rather than by the harness: the test checks its hashes.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
 }
@@ -203,7 +208,7 @@ fn demo_app_dev_fails_disclosure_prod_passes_and_bare_fails_the_last_resort_hand
     let page = std::fs::read_to_string(&html).expect("html written");
     let evidence =
         std::fs::read(dir.path().join("audit.evidence.json")).expect("evidence JSON written");
-    let hash = format!("{:x}", Sha256::digest(&evidence));
+    let hash = hex(&Sha256::digest(&evidence));
     assert!(
         page.contains(&hash),
         "the HTML closes with the evidence JSON's hash {hash}"
@@ -383,10 +388,7 @@ fn a_careless_python_service_fails_with_evidence_and_a_tidy_one_passes_over_http
     ] {
         assert_eq!(status(run, id), "pass", "{}", control(run, id));
     }
-    let file_hash = format!(
-        "{:x}",
-        Sha256::digest(std::fs::read(&config).expect("config"))
-    );
+    let file_hash = hex(&Sha256::digest(std::fs::read(&config).expect("config")));
     assert_eq!(run["config_evidence"]["sha256"], file_hash.as_str());
 
     // Without the allow-list, the spec it publishes is an exposed docs endpoint (13.4.5).
