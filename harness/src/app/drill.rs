@@ -115,6 +115,16 @@ pub const SPIKE_PATHS: [&str; 3] = [
     "/books/12/recommendations",
 ];
 
+/// What the spike's population requests: the recommendations, nothing else.
+pub fn spike_traffic() -> Vec<Visit> {
+    vec![Visit {
+        weight: 1,
+        method: Method::GET,
+        paths: &SPIKE_PATHS,
+        bodies: &[],
+    }]
+}
+
 /// The new population's User-Agent: a partner's catalogue mirror, switched on today.
 pub const SPIKE_AGENT: &str = "catalogue-mirror/2.3 (+https://partner.example/mirror)";
 

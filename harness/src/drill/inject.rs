@@ -61,12 +61,7 @@ pub async fn inject(
         }
         Incident::TrafficSpike => {
             let population = Population {
-                visits: vec![shop::Visit {
-                    weight: 1,
-                    method: reqwest::Method::GET,
-                    paths: &shop::SPIKE_PATHS,
-                    bodies: &[],
-                }],
+                visits: shop::spike_traffic(),
                 per_second: spike_per_second,
                 user_agents: vec![shop::SPIKE_AGENT],
                 // One partner: one client.

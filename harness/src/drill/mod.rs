@@ -225,6 +225,33 @@ pub async fn run(
     result
 }
 
+/// Requests per second the healthy app answers over the shop's mix, and over the route the
+/// spike's population would hammer.
+async fn calibrate(lab: &Lab, visits: &[shop::Visit]) -> anyhow::Result<(f64, f64)> {
+    let base_url = lab.base_url();
+    let capacity = traffic::capacity(
+        &lab.client,
+        base_url,
+        visits,
+        CALIBRATION_CONCURRENCY,
+        CALIBRATION,
+    )
+    .await;
+    anyhow::ensure!(
+        capacity > 0.0,
+        "the app answered nothing while the drill measured its capacity"
+    );
+    let spike_capacity = traffic::capacity(
+        &lab.client,
+        base_url,
+        &shop::spike_traffic(),
+        CALIBRATION_CONCURRENCY,
+        CALIBRATION / 2,
+    )
+    .await;
+    Ok((capacity, spike_capacity))
+}
+
 async fn drive(
     lab: &Arc<Lab>,
     options: &Options,
@@ -235,42 +262,21 @@ async fn drive(
 ) -> anyhow::Result<Drill> {
     let base_url = lab.base_url().to_string();
     let visits = shop::shop_traffic();
-    let capacity = traffic::capacity(
-        &lab.client,
-        &base_url,
-        &visits,
-        CALIBRATION_CONCURRENCY,
-        CALIBRATION,
-    )
-    .await;
-    anyhow::ensure!(
-        capacity > 0.0,
-        "the app answered nothing while the drill measured its capacity"
-    );
-    let spike_visits = [shop::Visit {
-        weight: 1,
-        method: reqwest::Method::GET,
-        paths: &shop::SPIKE_PATHS,
-        bodies: &[],
-    }];
-    let spike_capacity = if plan.incident == Incident::TrafficSpike {
-        traffic::capacity(
-            &lab.client,
-            &base_url,
-            &spike_visits,
-            CALIBRATION_CONCURRENCY,
-            CALIBRATION,
-        )
-        .await
-    } else {
-        0.0
-    };
+    let (capacity, spike_capacity) = calibrate(lab, &visits).await?;
     let steady = (capacity * STEADY_SHARE).clamp(STEADY_BOUNDS.0, STEADY_BOUNDS.1) as u32;
-    let spike = if spike_capacity > 0.0 {
-        (spike_capacity * SPIKE_MULTIPLE).clamp(SPIKE_BOUNDS.0, SPIKE_BOUNDS.1) as u32
-    } else {
-        0
-    };
+    let spike = (spike_capacity * SPIKE_MULTIPLE).clamp(SPIKE_BOUNDS.0, SPIKE_BOUNDS.1) as u32;
+    let (mut prometheus, prometheus_status) =
+        match prometheus::Prometheus::start(&options.session_dir, &base_url).await {
+            Ok(Some(prometheus)) => {
+                let status = format!("{}/alerts", prometheus.url);
+                (Some(prometheus), status)
+            }
+            Ok(None) => (
+                None,
+                "not installed (apt-get install prometheus)".to_string(),
+            ),
+            Err(e) => (None, format!("could not start: {e}")),
+        };
     let setup = Setup {
         backend: options.backend,
         seed: options.seed,
@@ -278,25 +284,15 @@ async fn drive(
         length_s: options.length.as_secs(),
         capacity_per_s: (capacity * 10.0).round() / 10.0,
         steady_per_s: steady,
-        spike_per_s: spike,
+        // Only the spike sends it; measured in every drill, so the set-up's length does
+        // not give the incident away.
+        spike_per_s: if plan.incident == Incident::TrafficSpike {
+            spike
+        } else {
+            0
+        },
         recovery_window_ms: options.recovery_window.as_millis() as u64,
-        prometheus: String::new(),
-    };
-    let mut setup = setup;
-    let mut prometheus = match prometheus::Prometheus::start(&options.session_dir, &base_url).await
-    {
-        Ok(Some(prometheus)) => {
-            setup.prometheus = format!("{}/alerts", prometheus.url);
-            Some(prometheus)
-        }
-        Ok(None) => {
-            setup.prometheus = "not installed (apt-get install prometheus)".to_string();
-            None
-        }
-        Err(e) => {
-            setup.prometheus = format!("could not start: {e}");
-            None
-        }
+        prometheus: prometheus_status,
     };
 
     // The traffic's clock: every time in the result counts from here.

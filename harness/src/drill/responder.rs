@@ -84,6 +84,9 @@ pub struct Evidence {
     pub growing: Vec<Group>,
     /// The cause chains of the log's recent "request failed" lines.
     pub logged_causes: Vec<String>,
+    /// Of those, the chains of failures whose statement was a read (its SQL a SELECT or
+    /// WITH): a query slow by itself, not a write that waited for someone's lock.
+    pub logged_read_causes: Vec<String>,
     /// The release serving, and how long ago (s) it started serving by an operator's
     /// switch; `None` when it has served since start-up.
     pub release: String,
@@ -136,11 +139,16 @@ pub fn diagnose(evidence: &Evidence, tried: &[Action]) -> Option<(Cause, Action)
             return Some((Cause::Traffic, action));
         }
     }
-    // 4. Statements cancelled at their deadline: a query got slow. Checked before the
-    //    upstream, because a slow query that eats the CPU also makes upstream calls time out.
-    if mentions(&["statement timeout", "canceling statement", "interrupted"])
-        && let Some(action) = untried(Action::CacheReports)
-    {
+    // 4. Reads cancelled at their deadline: a query got slow. Checked before the upstream,
+    //    because a slow query that eats the CPU also makes upstream calls time out. A
+    //    cancelled write waited for a row lock: whoever holds it is the story (step 5).
+    let cancelled_read = evidence.logged_read_causes.iter().any(|chain| {
+        let chain = chain.to_ascii_lowercase();
+        ["statement timeout", "canceling statement", "interrupted"]
+            .iter()
+            .any(|needle| chain.contains(needle))
+    });
+    if cancelled_read && let Some(action) = untried(Action::CacheReports) {
         return Some((Cause::SlowQueries, action));
     }
     // 5. The upstream: bad gateway or gateway timeout answers, or its errors in the log.
@@ -165,10 +173,8 @@ pub fn diagnose(evidence: &Evidence, tried: &[Action]) -> Option<(Cause, Action)
             return Some((Cause::Upstream, action));
         }
     }
-    // 6. The pool with nobody in particular holding it: the job, if nothing else fits.
-    if pool && let Some(action) = untried(Action::PauseJob) {
-        return Some((Cause::Pool, action));
-    }
+    // 6. The pool exhausted and nothing above explains it: look again in a moment (the
+    //    caller guesses once the evidence has had long enough to show).
     None
 }
 
@@ -313,6 +319,7 @@ async fn gather(
         .and_then(|last| last["since_unix_ms"].as_u64())
         .map(|since| now_ms.saturating_sub(since) / 1000);
     let jobs: serde_json::Value = get_json(client, pager, ops::JOBS).await.unwrap_or_default();
+    let logged = recent_failures(&pager.log_file);
     let jobs_running = jobs
         .as_array()
         .map(|jobs| {
@@ -334,7 +341,12 @@ async fn gather(
     );
     Evidence {
         growing,
-        logged_causes: recent_logged_causes(&pager.log_file),
+        logged_causes: logged.iter().map(|f| f.chain.clone()).collect(),
+        logged_read_causes: logged
+            .iter()
+            .filter(|f| f.read)
+            .map(|f| f.chain.clone())
+            .collect(),
         release: serving,
         deployed_s_ago,
         jobs_running,
@@ -354,10 +366,20 @@ fn group_counts(groups: &[Group]) -> BTreeMap<String, u64> {
     groups.iter().map(|g| (group_key(g), g.count)).collect()
 }
 
-/// The cause chains of the last "request failed" lines in the log (its tail), as `grep`
-/// and `tail` would show them.
-fn recent_logged_causes(log_file: &std::path::Path) -> Vec<String> {
-    const TAIL_BYTES: u64 = 256 * 1024;
+/// One "request failed" line of the log.
+struct LoggedFailure {
+    /// The cause chain, and the panic message if any.
+    chain: String,
+    /// Its statement was a read (SELECT or WITH).
+    read: bool,
+}
+
+/// The last "request failed" lines in the log (its tail), as `grep` and `tail` would show
+/// them.
+fn recent_failures(log_file: &std::path::Path) -> Vec<LoggedFailure> {
+    // Enough lines that a route with a small share of the traffic still shows among the
+    // failures of the busiest ones.
+    const TAIL_BYTES: u64 = 2 * 1024 * 1024;
     let Ok(mut file) = std::fs::File::open(log_file) else {
         return Vec::new();
     };
@@ -379,10 +401,15 @@ fn recent_logged_causes(log_file: &std::path::Path) -> Vec<String> {
                 .get("panic_message")
                 .and_then(|p| p.as_str())
                 .unwrap_or("");
-            Some(format!("{chain} {panic}"))
+            let sql = fields.get("sql").and_then(|s| s.as_str()).unwrap_or("");
+            let verb = sql.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+            Some(LoggedFailure {
+                chain: format!("{chain} {panic}"),
+                read: verb.starts_with("SELECT") || verb.starts_with("WITH"),
+            })
         })
         .rev()
-        .take(200)
+        .take(5000)
         .collect()
 }
 
@@ -497,8 +524,22 @@ mod tests {
 
         let report = Evidence {
             logged_causes: vec!["Failed to compute the sales report -> interrupted".into()],
+            logged_read_causes: vec!["Failed to compute the sales report -> interrupted".into()],
             ..Evidence::default()
         };
+        // A write cancelled while it waited for a row lock held across a slow upstream
+        // call: the upstream, not a slow query.
+        let locked = Evidence {
+            growing: vec![group(504, "/orders", "FX API request failed", "v1")],
+            logged_causes: vec![
+                "Failed to reserve stock -> canceling statement due to statement timeout".into(),
+            ],
+            ..Evidence::default()
+        };
+        assert_eq!(
+            diagnose(&locked, &[]),
+            Some((Cause::Upstream, Action::OpenBreaker))
+        );
         assert_eq!(
             diagnose(&report, &[]),
             Some((Cause::SlowQueries, Action::CacheReports))
