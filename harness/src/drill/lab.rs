@@ -32,7 +32,7 @@ impl Lab {
         let fx = FxProvider::start(shop::FX_KEY).await;
         let settings = shop::settings(fx.uri(), &ops_token);
         let served = Served::start_with(app, ModeName::Prod, backend, settings).await?;
-        let opened = Lab::open_stocked(served.admin_url()).await;
+        let opened = Lab::open_stocked(&served).await;
         let admin = match opened {
             Ok(admin) => admin,
             Err(e) => {
@@ -51,13 +51,8 @@ impl Lab {
         })
     }
 
-    async fn open_stocked(admin_url: &str) -> anyhow::Result<sqlx::AnyPool> {
-        sqlx::any::install_default_drivers();
-        let admin = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(admin_url)
-            .await
-            .context("Could not open the drill's database")?;
+    async fn open_stocked(served: &Served) -> anyhow::Result<sqlx::AnyPool> {
+        let admin = served.admin_pool().await?;
         crate::app::storm::stock_the_book(&admin)
             .await
             .context("Could not stock the drill's book")?;

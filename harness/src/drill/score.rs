@@ -20,6 +20,17 @@ pub struct Second {
     pub p99_ms: u32,
 }
 
+impl Second {
+    /// The failed share of this second's requests, in percent (0 for an empty second).
+    pub fn failed_percent(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            100.0 * self.failed as f64 / self.requests as f64
+        }
+    }
+}
+
 /// The alert threshold and the objective the drill measures against.
 pub const ALERT_RATIO: f64 = 0.01;
 pub const OBJECTIVE: f64 = 0.999;

@@ -94,16 +94,7 @@ pub fn panel(
 ) -> String {
     let shown = &timeline[timeline.len().saturating_sub(PANEL_SECONDS)..];
     let rates: Vec<f64> = shown.iter().map(|s| s.requests as f64).collect();
-    let failed: Vec<f64> = shown
-        .iter()
-        .map(|s| {
-            if s.requests == 0 {
-                0.0
-            } else {
-                100.0 * s.failed as f64 / s.requests as f64
-            }
-        })
-        .collect();
+    let failed: Vec<f64> = shown.iter().map(Second::failed_percent).collect();
     let p99: Vec<f64> = shown.iter().map(|s| f64::from(s.p99_ms)).collect();
     let window = &timeline[timeline.len().saturating_sub(score::ALERT_WINDOW_S)..];
     let ratio = score::ratio(window).map_or("-".to_string(), |r| format!("{:.1} %", 100.0 * r));

@@ -6,6 +6,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::drill::Drill;
+use crate::drill::score::Second;
 
 const TEMPLATE: &str = include_str!("drill.html.j2");
 
@@ -39,16 +40,7 @@ struct Mark {
 pub fn render(drill: &Drill) -> Result<String, minijinja::Error> {
     let t = &drill.timeline;
     let rates: Vec<f64> = t.iter().map(|s| s.requests as f64).collect();
-    let failed: Vec<f64> = t
-        .iter()
-        .map(|s| {
-            if s.requests == 0 {
-                0.0
-            } else {
-                100.0 * s.failed as f64 / s.requests as f64
-            }
-        })
-        .collect();
+    let failed: Vec<f64> = t.iter().map(Second::failed_percent).collect();
     let p99: Vec<f64> = t.iter().map(|s| f64::from(s.p99_ms)).collect();
     let plot = |title, values: &[f64], unit: &str| {
         let peak = values.iter().copied().fold(0.0_f64, f64::max);
@@ -105,27 +97,6 @@ pub fn render(drill: &Drill) -> Result<String, minijinja::Error> {
         }))
 }
 
-/// SVG polyline points, one mid-second, `peak` at the top.
 fn polyline(values: &[f64], peak: f64) -> String {
-    let step = WIDTH / values.len().max(1) as f64;
-    let peak = if peak > 0.0 { peak } else { 1.0 };
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let x = step * (i as f64 + 0.5);
-            let y = HEIGHT - HEIGHT * v / peak;
-            format!("{x:.1},{y:.1}")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn points_sit_mid_second() {
-        assert_eq!(super::polyline(&[0.0, 2.0], 2.0), "225.0,120.0 675.0,0.0");
-        assert_eq!(super::polyline(&[0.0], 0.0), "450.0,120.0");
-    }
+    super::svg::polyline(values, peak, WIDTH, HEIGHT)
 }

@@ -16,6 +16,7 @@ pub mod sarif;
 pub mod storm;
 pub mod storm_html;
 pub mod style;
+pub mod svg;
 pub mod text;
 pub mod timings;
 pub mod tracker;

@@ -56,27 +56,8 @@ pub fn render(storm: &Storm) -> Result<String, minijinja::Error> {
         .render(minijinja::value::Serde(&Page { storm, plots, peak }))
 }
 
-/// SVG polyline points: one point in the middle of each second, `peak` at the top.
+/// The plot of one per-second series, on the scale every plot shares.
 fn polyline(values: &[u64], peak: u64) -> String {
-    let step = WIDTH / values.len().max(1) as f64;
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let x = step * (i as f64 + 0.5);
-            let y = HEIGHT - HEIGHT * (*v as f64) / peak as f64;
-            format!("{x:.1},{y:.1}")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::polyline;
-
-    #[test]
-    fn points_sit_mid_second_with_the_peak_at_the_top() {
-        assert_eq!(polyline(&[0, 10], 10), "160.0,160.0 480.0,0.0");
-    }
+    let values: Vec<f64> = values.iter().map(|v| *v as f64).collect();
+    super::svg::polyline(&values, peak as f64, WIDTH, HEIGHT)
 }

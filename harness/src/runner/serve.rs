@@ -67,6 +67,17 @@ impl Served {
         Some(class.to_string())
     }
 
+    /// One connection to the database as its owner, for the set-up and checks the app's
+    /// role may not run (`admin_url`).
+    pub async fn admin_pool(&self) -> anyhow::Result<sqlx::AnyPool> {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(self.admin_url())
+            .await
+            .map_err(|e| anyhow::anyhow!("Could not open the run's database as its owner: {e}"))
+    }
+
     /// The database as its owner, for setup and checks the app's role may not run.
     pub fn admin_url(&self) -> &str {
         &self.db.admin_url

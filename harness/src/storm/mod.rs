@@ -222,7 +222,7 @@ impl Lab {
             &upstream.uri(),
         );
         let served = Served::start_with(app, ModeName::Prod, BackendName::Sqlite, settings).await?;
-        match Lab::open_stocked(served.admin_url()).await {
+        match Lab::open_stocked(&served).await {
             Ok(admin) => Ok(Lab {
                 served,
                 upstream,
@@ -235,13 +235,8 @@ impl Lab {
         }
     }
 
-    async fn open_stocked(admin_url: &str) -> anyhow::Result<sqlx::AnyPool> {
-        sqlx::any::install_default_drivers();
-        let admin = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(admin_url)
-            .await
-            .context("Could not open the storm's database")?;
+    async fn open_stocked(served: &Served) -> anyhow::Result<sqlx::AnyPool> {
+        let admin = served.admin_pool().await?;
         crate::app::storm::stock_the_book(&admin)
             .await
             .context("Could not stock the storm's book")?;
