@@ -160,8 +160,10 @@ fn audit_scan_and_fuzz_write_sarif_that_validates_and_github_accepts() {
         "bare",
         "--backend",
         "sqlite",
+        // One valid request per operation (40 of them) and then some: enough that the
+        // flawed target's crash inputs come up, whatever operations the spec grows.
         "--requests",
-        "60",
+        "150",
         "--seconds",
         "20",
         "--format",
