@@ -43,9 +43,18 @@ async fn ops_json(
 
 /// The app's warn line for `ops_action`, parsed, waiting a moment for the pipe.
 async fn action_line(app: &TestApp, action: &str) -> serde_json::Value {
+    action_line_with(app, action, "").await
+}
+
+/// The newest `ops_action` line for `action` that also contains `also`: stderr is read as
+/// it comes, so an earlier line of the same action may be the newest for a moment.
+async fn action_line_with(app: &TestApp, action: &str, also: &str) -> serde_json::Value {
     let needle = format!("\"ops_action\":\"{action}\"");
     for _ in 0..50 {
-        if let Some(line) = app.app.find_log_line(|line| line.contains(&needle)) {
+        if let Some(line) = app
+            .app
+            .find_log_line(|line| line.contains(&needle) && line.contains(also))
+        {
             let line: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
             assert_eq!(line["level"], "WARN", "{line}");
             return line;
@@ -616,7 +625,8 @@ async fn a_reload_applies_a_rotated_key_from_the_rewritten_config_file() {
     );
     let unchanged = reloaded["unchanged"].as_array().expect("unchanged");
     assert!(unchanged.iter().any(|k| k == "fx_timeout_ms"), "{reloaded}");
-    let line = action_line(&app, "reload").await;
+    // The first reload (nothing applied) logged a line too: wait for this one's.
+    let line = action_line_with(&app, "reload", "\"applied\":\"fx_api_key\"").await;
     assert_eq!(line["fields"]["applied"], "fx_api_key");
     assert!(!line.to_string().contains(NEW_KEY));
     assert_eq!(
