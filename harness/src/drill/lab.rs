@@ -28,7 +28,7 @@ impl Lab {
         backend: BackendName,
         log_file: PathBuf,
     ) -> anyhow::Result<Lab> {
-        let ops_token = format!("drill-{}", uuid_like());
+        let ops_token = format!("drill-{}", uuid::Uuid::new_v4().simple());
         let fx = FxProvider::start(shop::FX_KEY).await;
         let settings = shop::settings(fx.uri(), &ops_token);
         let served = Served::start_with(app, ModeName::Prod, backend, settings).await?;
@@ -120,14 +120,6 @@ fn rewrite_setting(path: &Path, name: &str, value: &str) -> anyhow::Result<()> {
     table.insert(name.to_string(), toml::Value::String(value.to_string()));
     let text = toml::to_string(&table).context("Could not write the settings as TOML")?;
     std::fs::write(path, text).with_context(|| format!("Could not write {}", path.display()))
-}
-
-/// 16 hex digits from the OS's randomness (via a fresh hasher's random keys).
-fn uuid_like() -> String {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(super::session::now_unix_ms());
-    format!("{:016x}", hasher.finish())
 }
 
 #[cfg(test)]

@@ -213,37 +213,26 @@ pub async fn capacity(
     concurrency: usize,
     length: Duration,
 ) -> f64 {
-    use futures_util::StreamExt as _;
     let total_weight: u32 = visits.iter().map(|v| v.weight).sum();
-    let started = Instant::now();
-    let answered = futures_util::stream::iter(0..concurrency)
-        .map(|worker| async move {
-            let mut rng = fastrand::Rng::with_seed(worker as u64);
-            let mut answered = 0u32;
-            while started.elapsed() < length {
-                let visit = pick(visits, total_weight, &mut rng);
-                let path = visit.paths[rng.usize(..visit.paths.len())];
-                let mut request = client
-                    .request(visit.method.clone(), format!("{base_url}{path}"))
-                    .timeout(PATIENCE);
-                if let Some(body) = visit.bodies.first() {
-                    request = request
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(*body);
-                }
-                if let Ok(response) = request.send().await
-                    && response.status().is_success()
-                    && response.bytes().await.is_ok()
-                {
-                    answered += 1;
-                }
-            }
-            answered
-        })
-        .buffer_unordered(concurrency)
-        .fold(0u32, |sum, n| async move { sum + n })
-        .await;
-    f64::from(answered) / started.elapsed().as_secs_f64()
+    crate::runner::load::closed_loop(concurrency, length, |_| async move {
+        // Not seeded: the measurement needs a spread of requests, not a repeatable one.
+        let mut rng = fastrand::Rng::new();
+        let visit = pick(visits, total_weight, &mut rng);
+        let path = visit.paths[rng.usize(..visit.paths.len())];
+        let mut request = client
+            .request(visit.method.clone(), format!("{base_url}{path}"))
+            .timeout(PATIENCE);
+        if let Some(body) = visit.bodies.first() {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(*body);
+        }
+        match request.send().await {
+            Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+            _ => false,
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

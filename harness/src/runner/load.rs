@@ -55,6 +55,31 @@ struct Sent {
     took: Duration,
 }
 
+/// Successful attempts per second, `concurrency` workers in a closed loop for `window`:
+/// each worker calls `attempt(worker)` again as soon as the last one ended. The capacity a
+/// load is sized from (`load` steps, `harness storm`, `harness drill`).
+pub async fn closed_loop<F, Fut>(concurrency: usize, window: Duration, attempt: F) -> f64
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|worker| {
+        let attempt = &attempt;
+        async move {
+            let mut succeeded = 0u64;
+            while started.elapsed() < window {
+                if attempt(worker).await {
+                    succeeded += 1;
+                }
+            }
+            succeeded
+        }
+    });
+    let succeeded: u64 = futures_util::future::join_all(workers).await.iter().sum();
+    succeeded as f64 / started.elapsed().as_secs_f64()
+}
+
 /// Measures 2xx answers per second with `probe_concurrency` requests in flight.
 pub async fn probe(
     base_url: &str,
@@ -65,30 +90,22 @@ pub async fn probe(
 ) -> anyhow::Result<f64> {
     let client = http::client();
     let window = Duration::from_millis(load.probe_ms);
-    let started = Instant::now();
-    let workers = (0..load.probe_concurrency).map(|_| async {
-        let mut succeeded = 0u64;
-        while started.elapsed() < window {
-            let exchange = http::send_unscanned(&client, base_url, step, request, captures).await;
-            if exchange
-                .response
-                .as_ref()
-                .is_some_and(|r| (200..300).contains(&r.status))
-            {
-                succeeded += 1;
-            }
-        }
-        succeeded
-    });
-    let succeeded: u64 = futures_util::future::join_all(workers).await.iter().sum();
+    let capacity = closed_loop(load.probe_concurrency as usize, window, |_| async {
+        let exchange = http::send_unscanned(&client, base_url, step, request, captures).await;
+        exchange
+            .response
+            .as_ref()
+            .is_some_and(|r| (200..300).contains(&r.status))
+    })
+    .await;
     anyhow::ensure!(
-        succeeded > 0,
+        capacity > 0.0,
         "{}: the capacity probe got no 2xx answer in {} ms, so there is no capacity to size \
          the load from",
         step.1,
         load.probe_ms
     );
-    Ok(succeeded as f64 / started.elapsed().as_secs_f64())
+    Ok(capacity)
 }
 
 /// Offers the load and returns its record (bounds not yet judged) and the sample

@@ -259,28 +259,17 @@ impl Lab {
 
 /// Orders per second the healthy app completes with a few in flight at once.
 async fn calibrate(lab: &Lab) -> anyhow::Result<f64> {
-    use futures_util::StreamExt as _;
     let client = crate::runner::http::client_with(false)?;
     let url = lab.orders_url();
     let body = crate::app::storm::order_body();
-    let started = std::time::Instant::now();
-    let placed = futures_util::stream::iter(0..CALIBRATION_CONCURRENCY)
-        .map(|_| async {
-            let mut placed = 0u32;
-            while started.elapsed() < CALIBRATION {
-                let sent = client.post(&url).json(&body).send().await;
-                if sent.is_ok_and(|r| r.status() == reqwest::StatusCode::CREATED) {
-                    placed += 1;
-                }
-            }
-            placed
+    let capacity =
+        crate::runner::load::closed_loop(CALIBRATION_CONCURRENCY, CALIBRATION, |_| async {
+            let sent = client.post(&url).json(&body).send().await;
+            sent.is_ok_and(|r| r.status() == reqwest::StatusCode::CREATED)
         })
-        .buffer_unordered(CALIBRATION_CONCURRENCY)
-        .fold(0u32, |sum, n| async move { sum + n })
         .await;
-    let capacity = f64::from(placed) / started.elapsed().as_secs_f64();
     anyhow::ensure!(
-        placed > 0,
+        capacity > 0.0,
         "the app placed no order while measuring its capacity"
     );
     Ok(capacity)
