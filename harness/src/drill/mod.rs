@@ -16,6 +16,7 @@ mod prometheus;
 pub mod responder;
 pub mod score;
 pub mod session;
+mod signals;
 mod traffic;
 mod upstream;
 
