@@ -8,7 +8,7 @@
 //! Groups live in shards, so two errors of different defects never wait on one lock.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,7 +53,7 @@ pub struct ErrorGroup {
     pub last_seen_unix_ms: u128,
     /// Distinct client addresses (up to 1000).
     pub clients: usize,
-    pub sample_correlation_ids: Vec<String>,
+    pub sample_correlation_ids: VecDeque<String>,
     /// The release serving traffic when the group was first seen, and the last time.
     pub first_release: String,
     pub last_release: String,
@@ -70,6 +70,8 @@ pub struct ErrorGroup {
 /// One 5xx, as the response middleware saw it.
 pub struct Occurrence<'a> {
     pub error: &'a AppError,
+    /// The error's cause chain (`AppError::chain`).
+    pub chain: &'a [String],
     pub status: u16,
     pub route: &'a str,
     pub correlation_id: &'a str,
@@ -84,6 +86,58 @@ pub enum Alert {
     Regression,
 }
 
+impl ErrorGroup {
+    /// A group for the first occurrence of its fingerprint, counting nothing yet.
+    fn first(fingerprint: &grouping::Fingerprint, occurrence: &Occurrence<'_>, now: u128) -> Self {
+        ErrorGroup {
+            fingerprint: fingerprint.key.clone(),
+            fingerprint_version: grouping::FINGERPRINT_VERSION,
+            kind: occurrence.error.kind.slug(),
+            status: occurrence.status,
+            route: occurrence.route.to_string(),
+            location: fingerprint.location.clone(),
+            message: fingerprint.message.clone(),
+            count: 0,
+            first_seen_unix_ms: now,
+            last_seen_unix_ms: now,
+            clients: 0,
+            sample_correlation_ids: VecDeque::with_capacity(SAMPLES),
+            first_release: occurrence.release.to_string(),
+            last_release: occurrence.release.to_string(),
+            new: true,
+            regressed: false,
+            resolved: false,
+            client_set: HashSet::new(),
+        }
+    }
+
+    /// Counts one occurrence; a regression when the group had been resolved.
+    fn note(&mut self, occurrence: &Occurrence<'_>, now: u128) -> Option<Alert> {
+        let mut alert = None;
+        if self.resolved {
+            self.resolved = false;
+            self.new = false;
+            self.regressed = true;
+            alert = Some(Alert::Regression);
+        }
+        self.count += 1;
+        self.last_seen_unix_ms = now;
+        if self.last_release != occurrence.release {
+            self.last_release = occurrence.release.to_string();
+        }
+        if self.client_set.len() < MAX_CLIENTS && !self.client_set.contains(occurrence.client) {
+            self.client_set.insert(occurrence.client.to_string());
+            self.clients = self.client_set.len();
+        }
+        if self.sample_correlation_ids.len() == SAMPLES {
+            self.sample_correlation_ids.pop_front();
+        }
+        self.sample_correlation_ids
+            .push_back(occurrence.correlation_id.to_string());
+        alert
+    }
+}
+
 impl ErrorGroups {
     /// Files the error in its group; says whether this is a new group or a regression.
     pub fn record(&self, occurrence: &Occurrence<'_>) -> (String, Option<Alert>) {
@@ -91,51 +145,21 @@ impl ErrorGroups {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis())
             .unwrap_or_default();
-        let fingerprint = grouping::fingerprint(occurrence.error, occurrence.route);
+        let fingerprint =
+            grouping::fingerprint(occurrence.error, occurrence.chain, occurrence.route);
         let mut groups = crate::lock::lock(self.shard(&fingerprint.key));
-        let mut alert = None;
-        let group = groups.entry(fingerprint.key.clone()).or_insert_with(|| {
-            alert = Some(Alert::NewGroup);
-            ErrorGroup {
-                fingerprint: fingerprint.key.clone(),
-                fingerprint_version: grouping::FINGERPRINT_VERSION,
-                kind: occurrence.error.kind.slug(),
-                status: occurrence.status,
-                route: occurrence.route.to_string(),
-                location: fingerprint.location.clone(),
-                message: fingerprint.message.clone(),
-                count: 0,
-                first_seen_unix_ms: now,
-                last_seen_unix_ms: now,
-                clients: 0,
-                sample_correlation_ids: Vec::new(),
-                first_release: occurrence.release.to_string(),
-                last_release: occurrence.release.to_string(),
-                new: true,
-                regressed: false,
-                resolved: false,
-                client_set: HashSet::new(),
+        // A known group is updated in place: no copy of the key, the release or the
+        // client unless they are new (this runs on every 5xx, under the shard's lock).
+        let alert = match groups.get_mut(&fingerprint.key) {
+            Some(group) => group.note(occurrence, now),
+            None => {
+                let mut group = ErrorGroup::first(&fingerprint, occurrence, now);
+                group.note(occurrence, now);
+                groups.insert(fingerprint.key.clone(), group);
+                Some(Alert::NewGroup)
             }
-        });
-        if group.resolved {
-            group.resolved = false;
-            group.new = false;
-            group.regressed = true;
-            alert = Some(Alert::Regression);
-        }
-        group.count += 1;
-        group.last_seen_unix_ms = now;
-        group.last_release = occurrence.release.to_string();
-        if group.client_set.len() < MAX_CLIENTS {
-            group.client_set.insert(occurrence.client.to_string());
-            group.clients = group.client_set.len();
-        }
-        if group.sample_correlation_ids.len() == SAMPLES {
-            group.sample_correlation_ids.remove(0);
-        }
-        group
-            .sample_correlation_ids
-            .push(occurrence.correlation_id.to_string());
+        };
+        drop(groups);
         (fingerprint.key, alert)
     }
 

@@ -25,6 +25,8 @@ pub mod input;
 pub mod jobs;
 pub mod library_backtraces;
 pub mod lock;
+pub mod log_format;
+pub mod log_writer;
 pub mod media;
 pub mod memory_limit;
 pub mod metrics;

@@ -159,7 +159,8 @@ fn render_error(
             // Bare: actix's own answer (e.g. `Json deserialize error: ...`) stays; the
             // error is only logged.
             None if !mode.renders_framework_errors() => {
-                log_error(&foreign_error(error), response.status());
+                let error = foreign_error(error);
+                log_error(&error, &error.chain(), response.status());
                 None
             }
             None => Some(failure.respond(&foreign_error(error))),
@@ -226,13 +227,16 @@ impl Failure<'_> {
         }
         let response = render::render(self.state.settings.mode, &report);
         let status = response.status();
-        log_error(error, status);
+        // Worked out once: the log line and the error group's fingerprint both read it.
+        let chain = error.chain();
+        log_error(error, &chain, status);
         if status.is_server_error() {
             let client = self
                 .client
                 .get_or_init(|| client_address(self.request, &self.state.settings));
             let (fingerprint, alert) = self.state.errors.record(&Occurrence {
                 error,
+                chain: &chain,
                 status: status.as_u16(),
                 route: self.route,
                 correlation_id: self.correlation_id,
@@ -274,8 +278,8 @@ fn foreign_error(error: &actix_web::Error) -> AppError {
 }
 
 /// One log line with the whole story: what prod withheld from the client is here.
-fn log_error(error: &AppError, status: StatusCode) {
-    let chain = error.chain().join(" -> ");
+fn log_error(error: &AppError, chain: &[String], status: StatusCode) {
+    let chain = chain.join(" -> ");
     let sql = error.sql.as_deref().unwrap_or("");
     let driver = error.driver_debug.as_deref().unwrap_or("");
     let (panic_message, panic_location) = match &error.panic {

@@ -3,7 +3,8 @@
 
 use std::net::{SocketAddr, TcpListener};
 
-use actix_web::dev::Server;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
@@ -33,29 +34,13 @@ impl Application {
         let tracker = crate::tracking::init(&settings);
         let reports_errors = tracker.is_some();
         let workers = settings.workers;
-        let mode = settings.mode;
         let state = web::Data::new(AppState::new(settings, db, recipe)?);
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .configure(|cfg| routes::configure(cfg, mode))
-                // Both inside `handle`, so a shed or rate-limited request is rendered,
-                // logged and counted like every other answer; the rate limit first, so a
-                // limited request never takes an in-flight place.
-                .wrap(from_fn(shedding::admit))
-                .wrap(from_fn(rate_limit::limit))
-                .wrap(from_fn(middleware::handle))
-                // The SDK's request hub, outermost so the app's middleware runs inside it.
-                .wrap(Condition::new(
-                    reports_errors,
-                    crate::tracking::middleware(),
-                ))
-        })
-        .workers(workers)
-        .shutdown_timeout(2)
-        .listen(listener)
-        .context("Failed to start the HTTP server")?
-        .run();
+        let server = HttpServer::new(move || app(state.clone(), reports_errors))
+            .workers(workers)
+            .shutdown_timeout(2)
+            .listen(listener)
+            .context("Failed to start the HTTP server")?
+            .run();
         Ok(Application {
             server,
             address,
@@ -72,4 +57,36 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The application each worker serves: the routes of the state's mode inside the
+/// middleware, innermost first. `reports_errors` wraps it in the error tracker's request
+/// hub. (The benches serve this same app in-process.)
+pub fn app(
+    state: web::Data<AppState>,
+    reports_errors: bool,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let mode = state.settings.mode;
+    App::new()
+        .app_data(state)
+        .configure(|cfg| routes::configure(cfg, mode))
+        // Both inside `handle`, so a shed or rate-limited request is rendered,
+        // logged and counted like every other answer; the rate limit first, so a
+        // limited request never takes an in-flight place.
+        .wrap(from_fn(shedding::admit))
+        .wrap(from_fn(rate_limit::limit))
+        .wrap(from_fn(middleware::handle))
+        // The SDK's request hub, outermost so the app's middleware runs inside it.
+        .wrap(Condition::new(
+            reports_errors,
+            crate::tracking::middleware(),
+        ))
 }
