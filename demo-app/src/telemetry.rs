@@ -25,7 +25,8 @@ pub fn init() -> Option<Flush> {
     init_with(std::io::stderr())
 }
 
-/// `init` with the lines going to `out` instead of stderr (the benches' sink).
+/// `init` with the lines going to `out` instead of stderr (the benches' sink). Where no
+/// writer thread can be started, lines go to stderr, as with `init`.
 #[must_use = "dropping the guard stops the log writer"]
 pub fn init_with(out: impl std::io::Write + Send + 'static) -> Option<Flush> {
     let filter =

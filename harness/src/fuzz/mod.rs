@@ -260,7 +260,7 @@ pub async fn run(
                     || timeouts.lock().unwrap_or_else(|p| p.into_inner())[planned.operation]
                         >= LEAVE_AFTER_TIMEOUTS;
                 if backed_off {
-                    return (planned, None);
+                    return (planned, None, Instant::now());
                 }
                 let wait = {
                     let until = *pause_until.lock().unwrap_or_else(|p| p.into_inner());
@@ -269,6 +269,7 @@ pub async fn run(
                         .saturating_duration_since(Instant::now())
                 };
                 tokio::time::sleep(wait).await;
+                let sent_at = Instant::now();
                 // The whole run's bound cuts an exchange short too (its own timeout may
                 // be longer than what is left).
                 let outcome = tokio::time::timeout_at(
@@ -284,7 +285,7 @@ pub async fn run(
                 if outcome.as_ref().is_none_or(|o| o.observed.timed_out) {
                     timeouts.lock().unwrap_or_else(|p| p.into_inner())[planned.operation] += 1;
                 }
-                (planned, outcome)
+                (planned, outcome, sent_at)
             }
         })
         // Unordered: a slow answer must not hold back the requests behind it.
@@ -296,17 +297,25 @@ pub async fn run(
     let mut phases: BTreeMap<Phase, usize> = BTreeMap::new();
     let mut found: Vec<Found> = Vec::new();
     let mut died: Option<AppDeath> = None;
-    // The operations of the requests that went unanswered since the last answer: once the
-    // app is dead, every request that was in flight (the killer among them) ends here.
+    // The operations of the requests that went unanswered since the app last proved alive:
+    // once it is dead, every request that was in flight (the killer among them) ends here.
     let mut unanswered: Vec<String> = Vec::new();
-    let mut last_unanswered = false;
-    while let Some((planned, outcome)) = results.next().await {
+    // When the newest of them was seen unanswered. Only an answer to a request sent after
+    // that proves the app outlived them: answers complete unordered, and one to a request
+    // sent earlier can come in after the killer's connection dropped (a CI run saw the
+    // killer cleared from the list that way).
+    let mut last_no_answer_at: Option<Instant> = None;
+    while let Some((planned, outcome, sent_at)) = results.next().await {
         let Some(outcome) = outcome else { continue };
-        last_unanswered = outcome.observed.status.is_none();
+        let answered = outcome.observed.status.is_some();
         sent += 1;
-        if !last_unanswered {
-            unanswered.clear();
+        if answered {
+            if last_no_answer_at.is_none_or(|at| sent_at > at) {
+                unanswered.clear();
+                last_no_answer_at = None;
+            }
         } else {
+            last_no_answer_at = Some(Instant::now());
             let operation = &api.operations[planned.operation];
             unanswered.push(format!("{} {}", operation.method, operation.route));
             // No answer may mean no process: once it is gone, what follows only meets a
@@ -351,7 +360,7 @@ pub async fn run(
     }
     drop(results);
     if died.is_none()
-        && last_unanswered
+        && !unanswered.is_empty()
         && let Some(exited) = target.exited
     {
         // The last input may have killed it: give the kernel a moment to say so.
