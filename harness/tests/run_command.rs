@@ -199,3 +199,93 @@ fn the_unreachable_upstream_stays_unreachable_among_many_apps_starting_at_once()
         "{stdout}"
     );
 }
+
+/// A race whose second request waits for the first one's log line (`after_log`) and then
+/// 300 ms, listed first and with the shorter delay so that without the wait it would go
+/// out first and win: the other transfer wins in every mode, each run among many at once
+/// on the machine's cores (as db/deadlock.toml's race, whose winner its snapshots show).
+const GATED_RACE: &str = r#"id = "db.deadlock.gated-COPY"
+class = "db.deadlock"
+title = "the opposite transfer goes out once the first holds its lock"
+summary = "s"
+backends = ["sqlite"]
+modes = ["dev", "prod", "bare"]
+
+[notes]
+notice = "n"
+why = "w"
+fix = "f"
+
+[app]
+transfer_lock_pause_ms = 1000
+
+[[steps]]
+parallel = [
+    { method = "POST", path = "/transfers", json = { from_wallet = 2, to_wallet = 1, amount_cents = 700 }, after_log = "transfer pausing with the source wallet locked", delay_ms = 300 },
+    { method = "POST", path = "/transfers", json = { from_wallet = 1, to_wallet = 2, amount_cents = 1000 }, delay_ms = 600 },
+]
+
+[steps.expect]
+statuses_include = [201]
+only_status = 201
+json = { "/from_wallet" = 1 }
+"#;
+
+#[test]
+fn a_request_after_a_log_line_waits_for_it_on_a_crowded_machine() {
+    const COPIES: usize = 8;
+    let away = Away::new("after-log");
+    std::fs::create_dir_all(away.0.join("db")).expect("folder");
+    for n in 0..COPIES {
+        let scenario = GATED_RACE.replace("COPY", &n.to_string());
+        std::fs::write(away.0.join(format!("db/gated-{n}.toml")), scenario).expect("scenario");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("--scenarios")
+        .arg(&away.0)
+        .args([
+            "run",
+            "--mode",
+            "all",
+            "--backend",
+            "sqlite",
+            "--jobs",
+            "64",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let runs = COPIES * 3;
+    assert!(
+        stdout.contains(&format!("{runs} passed, 0 failed")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_request_whose_log_line_never_comes_is_not_sent_and_says_why() {
+    let away = Away::new("after-log-never");
+    std::fs::create_dir_all(away.0.join("db")).expect("folder");
+    let scenario = GATED_RACE.replace("COPY", "never").replace(
+        "after_log = \"transfer pausing with the source wallet locked\"",
+        "after_log = \"a line nobody logs\", timeout_ms = 2000",
+    );
+    std::fs::write(away.0.join("db/never.toml"), scenario).expect("scenario");
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("--scenarios")
+        .arg(&away.0)
+        .args(["run", "--mode", "prod", "--backend", "sqlite"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "not sent: the app logged no line containing `a line nobody logs` within 2000 ms"
+        ),
+        "{stdout}"
+    );
+}

@@ -129,7 +129,16 @@ pub async fn transfer(
         )
         .with_public_detail("The source wallet does not hold enough money."));
     }
-    tokio::time::sleep(Duration::from_millis(state.settings.transfer_lock_pause_ms)).await;
+    let pause_ms = state.settings.transfer_lock_pause_ms;
+    // What the deadlock scenario waits for before it sends the opposite transfer (its
+    // `after_log`): the race then starts with this lock held on any machine, however slow.
+    tracing::info!(
+        from_wallet,
+        to_wallet,
+        pause_ms,
+        "transfer pausing with the source wallet locked"
+    );
+    tokio::time::sleep(Duration::from_millis(pause_ms)).await;
     let target: Option<i64> = sqlx::query_scalar(lock_sql)
         .bind(to_wallet)
         .fetch_optional(&mut *tx)

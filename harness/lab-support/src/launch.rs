@@ -207,6 +207,18 @@ impl RunningApp {
             .unwrap_or_default()
     }
 
+    /// How many stderr lines there are so far: a mark for `has_log_line_from`.
+    pub fn log_line_count(&self) -> usize {
+        self.logs.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether a stderr line from the `start`-th on `matches` (no copy of any line).
+    pub fn has_log_line_from(&self, start: usize, matches: impl Fn(&str) -> bool) -> bool {
+        let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+        logs.get(start..)
+            .is_some_and(|new| new.iter().any(|line| matches(line)))
+    }
+
     /// The newest stderr line that `matches`, searched from the end (no copy of the rest).
     pub fn find_log_line(&self, matches: impl Fn(&str) -> bool) -> Option<String> {
         let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());

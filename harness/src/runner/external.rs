@@ -62,7 +62,7 @@ pub async fn run_external(
         let base = base_url.trim_end_matches('/');
         result
             .exchanges
-            .extend(send_step(&client, base, (index, &name), step, &captures).await);
+            .extend(send_step(&client, base, (index, &name), step, &captures, None).await);
     }
     for exchange in &result.exchanges {
         if let Some(error) = &exchange.error {

@@ -95,14 +95,9 @@ pub fn scan(exchange: &mut Exchange) {
     }
 }
 
-/// Sends the request and records the exchange, without the leak scan.
-pub async fn send_unscanned(
-    client: &reqwest::Client,
-    base_url: &str,
-    (step_index, step): (usize, &str),
-    spec: &RequestSpec,
-    captures: &BTreeMap<String, String>,
-) -> Exchange {
+/// The request a spec describes, with the captured values filled in: what is sent and
+/// what the exchange records.
+fn request_record(spec: &RequestSpec, captures: &BTreeMap<String, String>) -> RequestRecord {
     let method = spec.method.clone().unwrap_or_else(|| "GET".to_string());
     let mut target = fill(spec.path.as_deref().unwrap_or("/"), captures);
     if !spec.query.is_empty() {
@@ -133,12 +128,51 @@ pub async fn send_unscanned(
         (None, Some(raw)) => Some(fill(raw, captures)),
         (None, None) => None,
     };
-    let request = RequestRecord {
-        method: method.clone(),
-        target: target.clone(),
-        headers: headers.clone(),
-        body: body.clone(),
-    };
+    RequestRecord {
+        method,
+        target,
+        headers,
+        body,
+    }
+}
+
+/// A request the step did not send, and why (`error`): it waited for a log line that never
+/// came, say. It counts as a request without a response.
+pub fn not_sent(
+    (step_index, step): (usize, &str),
+    spec: &RequestSpec,
+    captures: &BTreeMap<String, String>,
+    error: String,
+) -> Exchange {
+    Exchange {
+        step_index,
+        step: step.to_string(),
+        request: request_record(spec, captures),
+        response: None,
+        error: Some(error),
+        correlation_id: None,
+        log_lines: Vec::new(),
+        findings: Vec::new(),
+        hidden_failure: None,
+        duration_ms: 0,
+    }
+}
+
+/// Sends the request and records the exchange, without the leak scan.
+pub async fn send_unscanned(
+    client: &reqwest::Client,
+    base_url: &str,
+    (step_index, step): (usize, &str),
+    spec: &RequestSpec,
+    captures: &BTreeMap<String, String>,
+) -> Exchange {
+    let request = request_record(spec, captures);
+    let RequestRecord {
+        method,
+        target,
+        headers,
+        body,
+    } = request.clone();
     if spec.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(spec.delay_ms)).await;
     }
@@ -238,6 +272,9 @@ fn describe(error: reqwest::Error, timeout: Duration) -> String {
 /// (curl: "Empty reply from server", exit 52). Scenarios expect it with
 /// `no_response = "connection dropped"`.
 pub const CONNECTION_DROPPED: &str = "connection dropped";
+
+/// How the error of a request the step did not send (`not_sent`) begins.
+pub const NOT_SENT: &str = "not sent";
 
 /// Whether the connection closed before a response arrived: hyper's "incomplete message",
 /// or the socket reset or ended while the answer was awaited.

@@ -10,7 +10,7 @@ use sqlx::AnyPool;
 
 use super::held::HeldConnections;
 use super::{Exchange, OPS_TOKEN, RunResult, SqlRecord, http, metrics, tracker};
-use crate::scenario::{Action, Expectations, ModeName, Scenario, Sending, Step};
+use crate::scenario::{Action, Expectations, ModeName, RequestSpec, Scenario, Sending, Step};
 use crate::tracker::RunProject;
 
 /// What the steps act on: the app, its database, and its project on the error tracker.
@@ -191,8 +191,26 @@ async fn run_each_step(
                 result.exchanges.extend(samples);
             }
             Action::Request { .. } | Action::Parallel(_) => {
-                let exchanges =
-                    send_step(&client, &running.base_url, (index, &name), step, &captures).await;
+                let exchanges = send_step(
+                    &client,
+                    &running.base_url,
+                    (index, &name),
+                    step,
+                    &captures,
+                    Some(running),
+                )
+                .await;
+                // A request the step could not send fails the run whatever the
+                // expectations say of the others.
+                for exchange in &exchanges {
+                    if let Some(error) = exchange.error.as_deref()
+                        && error.starts_with(http::NOT_SENT)
+                    {
+                        result
+                            .reasons
+                            .push(super::Unmet::new("not_sent", format!("{name}: {error}")));
+                    }
+                }
                 if let Some(first) = exchanges.first() {
                     for (capture, how) in &step.capture {
                         match http::capture(how.get_ref(), first) {
@@ -216,16 +234,25 @@ async fn run_each_step(
     Ok(())
 }
 
+/// How long a request's `after_log` waits for its line, unless the request's `timeout_ms`
+/// says otherwise: far longer than any lesson's pause, short enough that a typo fails the
+/// run soon.
+pub const AFTER_LOG_LIMIT: Duration = Duration::from_secs(15);
+
 /// The requests of one step: one, `repeat` copies at once, `times` one after another, or
-/// the `parallel` set at once. Steps that send nothing give no exchanges.
+/// the `parallel` set at once. Steps that send nothing give no exchanges. With `app` (the
+/// harness started it), a request's `after_log` waits for the app's log line.
 pub(super) async fn send_step(
     client: &reqwest::Client,
     base_url: &str,
     name: (usize, &str),
     step: &Step,
     captures: &BTreeMap<String, String>,
+    app: Option<&RunningApp>,
 ) -> Vec<Exchange> {
-    let send = |spec| http::send(client, base_url, name, spec, captures);
+    // Lines logged before the step began do not open an `after_log` wait.
+    let gate = app.map(|app| (app, app.log_line_count()));
+    let send = |spec| send_after_log(client, base_url, name, spec, captures, gate);
     match &step.action {
         Action::Request {
             request,
@@ -246,6 +273,52 @@ pub(super) async fn send_step(
         }
         Action::Parallel(requests) => join_all(requests.iter().map(send)).await,
         _ => Vec::new(),
+    }
+}
+
+/// Sends the request, once its `after_log` line is there (with `gate`: the app, and the
+/// count of its log lines when the step began); a request whose line never came is not sent.
+async fn send_after_log(
+    client: &reqwest::Client,
+    base_url: &str,
+    name: (usize, &str),
+    spec: &RequestSpec,
+    captures: &BTreeMap<String, String>,
+    gate: Option<(&RunningApp, usize)>,
+) -> Exchange {
+    let limit = spec
+        .timeout_ms
+        .map_or(AFTER_LOG_LIMIT, Duration::from_millis);
+    if let (Some(text), Some((app, mark))) = (&spec.after_log, gate)
+        && !wait_for_log_line(app, mark, text, limit).await
+    {
+        return http::not_sent(
+            name,
+            spec,
+            captures,
+            format!(
+                "{}: the app logged no line containing `{text}` within {} ms of the step's \
+                 start (its `after_log`)",
+                http::NOT_SENT,
+                limit.as_millis()
+            ),
+        );
+    }
+    http::send(client, base_url, name, spec, captures).await
+}
+
+/// Waits, at most `limit`, until a line the app logged from the `mark`-th on contains
+/// `text`. Polls: the app's stderr is read by a task of its own.
+async fn wait_for_log_line(app: &RunningApp, mark: usize, text: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if app.has_log_line_from(mark, |line| line.contains(text)) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 

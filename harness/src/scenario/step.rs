@@ -220,6 +220,7 @@ impl StepFile {
             accept: self.accept.clone(),
             json: self.json.clone(),
             body: self.body.clone(),
+            after_log: None,
             delay_ms: 0,
             timeout_ms: self.timeout_ms,
             new_connection: self.new_connection,
@@ -295,6 +296,12 @@ with_request_fields! {
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
+    /// Send only once the app has logged, since the step began, a line containing this
+    /// text (at most `timeout_ms`, or `runner::steps::AFTER_LOG_LIMIT`, later), then wait `delay_ms`: a race's second request
+    /// goes out once the first has reached the point the race is about, however slowly the
+    /// machine runs. Against a server the harness did not start there is no log to read:
+    /// the wait is skipped.
+    pub after_log: Option<String>,
     /// Wait this long before sending (staggers the requests of a `parallel` step so a race
     /// always starts the same way).
     #[serde(default)]

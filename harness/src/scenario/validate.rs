@@ -482,6 +482,15 @@ fn request_problem(request: &RequestSpec) -> Option<String> {
     if request.json.is_some() && request.body.is_some() {
         return Some("a request has either `json` or `body`, not both".into());
     }
+    if request
+        .after_log
+        .as_deref()
+        .is_some_and(|text| text.trim().is_empty())
+    {
+        return Some(
+            "`after_log` is empty: every line contains it (give a text the app logs)".into(),
+        );
+    }
     None
 }
 
