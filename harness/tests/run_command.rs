@@ -5,7 +5,18 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Held by every test here for its whole run: two of them crowd the machine with dozens of
+/// apps on purpose, and the others' lessons (a pool timing out, a comparison printed while
+/// a slow run goes on) must not run beside a crowd they did not ask for.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    // A failed test poisons the lock; the next one still runs alone.
+    ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
@@ -13,6 +24,7 @@ fn scenarios() -> PathBuf {
 
 #[test]
 fn the_first_comparison_is_printed_while_later_runs_still_go_on() {
+    let _alone = one_at_a_time();
     // crash.unwrap-none is done in about a second; db.pool-exhausted waits on a slow
     // upstream for 3 s on purpose, and comes second in the report.
     let started = Instant::now();
@@ -28,16 +40,19 @@ fn the_first_comparison_is_printed_while_later_runs_still_go_on() {
         .expect("harness runs");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut headings: Vec<(Duration, String)> = Vec::new();
+    let mut printed = String::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("utf-8 output");
         if line.starts_with("━━") {
-            headings.push((started.elapsed(), line));
+            headings.push((started.elapsed(), line.clone()));
         }
+        printed.push_str(&line);
+        printed.push('\n');
     }
     let output = child.wait_with_output().expect("harness ends");
     let ended = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{printed}{stderr}");
     assert_eq!(headings.len(), 2, "{headings:?}");
     assert!(headings[0].1.contains("crash.unwrap-none"), "{headings:?}");
     assert!(
@@ -75,6 +90,7 @@ impl Drop for Away {
 
 #[test]
 fn a_copied_binary_runs_the_lab_away_from_its_checkout() {
+    let _alone = one_at_a_time();
     let away = Away::new("copied");
     let harness = away.0.join("harness");
     std::fs::copy(env!("CARGO_BIN_EXE_harness"), &harness).expect("copy the binary");
@@ -135,6 +151,7 @@ fn a_copied_binary_runs_the_lab_away_from_its_checkout() {
 
 #[test]
 fn the_file_handle_lesson_passes_with_the_app_sized_for_sixteen_cores() {
+    let _alone = one_at_a_time();
     // actix's default is one worker per core; each holds 4 descriptors. The lesson's
     // budget must not depend on it: the same scenario with 16 workers.
     let folder = Away::new("sixteen-workers");
@@ -162,6 +179,7 @@ fn the_file_handle_lesson_passes_with_the_app_sized_for_sixteen_cores() {
 /// free port, as the one that once took a freed upstream port and answered 404 did).
 #[test]
 fn the_unreachable_upstream_stays_unreachable_among_many_apps_starting_at_once() {
+    let _alone = one_at_a_time();
     const COPIES: usize = 12;
     let dir = std::env::temp_dir().join(format!("harness-unreachable-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -233,6 +251,7 @@ json = { "/from_wallet" = 1 }
 
 #[test]
 fn a_request_after_a_log_line_waits_for_it_on_a_crowded_machine() {
+    let _alone = one_at_a_time();
     const COPIES: usize = 8;
     let away = Away::new("after-log");
     std::fs::create_dir_all(away.0.join("db")).expect("folder");
@@ -266,6 +285,7 @@ fn a_request_after_a_log_line_waits_for_it_on_a_crowded_machine() {
 
 #[test]
 fn a_request_whose_log_line_never_comes_is_not_sent_and_says_why() {
+    let _alone = one_at_a_time();
     let away = Away::new("after-log-never");
     std::fs::create_dir_all(away.0.join("db")).expect("folder");
     let scenario = GATED_RACE.replace("COPY", "never").replace(

@@ -130,6 +130,13 @@ pub async fn invoice_pdf(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let order = order(&state, id.into_inner()).await?;
+    // What resource/worker-blocked.toml waits for before it sends the next request (its
+    // `after_log`): this render has its worker from here on, on any machine.
+    tracing::info!(
+        order_id = order.id,
+        "rendering the invoice PDF of order {}",
+        order.id
+    );
     let started = std::time::Instant::now();
     let page_time = std::time::Duration::from_millis(state.settings.pdf_render_ms / PDF_PAGES);
     let deadline = std::time::Duration::from_millis(state.settings.pdf_deadline_ms);
