@@ -224,6 +224,47 @@ fn a_request_key_on_a_step_that_sends_no_request_is_located() {
 }
 
 #[test]
+fn an_after_log_no_line_can_open_is_located() {
+    let step = |entries: &str| format!("{GOOD}\n[[steps]]\nparallel = [\n{entries}]\n");
+    let first = r#"  { path = "/healthz" },"#;
+    for (entries, words) in [
+        (
+            format!("{first}\n  {{ path = \"/healthz\", after_log = \" \" }},\n"),
+            &["`after_log` is empty"][..],
+        ),
+        (
+            format!("{first}\n  {{ path = \"/healthz\", after_log = \"one\\ntwo\" }},\n"),
+            &["`after_log` has a line break"][..],
+        ),
+        (
+            format!(
+                "{first}\n  {{ path = \"/healthz\", after_log = \"{}\" }},\n",
+                "x".repeat(201)
+            ),
+            &["longer than 200 characters"][..],
+        ),
+        (
+            format!("{first}\n  {{ path = \"/healthz\", after_log = \"order {{{{id}}}}\" }},\n"),
+            &["takes no `{{capture}}`"][..],
+        ),
+        (
+            r#"  { path = "/healthz", after_log = "a" },
+  { path = "/healthz", after_log = "b" },
+"#
+            .to_string(),
+            &[
+                "every request of this `parallel` step waits for a log line",
+                "Leave `after_log` off the request the others wait for.",
+            ][..],
+        ),
+    ] {
+        let dir = folder_with("after-log", &step(&entries));
+        let output = harness(&["list"], dir.path());
+        assert_located(&output, "15:1", words);
+    }
+}
+
+#[test]
 fn broken_toml_is_located() {
     let dir = folder_with("toml", &GOOD.replace("title = \"t\"", "title = \"t"));
     let output = harness(&["list"], dir.path());

@@ -131,10 +131,11 @@ pub async fn invoice_pdf(
 ) -> Result<HttpResponse, AppError> {
     let order = order(&state, id.into_inner()).await?;
     // What resource/worker-blocked.toml waits for before it sends the next request (its
-    // `after_log`): this render has its worker from here on, on any machine.
+    // `after_log`): this render has its worker from here on, on any machine. A fix keeps
+    // this line, or the scenario cannot stage its race.
     tracing::info!(
         order_id = order.id,
-        "rendering the invoice PDF of order {}",
+        "rendering order {}'s invoice PDF",
         order.id
     );
     let started = std::time::Instant::now();

@@ -132,6 +132,7 @@ pub async fn transfer(
     let pause_ms = state.settings.transfer_lock_pause_ms;
     // What the deadlock scenario waits for before it sends the opposite transfer (its
     // `after_log`): the race then starts with this lock held on any machine, however slow.
+    // A fix keeps this line, or the scenario cannot stage its race.
     tracing::info!(
         from_wallet,
         to_wallet,

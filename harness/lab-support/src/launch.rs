@@ -128,6 +128,9 @@ impl Launch {
         for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with(ENV_PREFIX)) {
             command.env_remove(var);
         }
+        // Nor its log filter: the harness reads the app's INFO lines (log expectations,
+        // `after_log` gates), and a caller's `RUST_LOG=warn` would hide them.
+        command.env_remove("RUST_LOG");
         let mut child = command
             .spawn()
             .with_context(|| format!("Could not start {}", self.program.display()))?;

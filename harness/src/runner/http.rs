@@ -276,6 +276,15 @@ pub const CONNECTION_DROPPED: &str = "connection dropped";
 /// How the error of a request the step did not send (`not_sent`) begins.
 pub const NOT_SENT: &str = "not sent";
 
+/// Whether the step did not send this request (its `after_log` line never came).
+pub fn was_not_sent(exchange: &Exchange) -> bool {
+    exchange.response.is_none()
+        && exchange
+            .error
+            .as_deref()
+            .is_some_and(|error| error.starts_with(NOT_SENT))
+}
+
 /// Whether the connection closed before a response arrived: hyper's "incomplete message",
 /// or the socket reset or ended while the answer was awaited.
 fn closed_without_answer(error: &reqwest::Error) -> bool {

@@ -200,16 +200,18 @@ async fn run_each_step(
                     Some(running),
                 )
                 .await;
-                // A request the step could not send fails the run whatever the
-                // expectations say of the others.
-                for exchange in &exchanges {
-                    if let Some(error) = exchange.error.as_deref()
-                        && error.starts_with(http::NOT_SENT)
-                    {
-                        result
-                            .reasons
-                            .push(super::Unmet::new("not_sent", format!("{name}: {error}")));
-                    }
+                // A request the step could not send means the scenario could not be
+                // carried out: an error of the run (exit 3), not a verdict on the app.
+                for exchange in exchanges.iter().filter(|e| http::was_not_sent(e)) {
+                    let error = exchange.error.as_deref().unwrap_or_default();
+                    result.outcome = super::Outcome::Error;
+                    result.reasons.push(super::Unmet::new(
+                        "not_sent",
+                        format!(
+                            "{name}: {error}; the scenario waits for that line: does the app \
+                             still log it (a fix must keep it), and at INFO?"
+                        ),
+                    ));
                 }
                 if let Some(first) = exchanges.first() {
                     for (capture, how) in &step.capture {
@@ -308,11 +310,13 @@ async fn send_after_log(
 }
 
 /// Waits, at most `limit`, until a line the app logged from the `mark`-th on contains
-/// `text`. Polls: the app's stderr is read by a task of its own.
+/// `text` (or the app is gone). Polls: the app's stderr is read by a task of its own.
 async fn wait_for_log_line(app: &RunningApp, mark: usize, text: &str, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     loop {
-        if app.has_log_line_from(mark, |line| line.contains(text)) {
+        // A dead app logs nothing more: the request goes out and records what a client
+        // meets (connection refused), which is what the run's verdict on the exit reads.
+        if app.has_log_line_from(mark, |line| line.contains(text)) || !app.is_alive() {
             return true;
         }
         if Instant::now() >= deadline {

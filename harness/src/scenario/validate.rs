@@ -234,6 +234,15 @@ fn check_step(
             None,
         );
     }
+    if !step.parallel.is_empty() && step.parallel.iter().all(|r| r.after_log.is_some()) {
+        report(
+            spanned.span(),
+            "every request of this `parallel` step waits for a log line (`after_log`): none goes \
+             out first to log it"
+                .into(),
+            Some("Leave `after_log` off the request the others wait for.".into()),
+        );
+    }
     if step.sends_requests() {
         for request in &requests {
             if let Some(problem) = request_problem(request) {
@@ -482,13 +491,39 @@ fn request_problem(request: &RequestSpec) -> Option<String> {
     if request.json.is_some() && request.body.is_some() {
         return Some("a request has either `json` or `body`, not both".into());
     }
-    if request
-        .after_log
-        .as_deref()
-        .is_some_and(|text| text.trim().is_empty())
-    {
+    if let Some(text) = &request.after_log {
+        return after_log_problem(text);
+    }
+    None
+}
+
+/// Longest `after_log` text: a phrase of one log line, repeated in every report of a run
+/// whose line never came.
+const AFTER_LOG_MAX_CHARS: usize = 200;
+
+/// What makes an `after_log` text one no log line can be waited for with.
+fn after_log_problem(text: &str) -> Option<String> {
+    if text.trim().is_empty() {
         return Some(
             "`after_log` is empty: every line contains it (give a text the app logs)".into(),
+        );
+    }
+    if text.chars().any(char::is_control) {
+        return Some(
+            "`after_log` has a line break or another control character: it is matched \
+             against one log line at a time, where the JSON formatter escapes them"
+                .into(),
+        );
+    }
+    if text.chars().count() > AFTER_LOG_MAX_CHARS {
+        return Some(format!(
+            "`after_log` is longer than {AFTER_LOG_MAX_CHARS} characters: give the phrase of \
+             the line that marks the moment"
+        ));
+    }
+    if text.contains("{{") {
+        return Some(
+            "`after_log` takes no `{{capture}}`: it is the literal text of a log line".into(),
         );
     }
     None
