@@ -167,17 +167,12 @@ pub async fn send_unscanned(
     captures: &BTreeMap<String, String>,
 ) -> Exchange {
     let request = request_record(spec, captures);
-    let RequestRecord {
-        method,
-        target,
-        headers,
-        body,
-    } = request.clone();
     if spec.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(spec.delay_ms)).await;
     }
     let started = Instant::now();
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let method =
+        reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::GET);
     // A client of its own has an empty connection pool, so the request opens a new one.
     let fresh;
     let client = if spec.new_connection {
@@ -186,16 +181,16 @@ pub async fn send_unscanned(
     } else {
         client
     };
-    let mut builder = client.request(method, format!("{base_url}{target}"));
+    let mut builder = client.request(method, format!("{base_url}{}", request.target));
     let timeout = spec
         .timeout_ms
         .map_or(REQUEST_TIMEOUT, Duration::from_millis);
     builder = builder.timeout(timeout);
-    for (name, value) in &headers {
+    for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    if let Some(body) = body {
-        builder = builder.body(body);
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
     }
     let outcome = async {
         let response = builder.send().await?;

@@ -297,10 +297,10 @@ with_request_fields! {
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     /// Send only once the app has logged, since the step began, a line containing this
-    /// text (at most `timeout_ms`, or `runner::steps::AFTER_LOG_LIMIT`, later), then wait `delay_ms`: a race's second request
-    /// goes out once the first has reached the point the race is about, however slowly the
-    /// machine runs. Against a server the harness did not start there is no log to read:
-    /// the wait is skipped.
+    /// text (at most `timeout_ms`, or `runner::steps::AFTER_LOG_LIMIT`, later), then wait
+    /// `delay_ms`: a race's second request goes out once the first has reached the point
+    /// the race is about, however slowly the machine runs. Against a server the harness did
+    /// not start there is no log to read: the wait is skipped.
     pub after_log: Option<String>,
     /// Wait this long before sending (staggers the requests of a `parallel` step so a race
     /// always starts the same way).
