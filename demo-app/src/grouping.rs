@@ -4,6 +4,8 @@
 //! own context message), and the cause's message with everything that comes from input or
 //! the moment replaced by placeholders: quoted text, numbers, ids.
 
+use std::fmt::Write as _;
+
 use crate::error::AppError;
 
 /// Bumped whenever the fingerprint's recipe changes (groups of two versions never merge).
@@ -42,9 +44,15 @@ pub fn fingerprint(error: &AppError, chain: &[String], route: &str) -> Fingerpri
             chain.last().map(|c| parameterize(c)).unwrap_or_default(),
         ),
     };
-    let key = format!(
-        "v{FINGERPRINT_VERSION} {} {route} {location}: {message}",
-        error.kind.slug()
+    // Written into one allocation of the right size: `format!` starts from a guess and
+    // grew its buffer several times here, on every 5xx.
+    let kind = error.kind.slug();
+    let mut key =
+        String::with_capacity(kind.len() + route.len() + location.len() + message.len() + 16);
+    // A String takes every write.
+    let _ = write!(
+        key,
+        "v{FINGERPRINT_VERSION} {kind} {route} {location}: {message}"
     );
     Fingerprint {
         key,
@@ -84,14 +92,18 @@ pub fn parameterize(text: &str) -> String {
                 }
             }
             c if is_word_char(c) => {
-                let end = rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+                let end = word_end(rest);
                 let word = &rest[..end];
                 if word.bytes().any(|b| b.is_ascii_digit()) {
                     out.push_str("<n>");
                     written += 3;
                 } else {
                     out.push_str(word);
-                    written += word.chars().count();
+                    written += if word.is_ascii() {
+                        word.len()
+                    } else {
+                        word.chars().count()
+                    };
                 }
                 end
             }
@@ -113,6 +125,22 @@ pub fn parameterize(text: &str) -> String {
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '.'
+}
+
+/// Where the word `text` starts with ends: ASCII byte by byte (most messages are), the
+/// rest of the text by Unicode's alphanumerics once a non-ASCII character turns up.
+fn word_end(text: &str) -> usize {
+    for (at, byte) in text.bytes().enumerate() {
+        if !byte.is_ascii() {
+            // Every byte before `at` is ASCII: `at` is a character boundary.
+            let rest = &text[at..];
+            return at + rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+        }
+        if !(byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.') {
+            return at;
+        }
+    }
+    text.len()
 }
 
 #[cfg(test)]
@@ -194,6 +222,7 @@ mod tests {
             "ünïcödé wörds and 数字 123 and ½ and x1y2",
             "a.b_c d..e __init__ v2.3.4-rc1",
             "trailing quote `",
+            "abcé1 é1abc abc½def x_y.z数 ab.cd:ef 9ü üé9",
         ];
         for sample in samples.into_iter().chain(long.iter().map(String::as_str)) {
             assert_eq!(parameterize(sample), reference(sample), "{sample:?}");

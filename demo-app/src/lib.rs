@@ -23,6 +23,7 @@ pub mod fx_rates;
 pub mod grouping;
 pub mod input;
 pub mod jobs;
+pub mod json_text;
 pub mod library_backtraces;
 pub mod lock;
 pub mod log_format;

@@ -18,9 +18,12 @@ use std::fmt::{self, Write as _};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
+
+use crate::json_text::{self, Escaping};
+
+mod timestamp;
 
 /// The event formatter; spans keep tracing-subscriber's `JsonFields` for their fields.
 #[derive(Debug, Default, Clone, Copy)]
@@ -38,7 +41,7 @@ where
     ) -> fmt::Result {
         let meta = event.metadata();
         writer.write_str("{\"timestamp\":\"")?;
-        SystemTime.format_time(&mut writer)?;
+        timestamp::write_now(&mut writer)?;
         writer.write_str("\",\"level\":\"")?;
         writer.write_str(meta.level().as_str())?;
         writer.write_str("\",\"fields\":{")?;
@@ -50,7 +53,7 @@ where
         event.record(&mut fields);
         fields.result?;
         writer.write_str("},\"target\":")?;
-        write_json_str(&mut writer, meta.target())?;
+        json_text::write_str(&mut writer, meta.target())?;
         let span = event
             .parent()
             .and_then(|id| ctx.span(id))
@@ -72,7 +75,7 @@ where
                 }
             }
             writer.write_str("\"name\":")?;
-            write_json_str(&mut writer, span.metadata().name())?;
+            json_text::write_str(&mut writer, span.metadata().name())?;
             writer.write_char('}')?;
         }
         writer.write_str("}\n")
@@ -96,7 +99,7 @@ impl FieldsVisitor<'_, '_> {
                 self.writer.write_char(',')?;
             }
             self.first = false;
-            write_json_str(self.writer, field.name())?;
+            json_text::write_str(self.writer, field.name())?;
             self.writer.write_char(':')?;
             value(self.writer)
         })();
@@ -128,7 +131,7 @@ impl Visit for FieldsVisitor<'_, '_> {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.member(field, |w| write_json_str(w, value));
+        self.member(field, |w| json_text::write_str(w, value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -137,46 +140,6 @@ impl Visit for FieldsVisitor<'_, '_> {
             write!(Escaping(&mut *w), "{value:?}")?;
             w.write_char('"')
         });
-    }
-}
-
-/// `text` as a JSON string.
-fn write_json_str(writer: &mut impl fmt::Write, text: &str) -> fmt::Result {
-    writer.write_char('"')?;
-    Escaping(&mut *writer).write_str(text)?;
-    writer.write_char('"')
-}
-
-/// Escapes what passes through it as the inside of a JSON string, the way serde_json does:
-/// `"` and `\` escaped, control characters as `\n`-style or `\u00XX` escapes, everything
-/// else (all of Unicode) as it is.
-struct Escaping<W>(W);
-
-impl<W: fmt::Write> fmt::Write for Escaping<W> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        let mut plain_from = 0;
-        for (at, byte) in text.bytes().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0x08 => "\\b",
-                0x0c => "\\f",
-                0x00..=0x1f => "",
-                _ => continue,
-            };
-            // Bytes below 0x80 are whole characters: the cut is on a char boundary.
-            self.0.write_str(&text[plain_from..at])?;
-            if escape.is_empty() {
-                write!(self.0, "\\u{byte:04x}")?;
-            } else {
-                self.0.write_str(escape)?;
-            }
-            plain_from = at + 1;
-        }
-        self.0.write_str(&text[plain_from..])
     }
 }
 

@@ -299,12 +299,12 @@ fn log_error(error: &AppError, chain: &[String], status: StatusCode) {
             kind = error.kind.slug(),
             failure_class,
             error = %error,
-            chain = %chain,
+            chain = chain.as_str(),
             sql,
             driver_error = driver,
             panic_message,
             panic_location,
-            backtrace = %backtrace,
+            backtrace = backtrace.as_str(),
             "request failed"
         );
     } else {
@@ -312,7 +312,7 @@ fn log_error(error: &AppError, chain: &[String], status: StatusCode) {
             status = status.as_u16(),
             kind = error.kind.slug(),
             error = %error,
-            chain = %chain,
+            chain = chain.as_str(),
             sql,
             "request rejected"
         );
