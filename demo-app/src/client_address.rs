@@ -157,9 +157,31 @@ pub fn of_request(request: &HttpRequest, trust: &ProxyTrust) -> String {
     let peer = request.peer_addr().map(|a| a.ip());
     let header = request.headers().get_all("x-forwarded-for");
     match client(peer, header, trust) {
-        Some(ip) => ip.to_string(),
+        Some(ip) => text_of(ip),
         None => "unknown".to_string(),
     }
+}
+
+/// `ip` as its `Display` writes it; an IPv4 address digit by digit, without the formatting
+/// machinery (two thirds of what finding the client cost, on every 5xx).
+fn text_of(ip: IpAddr) -> String {
+    let IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut text = String::with_capacity(15);
+    for (at, octet) in v4.octets().into_iter().enumerate() {
+        if at > 0 {
+            text.push('.');
+        }
+        if octet >= 100 {
+            text.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            text.push(char::from(b'0' + octet / 10 % 10));
+        }
+        text.push(char::from(b'0' + octet % 10));
+    }
+    text
 }
 
 /// The client's address: the peer's, or the hop the trusted proxies vouch for.
@@ -267,6 +289,29 @@ mod tests {
 
     fn is(ip: &str) -> Option<String> {
         Some(ip.to_string())
+    }
+
+    #[test]
+    fn an_address_reads_as_its_display_writes_it() {
+        for octet in 0..=255u8 {
+            for ip in [
+                std::net::Ipv4Addr::new(octet, 0, 255, 9),
+                std::net::Ipv4Addr::new(10, octet, 1, 99),
+                std::net::Ipv4Addr::new(127, 100, octet, 0),
+                std::net::Ipv4Addr::new(1, 2, 3, octet),
+            ] {
+                assert_eq!(super::text_of(IpAddr::V4(ip)), ip.to_string());
+            }
+        }
+        for v6 in [
+            "::1",
+            "2001:db8::8a2e:370:7334",
+            "::ffff:10.0.0.1",
+            "fe80::1",
+        ] {
+            let ip: IpAddr = v6.parse().expect("an IPv6 address");
+            assert_eq!(super::text_of(ip), ip.to_string());
+        }
     }
 
     #[test]

@@ -119,11 +119,16 @@ impl Visit for FieldsVisitor<'_, '_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.member(field, |w| write!(w, "{value}"));
+        self.member(field, |w| {
+            if value < 0 {
+                w.write_char('-')?;
+            }
+            write_decimal(w, value.unsigned_abs())
+        });
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.member(field, |w| write!(w, "{value}"));
+        self.member(field, |w| write_decimal(w, value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -141,6 +146,22 @@ impl Visit for FieldsVisitor<'_, '_> {
             w.write_char('"')
         });
     }
+}
+
+/// `value` in decimal, as `{}` writes it, without the formatting machinery (every line has
+/// a status or a count).
+fn write_decimal(writer: &mut impl fmt::Write, mut value: u64) -> fmt::Result {
+    let mut digits = [0u8; 20];
+    let mut from = digits.len();
+    loop {
+        from -= 1;
+        digits[from] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    writer.write_str(std::str::from_utf8(&digits[from..]).map_err(|_| fmt::Error)?)
 }
 
 #[cfg(test)]
@@ -181,6 +202,11 @@ mod tests {
             tracing::warn!(
                 count = 3u64,
                 delta = -7i64,
+                zero = 0u64,
+                ten = 10i64,
+                most = u64::MAX,
+                least = i64::MIN,
+                below_zero = -1i64,
                 ratio = 0.25,
                 whole = 2.0,
                 huge = 1e300,
