@@ -86,8 +86,9 @@ mod tests {
 
     #[test]
     fn writes_what_serde_json_writes_wherever_the_escapes_fall() {
-        // Every kind of character at every position of texts up to 40 bytes, so each lands
-        // at every offset of an eight-byte word, alone and beside another.
+        // Every kind of character at every position of texts of up to 39 characters, so each
+        // lands at every offset of an eight-byte word, alone and beside another.
+        assert_eq!(ours(""), "\"\"");
         let kinds = [
             "a", " ", "~", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{0}", "\u{1f}",
             "\u{7f}", "é", "€", "🦀", "!", "/", "\u{2028}",

@@ -148,8 +148,8 @@ impl Visit for FieldsVisitor<'_, '_> {
     }
 }
 
-/// `value` in decimal, as `{}` writes it, without the formatting machinery (every line has
-/// a status or a count).
+/// `value` in decimal, as `{}` writes it, without the formatting machinery (the access line
+/// and the error line each carry a status).
 fn write_decimal(writer: &mut impl fmt::Write, mut value: u64) -> fmt::Result {
     let mut digits = [0u8; 20];
     let mut from = digits.len();

@@ -2,11 +2,11 @@
 //! UTC with microseconds (`2026-12-04T01:24:46.043418Z`). The date and the time of day are
 //! worked out once a second on each thread and kept; a line writes them and its
 //! microseconds. The stock timer formats all seven numbers through `write!` on every line,
-//! which perf put at 0.7 % of prod's error path (docs/performance.md).
+//! and every answer writes a line, every error two (docs/performance.md).
 
 use std::cell::RefCell;
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime as _;
@@ -29,13 +29,15 @@ thread_local! {
 
 /// Writes the current time.
 pub fn write_now(writer: &mut Writer<'_>) -> fmt::Result {
-    let Ok(since_epoch) = SystemTime::now().duration_since(UNIX_EPOCH) else {
-        return tracing_subscriber::fmt::time::SystemTime.format_time(writer);
-    };
-    let unix = since_epoch.as_secs();
-    if unix >= YEAR_10000 {
-        return tracing_subscriber::fmt::time::SystemTime.format_time(writer);
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since_epoch) if since_epoch.as_secs() < YEAR_10000 => write_at(writer, since_epoch),
+        _ => tracing_subscriber::fmt::time::SystemTime.format_time(writer),
     }
+}
+
+/// Writes the time `since_epoch` after 1970 (before the year 10000).
+fn write_at(writer: &mut impl fmt::Write, since_epoch: Duration) -> fmt::Result {
+    let unix = since_epoch.as_secs();
     LAST_SECOND.with_borrow_mut(|second| {
         if second.unix != unix {
             second.text = date_and_time(unix);
@@ -142,6 +144,27 @@ mod tests {
             previous = (year, month, day);
         }
         assert_eq!(previous, (9999, 12, 31));
+    }
+
+    fn at(unix: u64, micros: u32) -> String {
+        let mut text = String::new();
+        write_at(&mut text, Duration::new(unix, micros * 1000 + 999)).expect("written");
+        text
+    }
+
+    #[test]
+    fn a_kept_second_is_written_again_until_the_clock_leaves_it() {
+        // Within one second the kept text is reused; the next second, or a clock stepped
+        // back, works the date out again.
+        let second = 1_796_399_999; // 2026-12-04T15:59:59
+        assert_eq!(at(second, 0), "2026-12-04T15:59:59.000000Z");
+        assert_eq!(at(second, 42), "2026-12-04T15:59:59.000042Z");
+        assert_eq!(at(second, 999_999), "2026-12-04T15:59:59.999999Z");
+        assert_eq!(at(second + 1, 0), "2026-12-04T16:00:00.000000Z");
+        assert_eq!(at(second + 1, 7), "2026-12-04T16:00:00.000007Z");
+        assert_eq!(at(second, 500_000), "2026-12-04T15:59:59.500000Z");
+        assert_eq!(at(0, 1), "1970-01-01T00:00:00.000001Z");
+        assert_eq!(at(YEAR_10000 - 1, 999_999), "9999-12-31T23:59:59.999999Z");
     }
 
     #[test]
