@@ -63,6 +63,37 @@ drill *args:
 load *args:
     cargo run --release -p harness -- load {{args}}
 
+# Instructions per request, success vs prod 500, counted by valgrind (steady where timings are noisy; docs/performance.md)
+instructions:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    for tool in valgrind callgrind_control wrk curl; do
+        command -v "$tool" >/dev/null 2>&1 || { echo "$tool is not installed (Debian/Ubuntu: apt-get install valgrind wrk curl)" >&2; exit 127; }
+    done
+    cargo build --release -p harness
+    harness="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/harness"
+    work=$(mktemp -d)
+    app=""
+    trap '[ -n "$app" ] && kill "$app" 2>/dev/null; rm -rf "$work"' EXIT
+    count() { # PATH LABEL: one app under callgrind, warmed up, then 5 s of requests counted
+        valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/cg.%p" \
+            "$harness" serve-app --mode prod --bind 127.0.0.1:18190 \
+            --database-url "sqlite://$work/$2.sqlite3?mode=rwc" >/dev/null 2>"$work/$2.log" &
+        app=$!
+        for _ in $(seq 60); do curl -s -o /dev/null "http://127.0.0.1:18190/healthz" && break; sleep 1; done
+        wrk -t1 -c4 -d3s "http://127.0.0.1:18190$1" >/dev/null
+        callgrind_control -i on "$app" >/dev/null 2>&1; callgrind_control -z "$app" >/dev/null 2>&1
+        requests=$(wrk -t1 -c4 -d5s "http://127.0.0.1:18190$1" | awk '/requests in/ {print $1}')
+        callgrind_control -d "$app" >/dev/null 2>&1
+        kill "$app"; wait "$app" 2>/dev/null || true; app=""
+        total=$(awk '/^totals:/ {print $2; exit}' "$work"/cg.*.1)
+        rm -f "$work"/cg.*
+        echo $(( total / requests ))
+    }
+    success=$(count /customers/1 success)
+    failure=$(count /customers/4 error)
+    echo "instructions per request: success ${success}, prod error ${failure}, the error's extra $(( failure - success )) ($(awk "BEGIN {printf \"%.2f\", $success / $failure}") x)"
+
 # Start the local PostgreSQL server if it is down, then check it answers
 postgres:
     pg_isready -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
