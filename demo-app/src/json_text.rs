@@ -1,7 +1,7 @@
-//! JSON string literals written as serde_json writes them, for the two writers that skip
-//! serde on the request thread: the log line (`log_format`) and prod's problem body
-//! (`render::prod`). `"` and `\` are escaped, control characters as `\n`-style or `\u00XX`
-//! escapes, everything else (all of Unicode) as it is.
+//! JSON strings and integers written as serde_json writes them, for the two writers that
+//! skip serde on the request thread: the log line (`log_format`) and prod's problem body
+//! (`render::prod`). In strings `"` and `\` are escaped, control characters as `\n`-style
+//! or `\u00XX` escapes, everything else (all of Unicode) as it is; integers in decimal.
 //!
 //! Most text needs no escape at all, so the scan reads eight bytes at a time and looks at
 //! single bytes only where a word holds one that may need it: escaping was the largest
@@ -14,6 +14,22 @@ pub fn write_str(writer: &mut impl fmt::Write, text: &str) -> fmt::Result {
     writer.write_char('"')?;
     Escaping(&mut *writer).write_str(text)?;
     writer.write_char('"')
+}
+
+/// `value` in decimal, as serde_json (and `{}`) writes it, without the formatting machinery:
+/// every line has a status, and so has every problem body.
+pub fn write_u64(writer: &mut impl fmt::Write, mut value: u64) -> fmt::Result {
+    let mut digits = [0u8; 20];
+    let mut from = digits.len();
+    loop {
+        from -= 1;
+        digits[from] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    writer.write_str(std::str::from_utf8(&digits[from..]).map_err(|_| fmt::Error)?)
 }
 
 /// Escapes what passes through it as the inside of a JSON string.

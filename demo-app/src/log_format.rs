@@ -123,12 +123,12 @@ impl Visit for FieldsVisitor<'_, '_> {
             if value < 0 {
                 w.write_char('-')?;
             }
-            write_decimal(w, value.unsigned_abs())
+            json_text::write_u64(w, value.unsigned_abs())
         });
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.member(field, |w| write_decimal(w, value));
+        self.member(field, |w| json_text::write_u64(w, value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -146,22 +146,6 @@ impl Visit for FieldsVisitor<'_, '_> {
             w.write_char('"')
         });
     }
-}
-
-/// `value` in decimal, as `{}` writes it, without the formatting machinery (the access line
-/// and the error line each carry a status).
-fn write_decimal(writer: &mut impl fmt::Write, mut value: u64) -> fmt::Result {
-    let mut digits = [0u8; 20];
-    let mut from = digits.len();
-    loop {
-        from -= 1;
-        digits[from] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    writer.write_str(std::str::from_utf8(&digits[from..]).map_err(|_| fmt::Error)?)
 }
 
 #[cfg(test)]

@@ -42,9 +42,7 @@ impl Problem {
             correlation_id: report.correlation_id.to_string(),
         }
     }
-}
 
-impl Problem {
     /// The document as serde_json writes the derive (its members in field order), written
     /// without serde: this is the body of every error prod answers, on the request thread.
     pub fn to_json(&self) -> String {
@@ -61,12 +59,13 @@ impl Problem {
     }
 
     fn write_json(&self, out: &mut String) -> std::fmt::Result {
-        use std::fmt::Write as _;
         out.push_str("{\"type\":");
         json_text::write_str(out, &self.type_uri)?;
         out.push_str(",\"title\":");
         json_text::write_str(out, self.title)?;
-        write!(out, ",\"status\":{},\"detail\":", self.status)?;
+        out.push_str(",\"status\":");
+        json_text::write_u64(out, u64::from(self.status))?;
+        out.push_str(",\"detail\":");
         json_text::write_str(out, &self.detail)?;
         out.push_str(",\"instance\":");
         json_text::write_str(out, &self.instance)?;
